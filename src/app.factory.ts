@@ -1,0 +1,53 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { AppConfig } from './config/app-config';
+
+export type ResolvedConfig = AppConfig & { databaseUrl: string; adminToken: string };
+
+export interface AppOverrides {
+  /** lets tests swap ports (clock, providers) before the app starts */
+  configure?: (
+    builder: ReturnType<typeof AppModule.forRoot>,
+  ) => ReturnType<typeof AppModule.forRoot>;
+}
+
+/** Everything about the HTTP app that main.ts and the e2e tests must share. */
+export async function createApp(config: ResolvedConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    rawBody: true,
+    bufferLogs: true,
+  });
+  configureApp(app, config);
+  return app;
+}
+
+export function configureApp(app: INestApplication, config: AppConfig): void {
+  const express = app as NestExpressApplication;
+  express.useLogger(app.get(Logger));
+  express.useBodyParser('json', { limit: config.bodyLimit });
+  express.useBodyParser('urlencoded', { limit: '1mb', extended: false });
+  express.disable('x-powered-by');
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+    }),
+  );
+  const doc = new DocumentBuilder()
+    .setTitle('Turnout')
+    .setDescription('Appointment reminders with two-way SMS: the public API, version 1')
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc), {
+    jsonDocumentUrl: 'docs-json',
+  });
+}

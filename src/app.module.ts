@@ -1,0 +1,46 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppointmentsModule } from './appointments/appointments.module';
+import { AuthModule } from './auth/auth.module';
+import { ClinicsModule } from './clinics/clinics.module';
+import { CommonModule } from './common/common.module';
+import { APP_CONFIG, AppConfig } from './config/app-config';
+import { dataSourceOptions } from './database/data-source-options';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { SlotsModule } from './slots/slots.module';
+
+@Global()
+@Module({})
+class ConfigHolderModule {
+  static with(config: AppConfig): DynamicModule {
+    return {
+      module: ConfigHolderModule,
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+    };
+  }
+}
+
+/** The application, built from a resolved config (database URL known, admin token set). */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig & { databaseUrl: string }): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigHolderModule.with(config),
+        LoggingModule.forRoot(config.logLevel),
+        TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
+        ScheduleModule.forRoot(),
+        CommonModule,
+        AuthModule,
+        HealthModule,
+        ClinicsModule,
+        AppointmentsModule,
+        SlotsModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,199 @@
+import { setup, transition } from 'xstate';
+
+/**
+ * The appointment workflow, pure: no I/O, no timers. The service loads the stored status, asks
+ * this machine what an event does, saves the result and performs the returned effects after the
+ * transaction commits. Due times (reminders, no-show grace) live in the database and reach the
+ * machine as events, so nothing here depends on a process staying alive.
+ *
+ * State names are stored in `appointments.status` and shown by the API: never rename them.
+ * Bump MACHINE_VERSION when the transitions change meaning.
+ */
+export const MACHINE_VERSION = 1;
+
+export const APPOINTMENT_STATUSES = [
+  'scheduled',
+  'confirmed',
+  'reschedule_requested',
+  'cancelled',
+  'arrived',
+  'completed',
+  'no_show',
+] as const;
+export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+
+export type CalendarEventType =
+  | 'appointment.confirmed'
+  | 'appointment.cancelled'
+  | 'appointment.rescheduled'
+  | 'appointment.no_show'
+  | 'appointment.reschedule_requested';
+
+export type AppointmentEvent =
+  | { type: 'REPLY_CONFIRM' }
+  | { type: 'REPLY_RESCHEDULE' }
+  | { type: 'REPLY_SLOT' }
+  | { type: 'REPLY_CANCEL' }
+  | { type: 'STAFF_ARRIVED' }
+  | { type: 'STAFF_COMPLETED' }
+  | { type: 'STAFF_NO_SHOW' }
+  | { type: 'STAFF_CANCEL' }
+  | { type: 'STAFF_RESCHEDULE' }
+  | { type: 'IMPORT_CANCEL' }
+  | { type: 'IMPORT_RESCHEDULE' }
+  | { type: 'IMPORT_REINSTATE' }
+  | { type: 'NO_SHOW_TIMEOUT' };
+
+export type AppointmentEventType = AppointmentEvent['type'];
+
+/** Effects the caller performs after commit, in this order. */
+export type AppointmentEffect =
+  | { type: 'cancelPendingReminders' }
+  | { type: 'replanReminders' }
+  | { type: 'emitCalendarEvent'; eventType: CalendarEventType };
+
+const emit = (eventType: CalendarEventType) => ({
+  type: 'emitCalendarEvent' as const,
+  params: { eventType },
+});
+
+export const appointmentMachine = setup({
+  types: { events: {} as AppointmentEvent },
+  actions: {
+    cancelPendingReminders: () => undefined,
+    replanReminders: () => undefined,
+    emitCalendarEvent: (_, _params: { eventType: CalendarEventType }) => undefined,
+  },
+}).createMachine({
+  id: 'appointment',
+  initial: 'scheduled',
+  states: {
+    scheduled: {
+      on: {
+        REPLY_CONFIRM: { target: 'confirmed', actions: [emit('appointment.confirmed')] },
+        REPLY_RESCHEDULE: {
+          target: 'reschedule_requested',
+          actions: [emit('appointment.reschedule_requested')],
+        },
+        REPLY_CANCEL: {
+          target: 'cancelled',
+          actions: ['cancelPendingReminders', emit('appointment.cancelled')],
+        },
+        STAFF_CANCEL: {
+          target: 'cancelled',
+          actions: ['cancelPendingReminders', emit('appointment.cancelled')],
+        },
+        IMPORT_CANCEL: { target: 'cancelled', actions: ['cancelPendingReminders'] },
+        STAFF_ARRIVED: { target: 'arrived', actions: ['cancelPendingReminders'] },
+        STAFF_COMPLETED: { target: 'completed', actions: ['cancelPendingReminders'] },
+        STAFF_NO_SHOW: {
+          target: 'no_show',
+          actions: ['cancelPendingReminders', emit('appointment.no_show')],
+        },
+        NO_SHOW_TIMEOUT: {
+          target: 'no_show',
+          actions: ['cancelPendingReminders', emit('appointment.no_show')],
+        },
+        STAFF_RESCHEDULE: { target: 'scheduled', reenter: true, actions: ['replanReminders'] },
+        IMPORT_RESCHEDULE: { target: 'scheduled', reenter: true, actions: ['replanReminders'] },
+      },
+    },
+    confirmed: {
+      on: {
+        REPLY_RESCHEDULE: {
+          target: 'reschedule_requested',
+          actions: [emit('appointment.reschedule_requested')],
+        },
+        REPLY_CANCEL: {
+          target: 'cancelled',
+          actions: ['cancelPendingReminders', emit('appointment.cancelled')],
+        },
+        STAFF_CANCEL: {
+          target: 'cancelled',
+          actions: ['cancelPendingReminders', emit('appointment.cancelled')],
+        },
+        IMPORT_CANCEL: { target: 'cancelled', actions: ['cancelPendingReminders'] },
+        STAFF_ARRIVED: { target: 'arrived', actions: ['cancelPendingReminders'] },
+        STAFF_COMPLETED: { target: 'completed', actions: ['cancelPendingReminders'] },
+        STAFF_NO_SHOW: {
+          target: 'no_show',
+          actions: ['cancelPendingReminders', emit('appointment.no_show')],
+        },
+        NO_SHOW_TIMEOUT: {
+          target: 'no_show',
+          actions: ['cancelPendingReminders', emit('appointment.no_show')],
+        },
+        // A new time needs a new confirmation.
+        STAFF_RESCHEDULE: { target: 'scheduled', actions: ['replanReminders'] },
+        IMPORT_RESCHEDULE: { target: 'scheduled', actions: ['replanReminders'] },
+      },
+    },
+    reschedule_requested: {
+      on: {
+        // The patient changed their mind and keeps the original time.
+        REPLY_CONFIRM: { target: 'confirmed', actions: [emit('appointment.confirmed')] },
+        REPLY_SLOT: {
+          target: 'confirmed',
+          actions: ['replanReminders', emit('appointment.rescheduled')],
+        },
+        REPLY_CANCEL: {
+          target: 'cancelled',
+          actions: ['cancelPendingReminders', emit('appointment.cancelled')],
+        },
+        STAFF_CANCEL: {
+          target: 'cancelled',
+          actions: ['cancelPendingReminders', emit('appointment.cancelled')],
+        },
+        IMPORT_CANCEL: { target: 'cancelled', actions: ['cancelPendingReminders'] },
+        STAFF_ARRIVED: { target: 'arrived', actions: ['cancelPendingReminders'] },
+        STAFF_NO_SHOW: {
+          target: 'no_show',
+          actions: ['cancelPendingReminders', emit('appointment.no_show')],
+        },
+        NO_SHOW_TIMEOUT: {
+          target: 'no_show',
+          actions: ['cancelPendingReminders', emit('appointment.no_show')],
+        },
+        STAFF_RESCHEDULE: { target: 'scheduled', actions: ['replanReminders'] },
+        IMPORT_RESCHEDULE: { target: 'scheduled', actions: ['replanReminders'] },
+      },
+    },
+    arrived: {
+      on: {
+        STAFF_COMPLETED: { target: 'completed' },
+      },
+    },
+    no_show: {
+      on: {
+        // Staff correct an automatic no-show when the patient turns up late.
+        STAFF_ARRIVED: { target: 'arrived' },
+      },
+    },
+    cancelled: {
+      on: {
+        // The clinic re-books a cancelled appointment by uploading it as scheduled again.
+        IMPORT_REINSTATE: { target: 'scheduled', actions: ['replanReminders'] },
+      },
+    },
+    completed: {},
+  },
+});
+
+export type TransitionResult =
+  | { accepted: true; from: AppointmentStatus; to: AppointmentStatus; effects: AppointmentEffect[] }
+  | { accepted: false; from: AppointmentStatus };
+
+/** What `event` does to an appointment in `status`. Pure. */
+export function decide(status: AppointmentStatus, event: AppointmentEvent): TransitionResult {
+  const snapshot = appointmentMachine.resolveState({ value: status, context: {} });
+  if (!snapshot.can(event)) return { accepted: false, from: status };
+  const [next, actions] = transition(appointmentMachine, snapshot, event);
+  const effects = actions.map((action): AppointmentEffect => {
+    if (action.type === 'emitCalendarEvent') {
+      const params = action.params as { eventType: CalendarEventType };
+      return { type: 'emitCalendarEvent', eventType: params.eventType };
+    }
+    return { type: action.type as 'cancelPendingReminders' | 'replanReminders' };
+  });
+  return { accepted: true, from: status, to: next.value, effects };
+}

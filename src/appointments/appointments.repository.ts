@@ -1,0 +1,334 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { AppointmentStatus } from './appointment.machine';
+import type { ExistingAppointment } from './import-decision';
+
+export interface AppointmentWrite {
+  id?: string;
+  externalId: string;
+  patientId: string;
+  startsAt: Date;
+  endsAt: Date;
+  durationMinutes: number;
+  practitioner: string | null;
+  location: string | null;
+  type: string | null;
+  status: AppointmentStatus;
+}
+
+export interface HistoryWrite {
+  appointmentId: string;
+  at: Date;
+  event: string;
+  from: string | null;
+  to: string;
+  source: 'patient' | 'staff' | 'system' | 'import';
+  detail?: Record<string, unknown> | null;
+}
+
+export interface AppointmentRow {
+  id: string;
+  clinic_id: string;
+  external_id: string;
+  patient_id: string;
+  starts_at: Date;
+  ends_at: Date;
+  duration_minutes: number;
+  practitioner: string | null;
+  location: string | null;
+  type: string | null;
+  status: AppointmentStatus;
+  version: number;
+  patient_name: string;
+  patient_phone: string;
+  patient_language: 'en' | 'es';
+  patient_timezone: string | null;
+  patient_opted_out_at: Date | null;
+}
+
+export interface ListFilter {
+  from?: Date;
+  to?: Date;
+  status?: AppointmentStatus;
+  externalId?: string;
+  after?: { startsAt: Date; id: string };
+  limit: number;
+}
+
+const SELECT_WITH_PATIENT = `
+  SELECT a.id, a.clinic_id, a.external_id, a.patient_id, a.starts_at, a.ends_at,
+         a.duration_minutes, a.practitioner, a.location, a.type, a.status, a.version,
+         p.name AS patient_name, p.phone AS patient_phone, p.language AS patient_language,
+         p.timezone AS patient_timezone, p.opted_out_at AS patient_opted_out_at
+  FROM appointments a JOIN patients p ON p.id = a.patient_id`;
+
+@Injectable()
+export class AppointmentsRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /** Locks the clinic's existing appointments with these external ids for the upsert. */
+  async lockByExternalIds(
+    manager: EntityManager,
+    clinicId: string,
+    externalIds: string[],
+  ): Promise<Map<string, ExistingAppointment>> {
+    const rows: {
+      id: string;
+      external_id: string;
+      patient_id: string;
+      starts_at: Date;
+      duration_minutes: number;
+      practitioner: string | null;
+      location: string | null;
+      type: string | null;
+      status: AppointmentStatus;
+      last_source: string | null;
+    }[] = await manager.query(
+      `SELECT a.id, a.external_id, a.patient_id, a.starts_at, a.duration_minutes, a.practitioner,
+              a.location, a.type, a.status,
+              (SELECT e.source FROM appointment_events e
+                WHERE e.appointment_id = a.id ORDER BY e.id DESC LIMIT 1) AS last_source
+       FROM appointments a
+       WHERE a.clinic_id = $1 AND a.external_id = ANY($2::text[])
+       ORDER BY a.id
+       FOR UPDATE OF a`,
+      [clinicId, externalIds],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.external_id,
+        {
+          id: r.id,
+          externalId: r.external_id,
+          patientId: r.patient_id,
+          startsAt: r.starts_at,
+          durationMinutes: r.duration_minutes,
+          practitioner: r.practitioner,
+          location: r.location,
+          type: r.type,
+          status: r.status,
+          lastSource: r.last_source,
+        },
+      ]),
+    );
+  }
+
+  /** Inserts in one statement; returns ids by external id. */
+  async insertMany(
+    manager: EntityManager,
+    clinicId: string,
+    rows: AppointmentWrite[],
+    machineVersion: number,
+  ): Promise<Map<string, string>> {
+    const inserted: { id: string; external_id: string }[] = await manager.query(
+      `INSERT INTO appointments (clinic_id, external_id, patient_id, starts_at, ends_at,
+         duration_minutes, practitioner, location, type, status, machine_version)
+       SELECT $1, v.external_id, v.patient_id, v.starts_at, v.ends_at, v.duration_minutes,
+              v.practitioner, v.location, v.type, v.status, $11
+       FROM unnest($2::text[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::int[],
+                   $7::text[], $8::text[], $9::text[], $10::text[])
+         AS v(external_id, patient_id, starts_at, ends_at, duration_minutes, practitioner,
+              location, type, status)
+       RETURNING id, external_id`,
+      [clinicId, ...columns(rows), machineVersion],
+    );
+    return new Map(inserted.map((r) => [r.external_id, r.id]));
+  }
+
+  async updateMany(
+    manager: EntityManager,
+    clinicId: string,
+    rows: (AppointmentWrite & { id: string })[],
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE appointments a SET patient_id = v.patient_id, starts_at = v.starts_at,
+              ends_at = v.ends_at, duration_minutes = v.duration_minutes,
+              practitioner = v.practitioner, location = v.location, type = v.type,
+              status = v.status, version = a.version + 1, updated_at = now()
+       FROM unnest($2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::int[],
+                   $7::text[], $8::text[], $9::text[], $10::text[])
+         AS v(id, patient_id, starts_at, ends_at, duration_minutes, practitioner, location,
+              type, status)
+       WHERE a.id = v.id AND a.clinic_id = $1`,
+      [
+        clinicId,
+        rows.map((r) => r.id),
+        rows.map((r) => r.patientId),
+        rows.map((r) => r.startsAt),
+        rows.map((r) => r.endsAt),
+        rows.map((r) => r.durationMinutes),
+        rows.map((r) => r.practitioner),
+        rows.map((r) => r.location),
+        rows.map((r) => r.type),
+        rows.map((r) => r.status),
+      ],
+    );
+  }
+
+  async insertHistory(
+    manager: EntityManager,
+    clinicId: string,
+    rows: HistoryWrite[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await manager.query(
+      `INSERT INTO appointment_events (clinic_id, appointment_id, at, event, from_status,
+         to_status, source, detail)
+       SELECT $1, v.appointment_id, v.at, v.event, v.from_status, v.to_status, v.source, v.detail
+       FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
+                   $8::jsonb[])
+         AS v(appointment_id, at, event, from_status, to_status, source, detail)`,
+      [
+        clinicId,
+        rows.map((r) => r.appointmentId),
+        rows.map((r) => r.at),
+        rows.map((r) => r.event),
+        rows.map((r) => r.from),
+        rows.map((r) => r.to),
+        rows.map((r) => r.source),
+        rows.map((r) => (r.detail ? JSON.stringify(r.detail) : null)),
+      ],
+    );
+  }
+
+  async findById(
+    clinicId: string,
+    id: string,
+    manager?: EntityManager,
+  ): Promise<AppointmentRow | null> {
+    const rows: AppointmentRow[] = await (manager ?? this.ds.manager).query(
+      `${SELECT_WITH_PATIENT} WHERE a.clinic_id = $1 AND a.id = $2`,
+      [clinicId, id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async lockById(
+    manager: EntityManager,
+    clinicId: string,
+    id: string,
+  ): Promise<AppointmentRow | null> {
+    const rows: AppointmentRow[] = await manager.query(
+      `${SELECT_WITH_PATIENT} WHERE a.clinic_id = $1 AND a.id = $2 FOR UPDATE OF a`,
+      [clinicId, id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async findByIds(clinicId: string, ids: string[]): Promise<AppointmentRow[]> {
+    return this.ds.manager.query(
+      `${SELECT_WITH_PATIENT} WHERE a.clinic_id = $1 AND a.id = ANY($2::uuid[])`,
+      [clinicId, ids],
+    );
+  }
+
+  /** Keyset pagination on (starts_at, id): stable under concurrent inserts. */
+  async list(clinicId: string, f: ListFilter): Promise<AppointmentRow[]> {
+    const where = ['a.clinic_id = $1'];
+    const params: unknown[] = [clinicId];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (f.from) add('a.starts_at >= ?', f.from);
+    if (f.to) add('a.starts_at < ?', f.to);
+    if (f.status) add('a.status = ?', f.status);
+    if (f.externalId) add('a.external_id = ?', f.externalId);
+    if (f.after) {
+      params.push(f.after.startsAt, f.after.id);
+      where.push(`(a.starts_at, a.id) > ($${params.length - 1}, $${params.length}::uuid)`);
+    }
+    params.push(f.limit);
+    return this.ds.manager.query(
+      `${SELECT_WITH_PATIENT} WHERE ${where.join(' AND ')}
+       ORDER BY a.starts_at, a.id LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  async historyFor(
+    ids: string[],
+  ): Promise<
+    {
+      appointment_id: string;
+      at: Date;
+      event: string;
+      from_status: string | null;
+      to_status: string;
+      source: string;
+    }[]
+  > {
+    return this.ds.manager.query(
+      `SELECT appointment_id, at, event, from_status, to_status, source FROM appointment_events
+       WHERE appointment_id = ANY($1::uuid[]) ORDER BY appointment_id, id`,
+      [ids],
+    );
+  }
+
+  async updateStatusAndTime(
+    manager: EntityManager,
+    id: string,
+    values: { status: AppointmentStatus; startsAt: Date; endsAt: Date },
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE appointments SET status = $2, starts_at = $3, ends_at = $4,
+              version = version + 1, updated_at = now()
+       WHERE id = $1`,
+      [id, values.status, values.startsAt, values.endsAt],
+    );
+  }
+}
+
+function columns(rows: AppointmentWrite[]): unknown[] {
+  return [
+    rows.map((r) => r.externalId),
+    rows.map((r) => r.patientId),
+    rows.map((r) => r.startsAt),
+    rows.map((r) => r.endsAt),
+    rows.map((r) => r.durationMinutes),
+    rows.map((r) => r.practitioner),
+    rows.map((r) => r.location),
+    rows.map((r) => r.type),
+    rows.map((r) => r.status),
+  ];
+}
+
+export interface ReminderReadRow {
+  appointment_id: string;
+  offset: string;
+  due_at: Date;
+  status: string;
+  sent_at: Date | null;
+  reason: string | null;
+}
+
+export interface MessageReadRow {
+  direction: string;
+  body: string;
+  created_at: Date;
+  status: string;
+  segments: number;
+}
+
+/** Read side of the appointment view: its reminders and messages. */
+@Injectable()
+export class AppointmentDetailsRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  async remindersFor(ids: string[]): Promise<ReminderReadRow[]> {
+    return this.ds.manager.query(
+      `SELECT appointment_id, "offset", due_at, status, sent_at, reason FROM reminders
+       WHERE appointment_id = ANY($1::uuid[]) ORDER BY appointment_id, due_at, created_at`,
+      [ids],
+    );
+  }
+
+  async messagesFor(id: string): Promise<MessageReadRow[]> {
+    return this.ds.manager.query(
+      `SELECT direction, body, created_at, status, segments FROM messages
+       WHERE appointment_id = $1 ORDER BY created_at, id`,
+      [id],
+    );
+  }
+}

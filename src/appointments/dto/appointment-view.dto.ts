@@ -1,0 +1,62 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { APPOINTMENT_STATUSES } from '../appointment.machine';
+
+export class PatientView {
+  @ApiProperty() name: string;
+  @ApiProperty() phone: string;
+  @ApiProperty({ enum: ['en', 'es'] }) language: string;
+  @ApiProperty() optedOut: boolean;
+  @ApiPropertyOptional({ type: String, nullable: true }) timezone?: string | null;
+}
+
+export class ReminderView {
+  @ApiProperty() offset: string;
+  @ApiProperty() dueAt: string;
+  @ApiProperty({
+    enum: ['pending', 'sending', 'sent', 'delivered', 'failed', 'skipped', 'cancelled'],
+  })
+  status: string;
+  @ApiProperty({ type: String, nullable: true }) sentAt: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) reason?: string | null;
+}
+
+export class HistoryView {
+  @ApiProperty() at: string;
+  @ApiProperty() event: string;
+  @ApiProperty({ type: String, nullable: true }) from: string | null;
+  @ApiProperty() to: string;
+  @ApiProperty({ enum: ['patient', 'staff', 'system', 'import'] }) source: string;
+}
+
+export class MessageView {
+  @ApiProperty({ enum: ['outbound', 'inbound'] }) direction: string;
+  @ApiProperty() body: string;
+  @ApiProperty() at: string;
+  @ApiProperty() status: string;
+  @ApiProperty() segments: number;
+}
+
+export class AppointmentView {
+  @ApiProperty() id: string;
+  @ApiProperty() externalId: string;
+  @ApiProperty({ enum: APPOINTMENT_STATUSES }) status: string;
+  @ApiProperty() startsAt: string;
+  @ApiProperty() endsAt: string;
+  @ApiProperty() durationMinutes: number;
+  @ApiProperty({ type: PatientView }) patient: PatientView;
+  @ApiProperty({ type: String, nullable: true }) practitioner: string | null;
+  @ApiProperty({ type: String, nullable: true }) location: string | null;
+  @ApiProperty({ type: String, nullable: true }) type: string | null;
+  @ApiProperty({ type: [ReminderView] }) reminders: ReminderView[];
+  @ApiProperty({ type: [HistoryView] }) history: HistoryView[];
+  @ApiPropertyOptional({ type: [MessageView] }) messages?: MessageView[];
+}
+
+export class UpsertedAppointmentView extends AppointmentView {
+  @ApiProperty({ enum: ['created', 'updated', 'unchanged'] }) outcome: string;
+}
+
+export class AppointmentPage {
+  @ApiProperty({ type: [AppointmentView] }) items: AppointmentView[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}

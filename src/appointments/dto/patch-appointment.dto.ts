@@ -1,0 +1,19 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+
+export const STAFF_STATUSES = ['arrived', 'completed', 'no_show', 'cancelled'] as const;
+export type StaffStatus = (typeof STAFF_STATUSES)[number];
+
+export class PatchAppointmentDto {
+  @ApiPropertyOptional({ enum: STAFF_STATUSES })
+  @IsOptional()
+  @IsIn(STAFF_STATUSES)
+  status?: StaffStatus;
+
+  @ApiPropertyOptional({ example: '2026-12-02T10:00:00-06:00' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  startsAt?: string;
+}

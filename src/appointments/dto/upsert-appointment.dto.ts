@@ -1,0 +1,120 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { IsTimeZone } from '../../common/validation/validators';
+
+export class PatientInputDto {
+  @ApiPropertyOptional({ example: 'Ana Diaz' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiProperty({
+    example: '(312) 555-0123',
+    description: 'national formats use the clinic country',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  phone: string;
+
+  @ApiPropertyOptional({ enum: ['en', 'es'], default: 'en' })
+  @IsOptional()
+  @IsIn(['en', 'es'])
+  language?: 'en' | 'es';
+
+  @ApiPropertyOptional({ example: 'America/Chicago' })
+  @IsOptional()
+  @IsTimeZone()
+  timezone?: string;
+}
+
+export class UpsertAppointmentDto {
+  @ApiProperty({ example: 'A-1001' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  externalId: string;
+
+  @ApiProperty({ type: PatientInputDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PatientInputDto)
+  patient: PatientInputDto;
+
+  @ApiProperty({
+    example: '2026-12-01T09:30:00-06:00',
+    description: 'with an offset: an instant; without: wall time in the clinic time zone',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  startsAt: string;
+
+  @ApiPropertyOptional({ example: 30, default: 30 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  durationMinutes?: number;
+
+  @ApiPropertyOptional({ example: 'Dr. Kim' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  practitioner?: string;
+
+  @ApiPropertyOptional({ example: 'Main St' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  location?: string;
+
+  @ApiPropertyOptional({ example: 'cleaning' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  type?: string;
+
+  @ApiPropertyOptional({ enum: ['scheduled', 'cancelled'], default: 'scheduled' })
+  @IsOptional()
+  @IsIn(['scheduled', 'cancelled'])
+  status?: 'scheduled' | 'cancelled';
+}
+
+export class BatchAppointmentsDto {
+  @ApiProperty({ type: [UpsertAppointmentDto], maxItems: 5000 })
+  // Items are validated one by one in the service, so one bad item never blocks the others.
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(5000)
+  appointments: unknown[];
+}
+
+export class BatchItemResult {
+  @ApiProperty() index: number;
+  @ApiPropertyOptional({ type: String, nullable: true }) externalId: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) id: string | null;
+  @ApiProperty({ enum: ['created', 'updated', 'unchanged', 'error'] }) outcome: string;
+  @ApiPropertyOptional({ type: [String] }) errors?: string[];
+}
+
+export class BatchResultView {
+  @ApiProperty({ type: [BatchItemResult] }) results: BatchItemResult[];
+}

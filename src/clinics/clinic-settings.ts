@@ -1,0 +1,50 @@
+import { InvalidInputError } from '../common/errors/domain-errors';
+import { normalizePhone } from '../common/phone/phone';
+import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
+import type { KeywordReplies } from './clinic.entity';
+import type { ProviderDto } from './dto/clinic-input.dto';
+
+const CREDENTIAL_FIELDS: Record<ProviderType, string[]> = {
+  twilio: ['accountSid', 'authToken'],
+  flowroute: ['accessKey', 'secretKey'],
+  telnyx: ['apiKey', 'publicKey'],
+  fake: [],
+};
+const ALL_CREDENTIAL_FIELDS = Object.values(CREDENTIAL_FIELDS).flat();
+
+export const DEFAULT_REMINDER_OFFSETS = ['P2D', 'PT2H'];
+export const DEFAULT_QUIET_HOURS = { start: '20:00', end: '08:00' };
+
+/** Twilio and Telnyx answer STOP/START/HELP themselves by default; the others do not. */
+export function defaultKeywordReplies(type: ProviderType): KeywordReplies {
+  return type === 'twilio' || type === 'telnyx' ? 'provider' : 'turnout';
+}
+
+/** The credentials for the provider's type, refusing fields that belong to another type. */
+export function credentialsFor(provider: ProviderDto): ProviderCredentials {
+  const wanted = CREDENTIAL_FIELDS[provider.type];
+  const input = provider as unknown as Record<string, unknown>;
+  const stray = ALL_CREDENTIAL_FIELDS.filter((f) => !wanted.includes(f) && input[f] !== undefined);
+  if (stray.length > 0) {
+    throw new InvalidInputError(
+      stray.map((f) => `provider.${f} is not used by provider type ${provider.type}`),
+    );
+  }
+  if (provider.type === 'telnyx' && !isEd25519PublicKey(provider.publicKey ?? '')) {
+    throw new InvalidInputError([
+      'provider.publicKey must be the base64 Ed25519 public key from the Telnyx portal',
+    ]);
+  }
+  return Object.fromEntries(wanted.map((f) => [f, input[f]])) as ProviderCredentials;
+}
+
+function isEd25519PublicKey(value: string): boolean {
+  return /^[A-Za-z0-9+/]+=*$/.test(value) && Buffer.from(value, 'base64').length === 32;
+}
+
+/** A phone setting normalised to +E.164 with the clinic's country, or a 400 naming the field. */
+export function settingPhone(field: string, value: string, country: string): string {
+  const e164 = normalizePhone(value, country);
+  if (!e164) throw new InvalidInputError([`${field} must be a valid phone number`]);
+  return e164;
+}

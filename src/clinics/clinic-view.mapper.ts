@@ -1,0 +1,83 @@
+import type { ClinicEntity } from './clinic.entity';
+import type { ClinicView, ProviderView } from './dto/clinic-view.dto';
+
+function providerView(clinic: ClinicEntity): ProviderView {
+  const creds = clinic.providerCredentials as Record<string, string>;
+  const view: ProviderView = { type: clinic.providerType, secretsSet: [] };
+  switch (clinic.providerType) {
+    case 'twilio':
+      view.accountSid = creds.accountSid;
+      view.secretsSet = ['authToken'];
+      break;
+    case 'flowroute':
+      view.accessKey = `…${String(creds.accessKey ?? '').slice(-4)}`;
+      view.secretsSet = ['secretKey'];
+      break;
+    case 'telnyx':
+      view.publicKey = creds.publicKey;
+      view.secretsSet = ['apiKey'];
+      break;
+    default:
+      break;
+  }
+  return view;
+}
+
+/** The webhook URLs a clinic configures at its provider. Flowroute's path secret is shown once. */
+export function webhookUrls(
+  clinic: Pick<ClinicEntity, 'providerType'>,
+  publicBaseUrl: string,
+  flowroutePathSecret?: string,
+): Record<string, string> {
+  const base = publicBaseUrl;
+  switch (clinic.providerType) {
+    case 'twilio':
+      return {
+        inbound: `${base}/webhooks/twilio/inbound`,
+        status: `${base}/webhooks/twilio/status`,
+      };
+    case 'flowroute': {
+      const secret = flowroutePathSecret ?? '{shown-once-at-creation}';
+      return {
+        inbound: `${base}/webhooks/flowroute/${secret}/inbound`,
+        dlr: `${base}/webhooks/flowroute/${secret}/dlr`,
+      };
+    }
+    case 'telnyx':
+      return { messaging: `${base}/webhooks/telnyx` };
+    default:
+      return {
+        simulatorInbound: `${base}/v1/simulator/inbound`,
+        simulatorOutbox: `${base}/v1/simulator/outbox`,
+      };
+  }
+}
+
+/** Entity to response: secrets never cross this line. */
+export function toClinicView(
+  clinic: ClinicEntity,
+  publicBaseUrl: string,
+  flowroutePathSecret?: string,
+): ClinicView {
+  return {
+    id: clinic.id,
+    name: clinic.name,
+    timezone: clinic.timezone,
+    defaultCountry: clinic.defaultCountry,
+    senderNumber: clinic.senderNumber,
+    contactPhone: clinic.contactPhone,
+    provider: providerView(clinic),
+    reminderOffsets: clinic.reminderOffsets,
+    quietHours:
+      clinic.quietHoursStart && clinic.quietHoursEnd
+        ? { start: clinic.quietHoursStart, end: clinic.quietHoursEnd }
+        : null,
+    noShowGraceMinutes: clinic.noShowGraceMinutes,
+    sendRatePerSecond: clinic.sendRatePerSecond,
+    keywordReplies: clinic.keywordReplies,
+    calendarWebhookUrl: clinic.calendarWebhookUrl,
+    webhooks: webhookUrls(clinic, publicBaseUrl, flowroutePathSecret),
+    createdAt: clinic.createdAt.toISOString(),
+    updatedAt: clinic.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,75 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
+
+export type KeywordReplies = 'provider' | 'turnout';
+
+@Entity('clinics')
+export class ClinicEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column('text')
+  name: string;
+
+  @Column('text')
+  timezone: string;
+
+  @Column({ name: 'default_country', type: 'char', length: 2 })
+  defaultCountry: string;
+
+  @Column({ name: 'sender_number', type: 'text' })
+  senderNumber: string;
+
+  @Column({ name: 'contact_phone', type: 'text', nullable: true })
+  contactPhone: string | null;
+
+  @Column({ name: 'provider_type', type: 'text' })
+  providerType: ProviderType;
+
+  /** Never leaves the service: redacted in every response and log line. */
+  @Column({ name: 'provider_credentials', type: 'jsonb' })
+  providerCredentials: ProviderCredentials;
+
+  @Column({ name: 'reminder_offsets', type: 'text', array: true })
+  reminderOffsets: string[];
+
+  @Column({ name: 'quiet_hours_start', type: 'text', nullable: true })
+  quietHoursStart: string | null;
+
+  @Column({ name: 'quiet_hours_end', type: 'text', nullable: true })
+  quietHoursEnd: string | null;
+
+  @Column({ name: 'no_show_grace_minutes', type: 'integer' })
+  noShowGraceMinutes: number;
+
+  @Column({ name: 'send_rate_per_second', type: 'integer' })
+  sendRatePerSecond: number;
+
+  @Column({ name: 'keyword_replies', type: 'text' })
+  keywordReplies: KeywordReplies;
+
+  @Column({ name: 'calendar_webhook_url', type: 'text', nullable: true })
+  calendarWebhookUrl: string | null;
+
+  /** Signs calendar write-back events; shown once at creation. */
+  @Column({ name: 'webhook_secret', type: 'text' })
+  webhookSecret: string;
+
+  @Column({ name: 'flowroute_path_secret_hash', type: 'text', nullable: true })
+  flowroutePathSecretHash: string | null;
+
+  @Column({ type: 'integer' })
+  version: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { RemindersModule } from '../reminders/reminders.module';
+import { ClinicsController } from './clinics.controller';
+import { ClinicsRepository } from './clinics.repository';
+import { ClinicsService } from './clinics.service';
+
+@Module({
+  imports: [RemindersModule],
+  controllers: [ClinicsController],
+  providers: [ClinicsService, ClinicsRepository],
+  exports: [ClinicsRepository],
+})
+export class ClinicsModule {}

@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ClinicEntity } from './clinic.entity';
+
+@Injectable()
+export class ClinicsRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  async insert(manager: EntityManager, values: Partial<ClinicEntity>): Promise<ClinicEntity> {
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(ClinicEntity)
+      .values(values)
+      .returning('*')
+      .execute();
+    return manager.create(ClinicEntity, result.generatedMaps[0] as Partial<ClinicEntity>);
+  }
+
+  async findById(
+    id: string,
+    manager: EntityManager = this.ds.manager,
+  ): Promise<ClinicEntity | null> {
+    return manager.findOneBy(ClinicEntity, { id });
+  }
+
+  async lockById(manager: EntityManager, id: string): Promise<ClinicEntity | null> {
+    return manager
+      .createQueryBuilder(ClinicEntity, 'c')
+      .where('c.id = :id', { id })
+      .setLock('pessimistic_write')
+      .getOne();
+  }
+
+  async update(manager: EntityManager, id: string, values: Partial<ClinicEntity>): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(ClinicEntity)
+      .set({ ...values, version: () => 'version + 1' })
+      .where('id = :id', { id })
+      .execute();
+  }
+
+  async findBySender(providerType: string, senderNumber: string): Promise<ClinicEntity | null> {
+    return this.ds.manager.findOneBy(ClinicEntity, {
+      providerType: providerType as ClinicEntity['providerType'],
+      senderNumber,
+    });
+  }
+
+  async findByFlowrouteSecretHash(hash: string): Promise<ClinicEntity | null> {
+    return this.ds.manager.findOneBy(ClinicEntity, { flowroutePathSecretHash: hash });
+  }
+}

@@ -1,0 +1,122 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ApiKeysRepository } from '../auth/api-keys.repository';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Secrets, sha256Hex } from '../common/crypto/secrets';
+import { NotFoundError } from '../common/errors/domain-errors';
+import { ClinicSettingsChanged } from './clinic-settings-changed';
+import { ClinicEntity } from './clinic.entity';
+import {
+  DEFAULT_QUIET_HOURS,
+  DEFAULT_REMINDER_OFFSETS,
+  credentialsFor,
+  defaultKeywordReplies,
+  settingPhone,
+} from './clinic-settings';
+import { toClinicView } from './clinic-view.mapper';
+import { ClinicsRepository } from './clinics.repository';
+import type { CreateClinicDto, UpdateClinicDto } from './dto/clinic-input.dto';
+import type { ClinicView, CreatedClinicView } from './dto/clinic-view.dto';
+
+@Injectable()
+export class ClinicsService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clinics: ClinicsRepository,
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly secrets: Secrets,
+    private readonly settingsChanged: ClinicSettingsChanged,
+  ) {}
+
+  async create(dto: CreateClinicDto): Promise<CreatedClinicView> {
+    const country = dto.defaultCountry ?? 'US';
+    const credentials = credentialsFor(dto.provider);
+    const apiKey = this.secrets.token('tk_');
+    const webhookSecret = this.secrets.token('whsec_');
+    const flowrouteSecret =
+      dto.provider.type === 'flowroute' ? this.secrets.token('frs_', 24) : undefined;
+    const quiet = dto.quietHours === undefined ? DEFAULT_QUIET_HOURS : dto.quietHours;
+
+    const clinic = await this.ds.transaction(async (manager) => {
+      const saved = await manager.getRepository(ClinicEntity).save(
+        manager.create(ClinicEntity, {
+          name: dto.name.trim(),
+          timezone: dto.timezone,
+          defaultCountry: country,
+          senderNumber: settingPhone('senderNumber', dto.senderNumber, country),
+          contactPhone: dto.contactPhone
+            ? settingPhone('contactPhone', dto.contactPhone, country)
+            : null,
+          providerType: dto.provider.type,
+          providerCredentials: credentials,
+          reminderOffsets: dto.reminderOffsets ?? DEFAULT_REMINDER_OFFSETS,
+          quietHoursStart: quiet?.start ?? null,
+          quietHoursEnd: quiet?.end ?? null,
+          noShowGraceMinutes: dto.noShowGraceMinutes ?? 30,
+          sendRatePerSecond: dto.sendRatePerSecond ?? 1,
+          keywordReplies: dto.keywordReplies ?? defaultKeywordReplies(dto.provider.type),
+          calendarWebhookUrl: dto.calendarWebhookUrl ?? null,
+          webhookSecret,
+          flowroutePathSecretHash: flowrouteSecret ? sha256Hex(flowrouteSecret) : null,
+          version: 1,
+        }),
+      );
+      await this.apiKeys.insert(manager, saved.id, sha256Hex(apiKey), apiKey.slice(0, 7));
+      return saved;
+    });
+    return {
+      ...toClinicView(clinic, this.config.publicBaseUrl, flowrouteSecret),
+      apiKey,
+      webhookSecret,
+    };
+  }
+
+  view(clinic: ClinicEntity): ClinicView {
+    return toClinicView(clinic, this.config.publicBaseUrl);
+  }
+
+  async update(clinicId: string, dto: UpdateClinicDto): Promise<ClinicView> {
+    const updated = await this.ds.transaction(async (manager) => {
+      const current = await this.clinics.lockById(manager, clinicId);
+      if (!current) throw new NotFoundError('clinic');
+      const country = dto.defaultCountry ?? current.defaultCountry;
+      const changes: Partial<ClinicEntity> = {};
+      if (dto.name !== undefined) changes.name = dto.name.trim();
+      if (dto.timezone !== undefined) changes.timezone = dto.timezone;
+      if (dto.defaultCountry !== undefined) changes.defaultCountry = dto.defaultCountry;
+      if (dto.senderNumber !== undefined) {
+        changes.senderNumber = settingPhone('senderNumber', dto.senderNumber, country);
+      }
+      if (dto.contactPhone !== undefined) {
+        changes.contactPhone = dto.contactPhone
+          ? settingPhone('contactPhone', dto.contactPhone, country)
+          : null;
+      }
+      if (dto.provider !== undefined) {
+        changes.providerType = dto.provider.type;
+        changes.providerCredentials = credentialsFor(dto.provider);
+        if (dto.keywordReplies === undefined && dto.provider.type !== current.providerType) {
+          changes.keywordReplies = defaultKeywordReplies(dto.provider.type);
+        }
+      }
+      if (dto.reminderOffsets !== undefined) changes.reminderOffsets = dto.reminderOffsets;
+      if (dto.quietHours !== undefined) {
+        changes.quietHoursStart = dto.quietHours?.start ?? null;
+        changes.quietHoursEnd = dto.quietHours?.end ?? null;
+      }
+      if (dto.noShowGraceMinutes !== undefined) changes.noShowGraceMinutes = dto.noShowGraceMinutes;
+      if (dto.sendRatePerSecond !== undefined) changes.sendRatePerSecond = dto.sendRatePerSecond;
+      if (dto.keywordReplies !== undefined) changes.keywordReplies = dto.keywordReplies;
+      if (dto.calendarWebhookUrl !== undefined) changes.calendarWebhookUrl = dto.calendarWebhookUrl;
+      if (Object.keys(changes).length > 0) {
+        await this.clinics.update(manager, clinicId, changes);
+      }
+      const next = (await this.clinics.findById(clinicId, manager)) as ClinicEntity;
+      await this.settingsChanged.afterUpdate(manager, current, next);
+      return next;
+    });
+    return this.view(updated);
+  }
+}

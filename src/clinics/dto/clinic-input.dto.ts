@@ -1,0 +1,193 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import {
+  IsClockTime,
+  IsIsoDuration,
+  IsPhoneCountry,
+  IsTimeZone,
+} from '../../common/validation/validators';
+import { PROVIDER_TYPES, ProviderType } from '../../messaging/providers/sms-provider.port';
+
+const onlyFor = (type: ProviderType) => (o: ProviderDto) => o.type === type;
+
+/** One shape for every provider; which fields are required depends on `type`. */
+export class ProviderDto {
+  @ApiProperty({ enum: PROVIDER_TYPES })
+  @IsIn(PROVIDER_TYPES)
+  type: ProviderType;
+
+  @ApiPropertyOptional({ description: 'twilio' })
+  @ValidateIf(onlyFor('twilio'))
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  accountSid?: string;
+
+  @ApiPropertyOptional({ description: 'twilio; never returned' })
+  @ValidateIf(onlyFor('twilio'))
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  authToken?: string;
+
+  @ApiPropertyOptional({ description: 'flowroute' })
+  @ValidateIf(onlyFor('flowroute'))
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  accessKey?: string;
+
+  @ApiPropertyOptional({ description: 'flowroute; never returned' })
+  @ValidateIf(onlyFor('flowroute'))
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  secretKey?: string;
+
+  @ApiPropertyOptional({ description: 'telnyx; never returned' })
+  @ValidateIf(onlyFor('telnyx'))
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  apiKey?: string;
+
+  @ApiPropertyOptional({ description: 'telnyx: base64 Ed25519 public key for webhook signatures' })
+  @ValidateIf(onlyFor('telnyx'))
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  publicKey?: string;
+}
+
+export class QuietHoursDto {
+  @ApiProperty({ example: '20:00' })
+  @IsClockTime()
+  start: string;
+
+  @ApiProperty({ example: '08:00' })
+  @IsClockTime()
+  end: string;
+}
+
+/** Settings a clinic may change; shared by create (operator) and PATCH /v1/clinic. */
+export class ClinicSettingsDto {
+  @ApiPropertyOptional({ example: 'US', default: 'US' })
+  @IsOptional()
+  @IsPhoneCountry()
+  defaultCountry?: string;
+
+  @ApiPropertyOptional({ example: '+13125550199' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  contactPhone?: string | null;
+
+  @ApiPropertyOptional({ example: ['P2D', 'PT2H'], type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ArrayUnique()
+  @IsIsoDuration({ each: true })
+  reminderOffsets?: string[];
+
+  @ApiPropertyOptional({ type: QuietHoursDto, nullable: true })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => QuietHoursDto)
+  quietHours?: QuietHoursDto | null;
+
+  @ApiPropertyOptional({ example: 30, default: 30 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10080)
+  noShowGraceMinutes?: number;
+
+  @ApiPropertyOptional({ example: 1, default: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  sendRatePerSecond?: number;
+
+  @ApiPropertyOptional({ enum: ['provider', 'turnout'] })
+  @IsOptional()
+  @IsIn(['provider', 'turnout'])
+  keywordReplies?: 'provider' | 'turnout';
+
+  @ApiPropertyOptional({ example: 'https://pms.example/turnout-events', nullable: true })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  @MaxLength(2000)
+  calendarWebhookUrl?: string | null;
+}
+
+export class CreateClinicDto extends ClinicSettingsDto {
+  @ApiProperty({ example: 'Lakeside Dental' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ example: 'America/Chicago' })
+  @IsTimeZone()
+  timezone: string;
+
+  @ApiProperty({ example: '+13125550100' })
+  @IsString()
+  @MaxLength(40)
+  senderNumber: string;
+
+  @ApiProperty({ type: ProviderDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ProviderDto)
+  provider: ProviderDto;
+}
+
+export class UpdateClinicDto extends ClinicSettingsDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  senderNumber?: string;
+
+  @ApiPropertyOptional({ example: 'America/Chicago' })
+  @IsOptional()
+  @IsTimeZone()
+  timezone?: string;
+
+  @ApiPropertyOptional({ type: ProviderDto, description: 'replaces the credentials as a whole' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ProviderDto)
+  provider?: ProviderDto;
+}

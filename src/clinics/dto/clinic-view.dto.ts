@@ -1,0 +1,66 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class ProviderView {
+  @ApiProperty({ enum: ['twilio', 'flowroute', 'telnyx', 'fake'] })
+  type: string;
+
+  @ApiPropertyOptional({ description: 'twilio account identifier (not a secret)' })
+  accountSid?: string;
+
+  @ApiPropertyOptional({ description: 'flowroute access key, masked' })
+  accessKey?: string;
+
+  @ApiPropertyOptional({ description: 'telnyx public key (not a secret)' })
+  publicKey?: string;
+
+  @ApiProperty({ description: 'names of the secrets held; their values are never returned' })
+  secretsSet: string[];
+}
+
+export class QuietHoursView {
+  @ApiProperty() start: string;
+  @ApiProperty() end: string;
+}
+
+export class TemplateWarningView {
+  @ApiProperty() template: string;
+  @ApiProperty() language: string;
+  @ApiProperty() segments: number;
+  @ApiProperty() message: string;
+}
+
+export class ClinicView {
+  @ApiProperty() id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() timezone: string;
+  @ApiProperty() defaultCountry: string;
+  @ApiProperty() senderNumber: string;
+  @ApiProperty({ nullable: true, type: String }) contactPhone: string | null;
+  @ApiProperty({ type: ProviderView }) provider: ProviderView;
+  @ApiProperty({ type: [String] }) reminderOffsets: string[];
+  @ApiProperty({ type: QuietHoursView, nullable: true }) quietHours: QuietHoursView | null;
+  @ApiProperty() noShowGraceMinutes: number;
+  @ApiProperty() sendRatePerSecond: number;
+  @ApiProperty({ enum: ['provider', 'turnout'] }) keywordReplies: string;
+  @ApiProperty({ nullable: true, type: String }) calendarWebhookUrl: string | null;
+  @ApiProperty({
+    description: 'URLs to configure at the provider',
+    type: 'object',
+    additionalProperties: { type: 'string' },
+  })
+  webhooks: Record<string, string>;
+  @ApiPropertyOptional({ type: [TemplateWarningView] }) warnings?: TemplateWarningView[];
+  @ApiProperty() createdAt: string;
+  @ApiProperty() updatedAt: string;
+}
+
+export class CreatedClinicView extends ClinicView {
+  @ApiProperty({ description: 'shown once; only its hash is stored', example: 'tk_...' })
+  apiKey: string;
+
+  @ApiProperty({
+    description: 'shown once; signs calendar write-back events',
+    example: 'whsec_...',
+  })
+  webhookSecret: string;
+}

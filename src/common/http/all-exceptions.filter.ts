@@ -1,0 +1,102 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { QueryFailedError } from 'typeorm';
+import {
+  ConflictError,
+  DomainError,
+  InvalidInputError,
+  NotFoundError,
+} from '../errors/domain-errors';
+import { describePgError } from './pg-errors';
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/**
+ * The one place where errors become HTTP answers, in Nest's shape
+ * `{ statusCode, error, message }`. Anything unexpected is a logged 500 with no detail leaked.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const { status, message } = this.classify(exception);
+    if (res.headersSent) return;
+    res.status(status).json({ statusCode: status, error: REASONS[status] ?? 'Error', message });
+  }
+
+  private classify(exception: unknown): { status: number; message: string | string[] } {
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      const message =
+        typeof body === 'object' && body !== null && 'message' in body
+          ? (body as { message: string | string[] }).message
+          : exception.message;
+      const status = exception.getStatus();
+      // One shape for clients: message is always a list.
+      return { status, message: Array.isArray(message) ? message : [message] };
+    }
+    if (exception instanceof InvalidInputError) return { status: 400, message: exception.messages };
+    if (exception instanceof NotFoundError) return { status: 404, message: exception.messages };
+    if (exception instanceof ConflictError) return { status: 409, message: exception.messages };
+    if (exception instanceof DomainError) return { status: 400, message: exception.messages };
+    if (exception instanceof QueryFailedError) {
+      const known = describePgError(exception);
+      if (known) return known;
+    }
+    if (isBodyParserError(exception)) {
+      return { status: exception.status, message: [bodyParserMessage(exception)] };
+    }
+    this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: ['Internal server error'] };
+  }
+}
+
+interface BodyParserError {
+  status: number;
+  type: string;
+}
+
+function isBodyParserError(e: unknown): e is BodyParserError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as BodyParserError).status === 'number' &&
+    typeof (e as BodyParserError).type === 'string' &&
+    (e as BodyParserError).status >= 400 &&
+    (e as BodyParserError).status < 500
+  );
+}
+
+function bodyParserMessage(e: BodyParserError): string {
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return 'body is not valid JSON';
+    case 'entity.too.large':
+      return 'body is too large';
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return 'body encoding is not supported (use UTF-8)';
+    default:
+      return 'body could not be read';
+  }
+}

@@ -1,0 +1,60 @@
+import { ValidationOptions, registerDecorator } from 'class-validator';
+import { isSupportedCountry } from '../phone/phone';
+import { isPositiveDuration, parseIsoDuration } from '../time/iso-duration';
+import { isValidTimeZone } from '../time/starts-at';
+
+function simple(
+  name: string,
+  test: (value: unknown) => boolean,
+  message: string,
+  options?: ValidationOptions,
+): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name,
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `$property ${message}`, ...options },
+      validator: { validate: test },
+    });
+}
+
+/** An IANA time zone name such as America/Chicago. */
+export const IsTimeZone = (o?: ValidationOptions) =>
+  simple(
+    'isTimeZone',
+    (v) => typeof v === 'string' && isValidTimeZone(v),
+    'must be an IANA time zone such as America/Chicago',
+    o,
+  );
+
+/** A two-letter country code that phone numbering knows. */
+export const IsPhoneCountry = (o?: ValidationOptions) =>
+  simple(
+    'isPhoneCountry',
+    (v) => typeof v === 'string' && /^[A-Z]{2}$/.test(v) && isSupportedCountry(v),
+    'must be a supported ISO 3166-1 alpha-2 country code such as US',
+    o,
+  );
+
+/** A positive ISO 8601 duration down to seconds: P2D, PT2H, PT30S. */
+export const IsIsoDuration = (o?: ValidationOptions) =>
+  simple(
+    'isIsoDuration',
+    (v) => {
+      if (typeof v !== 'string') return false;
+      const d = parseIsoDuration(v);
+      return d !== null && isPositiveDuration(d);
+    },
+    'must be a positive ISO 8601 duration such as P2D or PT2H',
+    o,
+  );
+
+/** A 24-hour local clock time HH:mm. */
+export const IsClockTime = (o?: ValidationOptions) =>
+  simple(
+    'isClockTime',
+    (v) => typeof v === 'string' && /^([01]\d|2[0-3]):[0-5]\d$/.test(v),
+    'must be a time of day HH:mm (24-hour)',
+    o,
+  );

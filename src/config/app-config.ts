@@ -1,0 +1,90 @@
+import { resolve } from 'node:path';
+
+/**
+ * The one place that reads the environment. Everything else receives an AppConfig, so a test can
+ * build one by hand and nothing changes behaviour because a variable was set after start-up.
+ */
+export interface AppConfig {
+  /** undefined until resolved: then the embedded PostgreSQL is started and this is filled in */
+  databaseUrl: string | undefined;
+  port: number;
+  publicBaseUrl: string;
+  adminToken: string | undefined;
+  /** where local mode keeps its embedded database and generated admin token */
+  dataDir: string;
+  embeddedPostgresPort: number;
+  /** 0 disables the dispatcher loop (tests drive it by hand) */
+  dispatchIntervalMs: number;
+  dispatchBatchSize: number;
+  /** how long a claimed reminder stays ours before another instance may retry it */
+  dispatchLeaseMs: number;
+  inboxIntervalMs: number;
+  providerTimeoutMs: number;
+  twilioApiBaseUrl: string;
+  flowrouteApiBaseUrl: string;
+  telnyxApiBaseUrl: string;
+  logLevel: string;
+  /** JSON request body limit, e.g. "8mb": a 5,000-item batch fits comfortably */
+  bodyLimit: string;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function url(env: Env, name: string, fallback: string): string {
+  const raw = env[name] || fallback;
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const adminToken = env.ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError('ADMIN_TOKEN must be at least 16 characters');
+  }
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    port,
+    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://localhost:${port}`),
+    adminToken,
+    dataDir: resolve(env.TURNOUT_DATA_DIR || '.data'),
+    embeddedPostgresPort: int(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
+    dispatchIntervalMs: int(env, 'DISPATCH_INTERVAL_MS', 250, 0, 3_600_000),
+    dispatchBatchSize: int(env, 'DISPATCH_BATCH_SIZE', 200, 1, 10_000),
+    dispatchLeaseMs: int(env, 'DISPATCH_LEASE_MS', 60_000, 1_000, 3_600_000),
+    inboxIntervalMs: int(env, 'INBOX_INTERVAL_MS', 100, 0, 3_600_000),
+    providerTimeoutMs: int(env, 'PROVIDER_TIMEOUT_MS', 10_000, 100, 120_000),
+    twilioApiBaseUrl: url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com'),
+    flowrouteApiBaseUrl: url(env, 'FLOWROUTE_API_BASE_URL', 'https://api.flowroute.com'),
+    telnyxApiBaseUrl: url(env, 'TELNYX_API_BASE_URL', 'https://api.telnyx.com'),
+    logLevel,
+    bodyLimit: env.BODY_LIMIT || '8mb',
+  };
+}
+
+/** Nest injection token for the resolved AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Local mode: no ADMIN_TOKEN given, so one is generated once and kept under the data directory,
+ * readable only by its owner, so restarts keep working with the same token.
+ */
+export function localAdminToken(dataDir: string): string {
+  const file = join(dataDir, 'admin-token');
+  if (existsSync(file)) {
+    const saved = readFileSync(file, 'utf8').trim();
+    if (saved.length >= 16) return saved;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const token = `adm_${randomBytes(24).toString('base64url')}`;
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+export function firstUseBanner(baseUrl: string, token: string, dataDir: string): string {
+  return [
+    '',
+    `Turnout is running at ${baseUrl} (API docs: ${baseUrl}/docs)`,
+    `Admin token (kept in ${join(dataDir, 'admin-token')}): ${token}`,
+    'Create a clinic that uses the fake SMS provider:',
+    `  curl -s -X POST ${baseUrl}/v1/clinics \\`,
+    `    -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' \\`,
+    `    -d '{"name":"Lakeside Dental","timezone":"America/Chicago","senderNumber":"+13125550100","provider":{"type":"fake"}}'`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,36 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+
+/** Secrets in URLs (Flowroute's path secret) never reach a log line. */
+export function redactUrl(url: string | undefined): string | undefined {
+  return url?.replace(/(\/webhooks\/flowroute\/)[^/]+/, '$1[redacted]');
+}
+
+@Module({})
+export class LoggingModule {
+  static forRoot(level: string): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level,
+            // Successful requests are debug: a batch upload or a webhook storm must not flood logs.
+            customLogLevel: (_req, res, err) =>
+              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
+            serializers: {
+              req: (req: IncomingMessage & { id?: unknown }) => ({
+                id: req.id,
+                method: req.method,
+                url: redactUrl(req.url),
+              }),
+              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            },
+            redact: ['req.headers', 'res.headers'],
+          },
+        }),
+      ],
+    };
+  }
+}

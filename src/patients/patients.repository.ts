@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+export interface PatientUpsert {
+  phone: string;
+  name: string | null;
+  language: 'en' | 'es' | null;
+  timezone: string | null;
+}
+
+export interface PatientRef {
+  id: string;
+  phone: string;
+  language: 'en' | 'es';
+  timezone: string | null;
+}
+
+interface PatientRow {
+  id: string;
+  phone: string;
+  name: string;
+  language: 'en' | 'es';
+  timezone: string | null;
+}
+
+@Injectable()
+export class PatientsRepository {
+  /**
+   * Creates missing patients and updates changed ones, in three statements whatever the count.
+   * An omitted name, language or time zone keeps what the patient already has.
+   */
+  async upsertMany(
+    manager: EntityManager,
+    clinicId: string,
+    patients: PatientUpsert[],
+  ): Promise<Map<string, PatientRef>> {
+    const byPhone = new Map(patients.map((p) => [p.phone, p]));
+    const phones = [...byPhone.keys()];
+    const found = await this.findByPhones(manager, clinicId, phones);
+
+    const fresh = phones.filter((phone) => !found.has(phone)).map((phone) => byPhone.get(phone)!);
+    if (fresh.length > 0) {
+      await manager.query(
+        `INSERT INTO patients (clinic_id, phone, name, language, timezone)
+         SELECT $1, v.phone, coalesce(v.name, ''), coalesce(v.language, 'en'), v.timezone
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS v(phone, name, language, timezone)
+         ON CONFLICT (clinic_id, phone) DO NOTHING`,
+        [
+          clinicId,
+          fresh.map((p) => p.phone),
+          fresh.map((p) => p.name),
+          fresh.map((p) => p.language),
+          fresh.map((p) => p.timezone),
+        ],
+      );
+      const inserted = await this.findByPhones(
+        manager,
+        clinicId,
+        fresh.map((p) => p.phone),
+      );
+      for (const [phone, row] of inserted) found.set(phone, row);
+    }
+
+    const changed: PatientRow[] = [];
+    for (const [phone, row] of found) {
+      const want = byPhone.get(phone)!;
+      const next: PatientRow = {
+        ...row,
+        name: want.name ?? row.name,
+        language: want.language ?? row.language,
+        timezone: want.timezone ?? row.timezone,
+      };
+      if (
+        next.name !== row.name ||
+        next.language !== row.language ||
+        next.timezone !== row.timezone
+      ) {
+        changed.push(next);
+        found.set(phone, next);
+      }
+    }
+    if (changed.length > 0) {
+      await manager.query(
+        `UPDATE patients p SET name = v.name, language = v.language, timezone = v.timezone,
+                updated_at = now()
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS v(id, name, language, timezone)
+         WHERE p.id = v.id AND p.clinic_id = $1`,
+        [
+          clinicId,
+          changed.map((p) => p.id),
+          changed.map((p) => p.name),
+          changed.map((p) => p.language),
+          changed.map((p) => p.timezone),
+        ],
+      );
+    }
+    return new Map(
+      [...found].map(([phone, r]) => [
+        phone,
+        { id: r.id, phone: r.phone, language: r.language, timezone: r.timezone },
+      ]),
+    );
+  }
+
+  private async findByPhones(
+    manager: EntityManager,
+    clinicId: string,
+    phones: string[],
+  ): Promise<Map<string, PatientRow>> {
+    const rows: PatientRow[] = await manager.query(
+      `SELECT id, phone, name, language, timezone FROM patients
+       WHERE clinic_id = $1 AND phone = ANY($2::text[])`,
+      [clinicId, phones],
+    );
+    return new Map(rows.map((r) => [r.phone, r]));
+  }
+}

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { ClinicEntity } from '../clinics/clinic.entity';
+import { ClinicSettingsChanged } from '../clinics/clinic-settings-changed';
+import { Clock } from '../common/clock/clock';
+import type { QuietHours } from '../common/time/quiet-hours';
+import { AppointmentReminders, ReminderTarget } from './appointment-reminders.port';
+import { planReminders } from './reminder-plan';
+import { ReminderWrite, RemindersRepository } from './reminders.repository';
+
+export function clinicQuietHours(clinic: ClinicEntity): QuietHours | null {
+  return clinic.quietHoursStart && clinic.quietHoursEnd
+    ? { start: clinic.quietHoursStart, end: clinic.quietHoursEnd }
+    : null;
+}
+
+/** Turns appointments into reminder rows, in the caller's transaction. */
+@Injectable()
+export class ReminderPlanService implements AppointmentReminders, ClinicSettingsChanged {
+  constructor(
+    private readonly reminders: RemindersRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async plan(
+    m: EntityManager,
+    clinic: ClinicEntity,
+    targets: ReminderTarget[],
+    now: Date,
+  ): Promise<void> {
+    const quietHours = clinicQuietHours(clinic);
+    const rows: ReminderWrite[] = [];
+    for (const t of targets) {
+      const planned = planReminders({
+        startsAt: t.startsAt,
+        offsets: clinic.reminderOffsets,
+        zone: t.patientTimezone ?? clinic.timezone,
+        quietHours,
+        now,
+      });
+      for (const p of planned) {
+        rows.push({
+          appointmentId: t.appointmentId,
+          offset: p.offset,
+          plannedFor: t.startsAt,
+          dueAt: p.dueAt,
+          status: p.status,
+          reason: p.reason ?? null,
+        });
+      }
+    }
+    await this.reminders.insertPlan(m, clinic.id, rows);
+  }
+
+  async replan(
+    m: EntityManager,
+    clinic: ClinicEntity,
+    targets: ReminderTarget[],
+    now: Date,
+  ): Promise<void> {
+    if (targets.length === 0) return;
+    await this.reminders.cancelPending(
+      m,
+      targets.map((t) => t.appointmentId),
+      'replanned',
+    );
+    await this.plan(m, clinic, targets, now);
+  }
+
+  async cancelPending(m: EntityManager, appointmentIds: string[]): Promise<void> {
+    await this.reminders.cancelPending(m, appointmentIds, 'appointment_not_live');
+  }
+
+  /** New offsets, quiet hours or zone apply to the pending reminders of future appointments. */
+  async afterUpdate(m: EntityManager, before: ClinicEntity, after: ClinicEntity): Promise<void> {
+    const changed =
+      before.timezone !== after.timezone ||
+      before.quietHoursStart !== after.quietHoursStart ||
+      before.quietHoursEnd !== after.quietHoursEnd ||
+      before.reminderOffsets.join(',') !== after.reminderOffsets.join(',');
+    if (!changed) return;
+    const now = this.clock.now();
+    const rows = await this.reminders.replannable(m, after.id, now);
+    await this.replan(
+      m,
+      after,
+      rows.map((r) => ({
+        appointmentId: r.id,
+        startsAt: r.starts_at,
+        patientTimezone: r.patient_timezone,
+      })),
+      now,
+    );
+  }
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ClinicSettingsChanged } from '../clinics/clinic-settings-changed';
+import { AppointmentReminders } from './appointment-reminders.port';
+import { ReminderPlanService } from './reminder-plan.service';
+import { RemindersRepository } from './reminders.repository';
+
+@Module({
+  providers: [
+    RemindersRepository,
+    ReminderPlanService,
+    { provide: AppointmentReminders, useExisting: ReminderPlanService },
+    { provide: ClinicSettingsChanged, useExisting: ReminderPlanService },
+  ],
+  exports: [AppointmentReminders, ClinicSettingsChanged, RemindersRepository],
+})
+export class RemindersModule {}

@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+export interface ReminderWrite {
+  appointmentId: string;
+  offset: string;
+  plannedFor: Date;
+  dueAt: Date;
+  status: 'pending' | 'skipped';
+  reason: string | null;
+}
+
+@Injectable()
+export class RemindersRepository {
+  /**
+   * Inserts a plan. A reminder already planned for the same start is kept as it is, unless it
+   * was cancelled (the appointment moved away and back): then it is revived with the new plan.
+   */
+  async insertPlan(m: EntityManager, clinicId: string, rows: ReminderWrite[]): Promise<void> {
+    if (rows.length === 0) return;
+    await m.query(
+      `INSERT INTO reminders (clinic_id, appointment_id, "offset", planned_for, due_at, status,
+                              run_at, reason)
+       SELECT $1, v.appointment_id, v.o, v.planned_for, v.due_at, v.status, v.due_at, v.reason
+       FROM unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[],
+                   $7::text[]) AS v(appointment_id, o, planned_for, due_at, status, reason)
+       ON CONFLICT (appointment_id, "offset", planned_for) DO UPDATE
+         SET status = EXCLUDED.status, due_at = EXCLUDED.due_at, run_at = EXCLUDED.run_at,
+             reason = EXCLUDED.reason, attempts = 0, updated_at = now()
+         WHERE reminders.status = 'cancelled'`,
+      [
+        clinicId,
+        rows.map((r) => r.appointmentId),
+        rows.map((r) => r.offset),
+        rows.map((r) => r.plannedFor),
+        rows.map((r) => r.dueAt),
+        rows.map((r) => r.status),
+        rows.map((r) => r.reason),
+      ],
+    );
+  }
+
+  async cancelPending(m: EntityManager, appointmentIds: string[], reason: string): Promise<void> {
+    if (appointmentIds.length === 0) return;
+    await m.query(
+      `UPDATE reminders SET status = 'cancelled', reason = $2, updated_at = now()
+       WHERE appointment_id = ANY($1::uuid[]) AND status = 'pending'`,
+      [appointmentIds, reason],
+    );
+  }
+
+  /** Live future appointments whose pending reminders follow the clinic's settings. */
+  async replannable(
+    m: EntityManager,
+    clinicId: string,
+    now: Date,
+  ): Promise<{ id: string; starts_at: Date; patient_timezone: string | null }[]> {
+    return m.query(
+      `SELECT a.id, a.starts_at, p.timezone AS patient_timezone
+       FROM appointments a JOIN patients p ON p.id = a.patient_id
+       WHERE a.clinic_id = $1 AND a.starts_at > $2
+         AND a.status IN ('scheduled', 'confirmed', 'reschedule_requested')`,
+      [clinicId, now],
+    );
+  }
+}
