@@ -9,6 +9,10 @@ import { APP_CONFIG, AppConfig } from './config/app-config';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
+import { MessagingModule } from './messaging/messaging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { DispatchModule } from './reminders/dispatch/dispatch.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { SlotsModule } from './slots/slots.module';
 
 @Global()
@@ -40,6 +44,10 @@ export class AppModule {
         ClinicsModule,
         AppointmentsModule,
         SlotsModule,
+        MessagingModule,
+        MetricsModule,
+        DispatchModule,
+        WebhooksModule,
       ],
     };
   }

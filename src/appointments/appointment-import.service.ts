@@ -327,7 +327,7 @@ export class AppointmentImportService {
 
 function externalIdOf(raw: unknown): string | null {
   if (typeof raw === 'object' && raw !== null && 'externalId' in raw) {
-    const v = (raw).externalId;
+    const v = raw.externalId;
     return typeof v === 'string' ? v : null;
   }
   return null;

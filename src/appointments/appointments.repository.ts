@@ -247,9 +247,7 @@ export class AppointmentsRepository {
     );
   }
 
-  async historyFor(
-    ids: string[],
-  ): Promise<
+  async historyFor(ids: string[]): Promise<
     {
       appointment_id: string;
       at: Date;

@@ -1,5 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { PatientsRepository } from './patients.repository';
 
+@Global()
 @Module({ providers: [PatientsRepository], exports: [PatientsRepository] })
 export class PatientsModule {}

@@ -114,4 +114,35 @@ export class PatientsRepository {
     );
     return new Map(rows.map((r) => [r.phone, r]));
   }
+
+  /** Records an opt-out (idempotent: the first one's time and source are kept). */
+  async optOut(
+    m: EntityManager,
+    clinicId: string,
+    phone: string,
+    source: 'keyword' | 'plain_language' | 'provider' | 'staff',
+    detail: string | null,
+    at: Date,
+  ): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `UPDATE patients SET opted_out_at = $4, opt_out_source = $3, opt_out_detail = $5,
+              updated_at = now()
+       WHERE clinic_id = $1 AND phone = $2 AND opted_out_at IS NULL
+       RETURNING id`,
+      [clinicId, phone, source, at, detail],
+    );
+    return rows.length > 0;
+  }
+
+  /** Records an opt-in after an opt-out; false when the patient was not opted out. */
+  async optIn(m: EntityManager, clinicId: string, phone: string, at: Date): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `UPDATE patients SET opted_out_at = NULL, opt_out_source = NULL, opt_out_detail = NULL,
+              opted_in_at = $3, updated_at = now()
+       WHERE clinic_id = $1 AND phone = $2 AND opted_out_at IS NOT NULL
+       RETURNING id`,
+      [clinicId, phone, at],
+    );
+    return rows.length > 0;
+  }
 }
