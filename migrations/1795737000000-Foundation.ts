@@ -33,6 +33,9 @@ export class Foundation1795737000000 implements MigrationInterface {
         keyword_replies text NOT NULL CHECK (keyword_replies IN ('provider', 'turnout')),
         calendar_webhook_url text,
         webhook_secret text NOT NULL,
+        -- Flowroute signs nothing: its callbacks carry this secret in the path. Kept readable to
+        -- build each message's dlr_callback; looked up by its hash.
+        flowroute_path_secret text,
         flowroute_path_secret_hash text UNIQUE,
         version integer NOT NULL DEFAULT 1,
         created_at timestamptz NOT NULL DEFAULT now(),

@@ -61,6 +61,10 @@ export class ClinicEntity {
   @Column({ name: 'webhook_secret', type: 'text' })
   webhookSecret: string;
 
+  /** Never returned after creation; needed to build Flowroute's per-message dlr_callback. */
+  @Column({ name: 'flowroute_path_secret', type: 'text', nullable: true })
+  flowroutePathSecret: string | null;
+
   @Column({ name: 'flowroute_path_secret_hash', type: 'text', nullable: true })
   flowroutePathSecretHash: string | null;
 

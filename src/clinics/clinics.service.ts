@@ -59,6 +59,7 @@ export class ClinicsService {
           keywordReplies: dto.keywordReplies ?? defaultKeywordReplies(dto.provider.type),
           calendarWebhookUrl: dto.calendarWebhookUrl ?? null,
           webhookSecret,
+          flowroutePathSecret: flowrouteSecret ?? null,
           flowroutePathSecretHash: flowrouteSecret ? sha256Hex(flowrouteSecret) : null,
           version: 1,
         }),
@@ -78,6 +79,7 @@ export class ClinicsService {
   }
 
   async update(clinicId: string, dto: UpdateClinicDto): Promise<ClinicView> {
+    let newFlowrouteSecret: string | undefined;
     const updated = await this.ds.transaction(async (manager) => {
       const current = await this.clinics.lockById(manager, clinicId);
       if (!current) throw new NotFoundError('clinic');
@@ -100,6 +102,12 @@ export class ClinicsService {
         if (dto.keywordReplies === undefined && dto.provider.type !== current.providerType) {
           changes.keywordReplies = defaultKeywordReplies(dto.provider.type);
         }
+        if (dto.provider.type === 'flowroute' && !current.flowroutePathSecret) {
+          // Switching to Flowroute: its webhook path secret is made now and shown this once.
+          newFlowrouteSecret = this.secrets.token('frs_', 24);
+          changes.flowroutePathSecret = newFlowrouteSecret;
+          changes.flowroutePathSecretHash = sha256Hex(newFlowrouteSecret);
+        }
       }
       if (dto.reminderOffsets !== undefined) changes.reminderOffsets = dto.reminderOffsets;
       if (dto.quietHours !== undefined) {
@@ -117,6 +125,6 @@ export class ClinicsService {
       await this.settingsChanged.afterUpdate(manager, current, next);
       return next;
     });
-    return this.view(updated);
+    return toClinicView(updated, this.config.publicBaseUrl, newFlowrouteSecret);
   }
 }
