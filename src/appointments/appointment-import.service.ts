@@ -57,9 +57,10 @@ export class AppointmentImportService {
     const results: ImportOutcome[] = new Array(rawItems.length);
     const valid: IncomingAppointment[] = [];
     const firstIndex = new Map<string, number>();
+    const phones = new Map<string, string | null>();
 
     rawItems.forEach((raw, index) => {
-      const normalized = normalizeAppointment(raw, index, clinic);
+      const normalized = normalizeAppointment(raw, index, clinic, phones);
       const externalId = externalIdOf(raw);
       if (!normalized.ok) {
         results[index] = {

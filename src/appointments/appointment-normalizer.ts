@@ -15,6 +15,7 @@ export function normalizeAppointment(
   raw: unknown,
   index: number,
   clinic: Pick<ClinicEntity, 'timezone' | 'defaultCountry'>,
+  phones: Map<string, string | null> = new Map(),
 ): Normalized {
   let dto: UpsertAppointmentDto;
   if (raw instanceof UpsertAppointmentDto) {
@@ -25,7 +26,12 @@ export function normalizeAppointment(
     dto = checked.value;
   }
   const errors: string[] = [];
-  const phone = normalizePhone(dto.patient.phone, clinic.defaultCountry);
+  // A batch names the same patient many times; parsing a number is the costly part.
+  let phone = phones.get(dto.patient.phone);
+  if (phone === undefined) {
+    phone = normalizePhone(dto.patient.phone, clinic.defaultCountry);
+    phones.set(dto.patient.phone, phone);
+  }
   if (!phone) errors.push('patient.phone must be a valid phone number');
   let startsAt: Date | undefined;
   try {

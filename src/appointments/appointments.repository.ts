@@ -125,13 +125,12 @@ export class AppointmentsRepository {
       `INSERT INTO appointments (clinic_id, external_id, patient_id, starts_at, ends_at,
          duration_minutes, practitioner, location, type, status, machine_version)
        SELECT $1, v.external_id, v.patient_id, v.starts_at, v.ends_at, v.duration_minutes,
-              v.practitioner, v.location, v.type, v.status, $11
-       FROM unnest($2::text[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::int[],
-                   $7::text[], $8::text[], $9::text[], $10::text[])
-         AS v(external_id, patient_id, starts_at, ends_at, duration_minutes, practitioner,
-              location, type, status)
+              v.practitioner, v.location, v.type, v.status, $3
+       FROM json_to_recordset($2::json)
+         AS v(external_id text, patient_id uuid, starts_at timestamptz, ends_at timestamptz,
+              duration_minutes int, practitioner text, location text, type text, status text)
        RETURNING id, external_id`,
-      [clinicId, ...columns(rows), machineVersion],
+      [clinicId, JSON.stringify(rows.map(toRecord)), machineVersion],
     );
     return new Map(inserted.map((r) => [r.external_id, r.id]));
   }
@@ -146,23 +145,11 @@ export class AppointmentsRepository {
               ends_at = v.ends_at, duration_minutes = v.duration_minutes,
               practitioner = v.practitioner, location = v.location, type = v.type,
               status = v.status, version = a.version + 1, updated_at = now()
-       FROM unnest($2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::int[],
-                   $7::text[], $8::text[], $9::text[], $10::text[])
-         AS v(id, patient_id, starts_at, ends_at, duration_minutes, practitioner, location,
-              type, status)
+       FROM json_to_recordset($2::json)
+         AS v(id uuid, patient_id uuid, starts_at timestamptz, ends_at timestamptz,
+              duration_minutes int, practitioner text, location text, type text, status text)
        WHERE a.id = v.id AND a.clinic_id = $1`,
-      [
-        clinicId,
-        rows.map((r) => r.id),
-        rows.map((r) => r.patientId),
-        rows.map((r) => r.startsAt),
-        rows.map((r) => r.endsAt),
-        rows.map((r) => r.durationMinutes),
-        rows.map((r) => r.practitioner),
-        rows.map((r) => r.location),
-        rows.map((r) => r.type),
-        rows.map((r) => r.status),
-      ],
+      [clinicId, JSON.stringify(rows.map((r) => ({ id: r.id, ...toRecord(r) })))],
     );
   }
 
@@ -176,18 +163,22 @@ export class AppointmentsRepository {
       `INSERT INTO appointment_events (clinic_id, appointment_id, at, event, from_status,
          to_status, source, detail)
        SELECT $1, v.appointment_id, v.at, v.event, v.from_status, v.to_status, v.source, v.detail
-       FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
-                   $8::jsonb[])
-         AS v(appointment_id, at, event, from_status, to_status, source, detail)`,
+       FROM json_to_recordset($2::json)
+         AS v(appointment_id uuid, at timestamptz, event text, from_status text, to_status text,
+              source text, detail jsonb)`,
       [
         clinicId,
-        rows.map((r) => r.appointmentId),
-        rows.map((r) => r.at),
-        rows.map((r) => r.event),
-        rows.map((r) => r.from),
-        rows.map((r) => r.to),
-        rows.map((r) => r.source),
-        rows.map((r) => (r.detail ? JSON.stringify(r.detail) : null)),
+        JSON.stringify(
+          rows.map((r) => ({
+            appointment_id: r.appointmentId,
+            at: r.at,
+            event: r.event,
+            from_status: r.from,
+            to_status: r.to,
+            source: r.source,
+            detail: r.detail ?? null,
+          })),
+        ),
       ],
     );
   }
@@ -278,20 +269,20 @@ export class AppointmentsRepository {
   }
 }
 
-function columns(rows: AppointmentWrite[]): unknown[] {
-  return [
-    rows.map((r) => r.externalId),
-    rows.map((r) => r.patientId),
-    rows.map((r) => r.startsAt),
-    rows.map((r) => r.endsAt),
-    rows.map((r) => r.durationMinutes),
-    rows.map((r) => r.practitioner),
-    rows.map((r) => r.location),
-    rows.map((r) => r.type),
-    rows.map((r) => r.status),
-  ];
+/** One row as json_to_recordset reads it: bulk writes send one JSON text, not N arrays. */
+function toRecord(r: AppointmentWrite): Record<string, unknown> {
+  return {
+    external_id: r.externalId,
+    patient_id: r.patientId,
+    starts_at: r.startsAt,
+    ends_at: r.endsAt,
+    duration_minutes: r.durationMinutes,
+    practitioner: r.practitioner,
+    location: r.location,
+    type: r.type,
+    status: r.status,
+  };
 }
-
 export interface ReminderReadRow {
   appointment_id: string;
   offset: string;

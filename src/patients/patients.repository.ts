@@ -35,7 +35,8 @@ export class PatientsRepository {
     patients: PatientUpsert[],
   ): Promise<Map<string, PatientRef>> {
     const byPhone = new Map(patients.map((p) => [p.phone, p]));
-    const phones = [...byPhone.keys()];
+    // A fixed order: two concurrent batches sharing patients lock them in the same order.
+    const phones = [...byPhone.keys()].sort();
     const found = await this.findByPhones(manager, clinicId, phones);
 
     const fresh = phones.filter((phone) => !found.has(phone)).map((phone) => byPhone.get(phone)!);
@@ -62,7 +63,9 @@ export class PatientsRepository {
     }
 
     const changed: PatientRow[] = [];
-    for (const [phone, row] of found) {
+    for (const phone of phones) {
+      const row = found.get(phone);
+      if (!row) continue;
       const want = byPhone.get(phone)!;
       const next: PatientRow = {
         ...row,

