@@ -50,6 +50,20 @@ describe('bad input never causes a 500', () => {
     expect((res.body.message as string[]).join('\n')).toContain(expected);
   });
 
+  it('a NUL character in text -> 400, and in a batch only that item fails', async () => {
+    await post(appointmentInput({ location: 'Main\u0000St' })).expect(400);
+    const res = await t.http
+      .post('/v1/appointments/batch')
+      .set(c.auth)
+      .send({ appointments: [appointmentInput({ type: 'a\u0000b' }), appointmentInput()] })
+      .expect(200);
+    expect(res.body.results[0]).toMatchObject({
+      outcome: 'error',
+      errors: ['type must not contain NUL characters'],
+    });
+    expect(res.body.results[1].outcome).toBe('created');
+  });
+
   it('malformed JSON -> 400', async () => {
     const res = await t.http
       .post('/v1/appointments')

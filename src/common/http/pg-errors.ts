@@ -41,6 +41,8 @@ export function describePgError(
     case '22007': // invalid_datetime_format
     case '22008': // datetime_field_overflow
     case '22P02': // invalid_text_representation
+    case '22021': // character_not_in_repertoire (U+0000 in text)
+    case '22P05': // untranslatable_character
       return { status: 400, message: [named ?? `invalid value (${constraint || code})`] };
     default:
       return undefined;
