@@ -3,12 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { Clock } from '../common/clock/clock';
-import { describePgError, pgErrorCode } from '../common/http/pg-errors';
 import { PatientsRepository } from '../patients/patients.repository';
 import { AppointmentReminders, ReminderTarget } from '../reminders/appointment-reminders.port';
 import { MACHINE_VERSION } from './appointment.machine';
 import { normalizeAppointment } from './appointment-normalizer';
 import { AppointmentWrite, AppointmentsRepository, HistoryWrite } from './appointments.repository';
+import { bulkWithRowFallback } from './bulk-with-row-fallback';
 import { decideImport, IncomingAppointment } from './import-decision';
 
 export type ImportOutcome =
@@ -26,9 +26,6 @@ export type ImportOutcome =
       kind: 'invalid' | 'conflict';
       errors: string[];
     };
-
-/** Postgres errors that belong to one row, not to the batch: retried row by row. */
-const ROW_CONFLICTS = new Set(['23505', '23P01', '23514']);
 
 interface Plan {
   creates: { item: IncomingAppointment; write: AppointmentWrite }[];
@@ -221,7 +218,7 @@ export class AppointmentImportService {
   ): Promise<{ id: string; item: IncomingAppointment }[]> {
     const rows = plan.creates;
     if (rows.length === 0) return [];
-    const ids = await this.tryBulk(
+    const ids = await bulkWithRowFallback(
       m,
       rows,
       (batch) =>
@@ -256,7 +253,7 @@ export class AppointmentImportService {
   ): Promise<Set<string>> {
     const rows = plan.updates;
     if (rows.length === 0) return new Set();
-    const done = await this.tryBulk(
+    const done = await bulkWithRowFallback(
       m,
       rows,
       async (batch) => {
@@ -280,49 +277,6 @@ export class AppointmentImportService {
       }
     }
     return new Set(done.values());
-  }
-
-  /**
-   * One statement for the whole set inside a savepoint; when the database refuses a row (an
-   * overlap, a race on the same externalId), retry row by row so only that row fails.
-   */
-  private async tryBulk<T extends { item: IncomingAppointment }>(
-    m: EntityManager,
-    rows: T[],
-    write: (batch: T[]) => Promise<Map<string, string>>,
-    results: ImportOutcome[],
-  ): Promise<Map<string, string>> {
-    await m.query('SAVEPOINT bulk');
-    try {
-      const out = await write(rows);
-      await m.query('RELEASE SAVEPOINT bulk');
-      return out;
-    } catch (e) {
-      if (!ROW_CONFLICTS.has(pgErrorCode(e) ?? '')) throw e;
-      await m.query('ROLLBACK TO SAVEPOINT bulk');
-    }
-    const out = new Map<string, string>();
-    for (const row of rows) {
-      await m.query('SAVEPOINT row');
-      try {
-        for (const [k, v] of await write([row])) out.set(k, v);
-        await m.query('RELEASE SAVEPOINT row');
-      } catch (e) {
-        const code = pgErrorCode(e) ?? '';
-        if (!ROW_CONFLICTS.has(code)) throw e;
-        await m.query('ROLLBACK TO SAVEPOINT row');
-        const described = describePgError(e as never);
-        results[row.item.index] = {
-          index: row.item.index,
-          externalId: row.item.externalId,
-          id: null,
-          outcome: 'error',
-          kind: code === '23514' ? 'invalid' : 'conflict',
-          errors: described?.message ?? ['conflicts with existing data'],
-        };
-      }
-    }
-    return out;
   }
 }
 

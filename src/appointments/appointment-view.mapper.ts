@@ -1,4 +1,5 @@
-import type { AppointmentRow, MessageReadRow, ReminderReadRow } from './appointments.repository';
+import type { MessageReadRow, ReminderReadRow } from './appointment-details.repository';
+import type { AppointmentRow } from './appointments.repository';
 import type { AppointmentView, HistoryView } from './dto/appointment-view.dto';
 
 export interface HistoryReadRow {

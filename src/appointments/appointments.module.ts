@@ -4,7 +4,8 @@ import { RemindersModule } from '../reminders/reminders.module';
 import { AppointmentImportService } from './appointment-import.service';
 import { AppointmentWorkflowService } from './appointment-workflow.service';
 import { AppointmentsController } from './appointments.controller';
-import { AppointmentDetailsRepository, AppointmentsRepository } from './appointments.repository';
+import { AppointmentDetailsRepository } from './appointment-details.repository';
+import { AppointmentsRepository } from './appointments.repository';
 import { AppointmentsService } from './appointments.service';
 
 @Module({

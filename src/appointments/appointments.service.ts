@@ -14,11 +14,8 @@ import { AppointmentEventType } from './appointment.machine';
 import { AppointmentImportService, ImportOutcome } from './appointment-import.service';
 import { toAppointmentView } from './appointment-view.mapper';
 import { AppointmentWorkflowService } from './appointment-workflow.service';
-import {
-  AppointmentDetailsRepository,
-  AppointmentRow,
-  AppointmentsRepository,
-} from './appointments.repository';
+import { AppointmentDetailsRepository } from './appointment-details.repository';
+import { AppointmentRow, AppointmentsRepository } from './appointments.repository';
 import { decodeCursor, encodeCursor } from './cursor';
 import type {
   AppointmentPage,

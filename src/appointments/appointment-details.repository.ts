@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+export interface ReminderReadRow {
+  appointment_id: string;
+  offset: string;
+  due_at: Date;
+  status: string;
+  sent_at: Date | null;
+  reason: string | null;
+}
+
+export interface MessageReadRow {
+  direction: string;
+  body: string;
+  created_at: Date;
+  status: string;
+  segments: number;
+}
+
+/** Read side of the appointment view: its reminders and messages. */
+@Injectable()
+export class AppointmentDetailsRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  async remindersFor(ids: string[]): Promise<ReminderReadRow[]> {
+    return this.ds.manager.query(
+      `SELECT appointment_id, "offset", due_at, status, sent_at, reason FROM reminders
+       WHERE appointment_id = ANY($1::uuid[]) ORDER BY appointment_id, due_at, created_at`,
+      [ids],
+    );
+  }
+
+  async messagesFor(id: string): Promise<MessageReadRow[]> {
+    return this.ds.manager.query(
+      `SELECT direction, body, created_at, status, segments FROM messages
+       WHERE appointment_id = $1 ORDER BY created_at, id`,
+      [id],
+    );
+  }
+}
