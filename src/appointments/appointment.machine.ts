@@ -57,6 +57,43 @@ const emit = (eventType: CalendarEventType) => ({
   params: { eventType },
 });
 
+const CONFIRM = { target: 'confirmed', actions: [emit('appointment.confirmed')] } as const;
+const REQUEST_RESCHEDULE = {
+  target: 'reschedule_requested',
+  actions: [emit('appointment.reschedule_requested')],
+} as const;
+const COMPLETE = { target: 'completed', actions: ['cancelPendingReminders'] } as const;
+
+/** Ways out of every live state (scheduled, confirmed, reschedule_requested). */
+const CANCEL = {
+  REPLY_CANCEL: {
+    target: 'cancelled',
+    actions: ['cancelPendingReminders', emit('appointment.cancelled')],
+  },
+  STAFF_CANCEL: {
+    target: 'cancelled',
+    actions: ['cancelPendingReminders', emit('appointment.cancelled')],
+  },
+  // The clinic cancelled it itself: no write-back to the calendar it came from.
+  IMPORT_CANCEL: { target: 'cancelled', actions: ['cancelPendingReminders'] },
+} as const;
+const ATTEND = {
+  STAFF_ARRIVED: { target: 'arrived', actions: ['cancelPendingReminders'] },
+  STAFF_NO_SHOW: {
+    target: 'no_show',
+    actions: ['cancelPendingReminders', emit('appointment.no_show')],
+  },
+  NO_SHOW_TIMEOUT: {
+    target: 'no_show',
+    actions: ['cancelPendingReminders', emit('appointment.no_show')],
+  },
+} as const;
+/** A new time needs a new confirmation: back to scheduled with a new reminder plan. */
+const MOVE = {
+  STAFF_RESCHEDULE: { target: 'scheduled', reenter: true, actions: ['replanReminders'] },
+  IMPORT_RESCHEDULE: { target: 'scheduled', reenter: true, actions: ['replanReminders'] },
+} as const;
+
 export const appointmentMachine = setup({
   types: { events: {} as AppointmentEvent },
   actions: {
@@ -70,111 +107,41 @@ export const appointmentMachine = setup({
   states: {
     scheduled: {
       on: {
-        REPLY_CONFIRM: { target: 'confirmed', actions: [emit('appointment.confirmed')] },
-        REPLY_RESCHEDULE: {
-          target: 'reschedule_requested',
-          actions: [emit('appointment.reschedule_requested')],
-        },
-        REPLY_CANCEL: {
-          target: 'cancelled',
-          actions: ['cancelPendingReminders', emit('appointment.cancelled')],
-        },
-        STAFF_CANCEL: {
-          target: 'cancelled',
-          actions: ['cancelPendingReminders', emit('appointment.cancelled')],
-        },
-        IMPORT_CANCEL: { target: 'cancelled', actions: ['cancelPendingReminders'] },
-        STAFF_ARRIVED: { target: 'arrived', actions: ['cancelPendingReminders'] },
-        STAFF_COMPLETED: { target: 'completed', actions: ['cancelPendingReminders'] },
-        STAFF_NO_SHOW: {
-          target: 'no_show',
-          actions: ['cancelPendingReminders', emit('appointment.no_show')],
-        },
-        NO_SHOW_TIMEOUT: {
-          target: 'no_show',
-          actions: ['cancelPendingReminders', emit('appointment.no_show')],
-        },
-        STAFF_RESCHEDULE: { target: 'scheduled', reenter: true, actions: ['replanReminders'] },
-        IMPORT_RESCHEDULE: { target: 'scheduled', reenter: true, actions: ['replanReminders'] },
+        REPLY_CONFIRM: CONFIRM,
+        REPLY_RESCHEDULE: REQUEST_RESCHEDULE,
+        STAFF_COMPLETED: COMPLETE,
+        ...CANCEL,
+        ...ATTEND,
+        ...MOVE,
       },
     },
     confirmed: {
       on: {
-        REPLY_RESCHEDULE: {
-          target: 'reschedule_requested',
-          actions: [emit('appointment.reschedule_requested')],
-        },
-        REPLY_CANCEL: {
-          target: 'cancelled',
-          actions: ['cancelPendingReminders', emit('appointment.cancelled')],
-        },
-        STAFF_CANCEL: {
-          target: 'cancelled',
-          actions: ['cancelPendingReminders', emit('appointment.cancelled')],
-        },
-        IMPORT_CANCEL: { target: 'cancelled', actions: ['cancelPendingReminders'] },
-        STAFF_ARRIVED: { target: 'arrived', actions: ['cancelPendingReminders'] },
-        STAFF_COMPLETED: { target: 'completed', actions: ['cancelPendingReminders'] },
-        STAFF_NO_SHOW: {
-          target: 'no_show',
-          actions: ['cancelPendingReminders', emit('appointment.no_show')],
-        },
-        NO_SHOW_TIMEOUT: {
-          target: 'no_show',
-          actions: ['cancelPendingReminders', emit('appointment.no_show')],
-        },
-        // A new time needs a new confirmation.
-        STAFF_RESCHEDULE: { target: 'scheduled', actions: ['replanReminders'] },
-        IMPORT_RESCHEDULE: { target: 'scheduled', actions: ['replanReminders'] },
+        REPLY_RESCHEDULE: REQUEST_RESCHEDULE,
+        STAFF_COMPLETED: COMPLETE,
+        ...CANCEL,
+        ...ATTEND,
+        ...MOVE,
       },
     },
     reschedule_requested: {
       on: {
         // The patient changed their mind and keeps the original time.
-        REPLY_CONFIRM: { target: 'confirmed', actions: [emit('appointment.confirmed')] },
+        REPLY_CONFIRM: CONFIRM,
         REPLY_SLOT: {
           target: 'confirmed',
           actions: ['replanReminders', emit('appointment.rescheduled')],
         },
-        REPLY_CANCEL: {
-          target: 'cancelled',
-          actions: ['cancelPendingReminders', emit('appointment.cancelled')],
-        },
-        STAFF_CANCEL: {
-          target: 'cancelled',
-          actions: ['cancelPendingReminders', emit('appointment.cancelled')],
-        },
-        IMPORT_CANCEL: { target: 'cancelled', actions: ['cancelPendingReminders'] },
-        STAFF_ARRIVED: { target: 'arrived', actions: ['cancelPendingReminders'] },
-        STAFF_NO_SHOW: {
-          target: 'no_show',
-          actions: ['cancelPendingReminders', emit('appointment.no_show')],
-        },
-        NO_SHOW_TIMEOUT: {
-          target: 'no_show',
-          actions: ['cancelPendingReminders', emit('appointment.no_show')],
-        },
-        STAFF_RESCHEDULE: { target: 'scheduled', actions: ['replanReminders'] },
-        IMPORT_RESCHEDULE: { target: 'scheduled', actions: ['replanReminders'] },
+        ...CANCEL,
+        ...ATTEND,
+        ...MOVE,
       },
     },
-    arrived: {
-      on: {
-        STAFF_COMPLETED: { target: 'completed' },
-      },
-    },
-    no_show: {
-      on: {
-        // Staff correct an automatic no-show when the patient turns up late.
-        STAFF_ARRIVED: { target: 'arrived' },
-      },
-    },
-    cancelled: {
-      on: {
-        // The clinic re-books a cancelled appointment by uploading it as scheduled again.
-        IMPORT_REINSTATE: { target: 'scheduled', actions: ['replanReminders'] },
-      },
-    },
+    arrived: { on: { STAFF_COMPLETED: { target: 'completed' } } },
+    // Staff correct an automatic no-show when the patient turns up late.
+    no_show: { on: { STAFF_ARRIVED: { target: 'arrived' } } },
+    // The clinic re-books an appointment it cancelled by uploading it as scheduled again.
+    cancelled: { on: { IMPORT_REINSTATE: { target: 'scheduled', actions: ['replanReminders'] } } },
     completed: {},
   },
 });
