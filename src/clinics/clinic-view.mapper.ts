@@ -1,5 +1,6 @@
+import { templateWarnings } from '../messaging/templates';
 import type { ClinicEntity } from './clinic.entity';
-import type { ClinicView, ProviderView } from './dto/clinic-view.dto';
+import type { ClinicView, ProviderView, TemplateWarningView } from './dto/clinic-view.dto';
 
 function providerView(clinic: ClinicEntity): ProviderView {
   const creds = clinic.providerCredentials as Record<string, string>;
@@ -53,6 +54,16 @@ export function webhookUrls(
   }
 }
 
+/** Reminder texts this clinic's name pushes past one SMS segment: each part is billed. */
+function warningsFor(clinic: ClinicEntity): TemplateWarningView[] {
+  return templateWarnings(clinic.name).map(({ template, language, segments, message }) => ({
+    template,
+    language,
+    segments,
+    message,
+  }));
+}
+
 /** Entity to response: secrets never cross this line. */
 export function toClinicView(
   clinic: ClinicEntity,
@@ -77,6 +88,7 @@ export function toClinicView(
     keywordReplies: clinic.keywordReplies,
     calendarWebhookUrl: clinic.calendarWebhookUrl,
     webhooks: webhookUrls(clinic, publicBaseUrl, flowroutePathSecret),
+    warnings: warningsFor(clinic),
     createdAt: clinic.createdAt.toISOString(),
     updatedAt: clinic.updatedAt.toISOString(),
   };

@@ -18,6 +18,13 @@ export interface AppConfig {
   dispatchBatchSize: number;
   /** how long a claimed reminder stays ours before another instance may retry it */
   dispatchLeaseMs: number;
+  /** provider calls in flight at once per instance: network latency must not cap throughput */
+  dispatchConcurrency: number;
+  /**
+   * Added to each sender's one-second window when spacing its messages, so a message sent a
+   * little late never shares a window with the one `sendRatePerSecond` places after it.
+   */
+  sendRateMarginMs: number;
   inboxIntervalMs: number;
   providerTimeoutMs: number;
   twilioApiBaseUrl: string;
@@ -76,6 +83,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dispatchIntervalMs: int(env, 'DISPATCH_INTERVAL_MS', 250, 0, 3_600_000),
     dispatchBatchSize: int(env, 'DISPATCH_BATCH_SIZE', 200, 1, 10_000),
     dispatchLeaseMs: int(env, 'DISPATCH_LEASE_MS', 60_000, 1_000, 3_600_000),
+    dispatchConcurrency: int(env, 'DISPATCH_CONCURRENCY', 32, 1, 1_000),
+    sendRateMarginMs: int(env, 'SEND_RATE_MARGIN_MS', 100, 10, 1_000),
     inboxIntervalMs: int(env, 'INBOX_INTERVAL_MS', 100, 0, 3_600_000),
     providerTimeoutMs: int(env, 'PROVIDER_TIMEOUT_MS', 10_000, 100, 120_000),
     twilioApiBaseUrl: url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com'),

@@ -1,5 +1,35 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RawBodyRequest } from '@nestjs/common';
+import { json, Request } from 'express';
+import { ClinicsModule } from '../clinics/clinics.module';
+import { SimulatorModule } from '../simulator/simulator.module';
+import { FlowrouteWebhooksController } from './flowroute-webhooks.controller';
+import { InboxModule } from './inbox/inbox.module';
+import { TelnyxWebhooksController } from './telnyx-webhooks.controller';
+import { TwilioWebhooksController } from './twilio-webhooks.controller';
+import { SenderClinicCache } from './sender-clinic.cache';
+import { SenderClinicsRepository } from './sender-clinics.repository';
+import { WebhookIntakeService } from './webhook-intake.service';
+
+/**
+ * Flowroute posts JSON:API (`application/vnd.api+json`), which the app's JSON parser does not
+ * take; this one does, for Flowroute's routes only, and keeps the raw bytes like the others.
+ */
+const jsonApiBody = json({
+  type: 'application/vnd.api+json',
+  limit: '1mb',
+  verify: (req: RawBodyRequest<Request>, _res, buffer: Buffer) => {
+    req.rawBody = buffer;
+  },
+});
 
 /** Provider webhooks (inbound messages, delivery status) and the fake provider's simulator. */
-@Module({})
-export class WebhooksModule {}
+@Module({
+  imports: [ClinicsModule, InboxModule, SimulatorModule],
+  controllers: [TwilioWebhooksController, FlowrouteWebhooksController, TelnyxWebhooksController],
+  providers: [WebhookIntakeService, SenderClinicCache, SenderClinicsRepository],
+})
+export class WebhooksModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(jsonApiBody).forRoutes(FlowrouteWebhooksController);
+  }
+}

@@ -31,3 +31,9 @@ export class IllegalTransitionError extends ConflictError {
     super([`appointment is ${current}; cannot change it to ${attempted}`]);
   }
 }
+
+/** A request that must be signed carries no signature: 401. */
+export class MissingSignatureError extends DomainError {}
+
+/** A signature is present but does not verify (wrong key, altered body, stale timestamp): 403. */
+export class InvalidSignatureError extends DomainError {}

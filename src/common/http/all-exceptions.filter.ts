@@ -12,6 +12,8 @@ import {
   ConflictError,
   DomainError,
   InvalidInputError,
+  InvalidSignatureError,
+  MissingSignatureError,
   NotFoundError,
 } from '../errors/domain-errors';
 import { describePgError } from './pg-errors';
@@ -57,6 +59,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (exception instanceof InvalidInputError) return { status: 400, message: exception.messages };
     if (exception instanceof NotFoundError) return { status: 404, message: exception.messages };
+    if (exception instanceof MissingSignatureError) {
+      return { status: 401, message: exception.messages };
+    }
+    if (exception instanceof InvalidSignatureError) {
+      return { status: 403, message: exception.messages };
+    }
     if (exception instanceof ConflictError) return { status: 409, message: exception.messages };
     if (exception instanceof DomainError) return { status: 400, message: exception.messages };
     if (exception instanceof QueryFailedError) {

@@ -1,0 +1,161 @@
+import { Client } from 'pg';
+
+export interface DispatchFixture {
+  clinics: number;
+  /** reminders due days from now: the table the dispatcher must not trip over */
+  future: number;
+  /** reminders the phases make due, listed in bench_due (id, ord) */
+  due: number;
+}
+
+/**
+ * Clinics on the in-process `fake` provider with the highest cap a clinic can have (1,000/s
+ * each, so the cap path runs but never binds), their patients, one appointment per reminder.
+ * Written with set-based SQL through the real schema: every index, check and foreign key.
+ */
+export async function seed(client: Client, f: DispatchFixture): Promise<void> {
+  const patientsPerClinic = 2_000;
+  // A bulk load, as pg_restore does one: the rows are consistent by construction, so the
+  // foreign-key triggers are skipped and commits do not wait for the disk. The schema, its
+  // indexes and its checks are the real ones.
+  await client.query(`SET session_replication_role = replica`);
+  await client.query(`SET synchronous_commit = off`);
+  await client.query(`SET maintenance_work_mem = '256MB'`);
+  await client.query(
+    `INSERT INTO clinics (name, timezone, sender_number, provider_type, keyword_replies,
+       webhook_secret, send_rate_per_second, quiet_hours_start, quiet_hours_end)
+     SELECT 'Clinic ' || n, 'America/Chicago', '+1312' || (5550000 + n)::text, 'fake', 'turnout',
+            'whsec_bench', 1000, NULL, NULL
+     FROM generate_series(1, $1) AS n`,
+    [f.clinics],
+  );
+  await client.query(
+    `INSERT INTO patients (clinic_id, phone, name, language)
+     SELECT c.id, '+1773' || lpad(n::text, 7, '0'), 'Patient ' || n,
+            CASE WHEN n % 5 = 0 THEN 'es' ELSE 'en' END
+     FROM clinics c CROSS JOIN generate_series(1, $1) AS n`,
+    [patientsPerClinic],
+  );
+  const patients = f.clinics * patientsPerClinic;
+  await client.query(
+    `CREATE TEMP TABLE numbered AS
+     SELECT (row_number() OVER (ORDER BY id) - 1)::int AS n, id, clinic_id FROM patients`,
+  );
+  await client.query(`ALTER TABLE numbered ADD PRIMARY KEY (n)`);
+  // Future appointments 3 to 30 days out, so their P1D reminders are two days away at least.
+  await client.query(
+    `INSERT INTO appointments (clinic_id, external_id, patient_id, starts_at, ends_at,
+       duration_minutes)
+     SELECT p.clinic_id, 'F-' || i, p.id, s.at, s.at + interval '30 minutes', 30
+     FROM generate_series(0, $1 - 1) AS i
+     JOIN numbered p ON p.n = i % $2
+     CROSS JOIN LATERAL (
+       SELECT date_trunc('minute', now() + interval '3 days' + random() * interval '27 days') AS at
+     ) s`,
+    [f.future, patients],
+  );
+  await client.query(
+    `INSERT INTO appointments (clinic_id, external_id, patient_id, starts_at, ends_at,
+       duration_minutes)
+     SELECT p.clinic_id, 'D-' || i, p.id, now() + interval '2 days',
+            now() + interval '2 days 30 minutes', 30
+     FROM generate_series(0, $1 - 1) AS i
+     JOIN numbered p ON p.n = i % $2`,
+    [f.due, patients],
+  );
+  await client.query(
+    `INSERT INTO reminders (clinic_id, appointment_id, "offset", planned_for, due_at, run_at,
+       status)
+     SELECT clinic_id, id, 'P1D', starts_at, starts_at - interval '1 day',
+            starts_at - interval '1 day', 'pending'
+     FROM appointments`,
+  );
+  // The due set, in a random order across clinics; parked a day ahead until a phase starts.
+  await client.query(
+    `CREATE TABLE bench_due AS
+     SELECT r.id, (row_number() OVER (ORDER BY random()) - 1)::int AS ord
+     FROM reminders r JOIN appointments a ON a.id = r.appointment_id
+     WHERE a.external_id LIKE 'D-%'`,
+  );
+  await client.query(`ALTER TABLE bench_due ADD PRIMARY KEY (id)`);
+  await client.query(`RESET session_replication_role`);
+  await client.query(`RESET synchronous_commit`);
+  // Measure a database in its steady state, not the aftermath of the load: vacuumed (or the
+  // autovacuum of a million fresh rows runs during the first phase), statistics current,
+  // the load's WAL checkpointed.
+  await client.query('VACUUM (ANALYZE) clinics, patients, appointments, reminders');
+  await client.query('CHECKPOINT');
+  // Every phase starts from the same warm cache rather than the first paying for the reads.
+  await client.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
+  await client.query(
+    `SELECT sum(pg_prewarm(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')`,
+  );
+}
+
+/**
+ * Makes the due set due again from `startMs` (epoch ms), `perSecond` a second in `ord` order
+ * (Infinity: all at once), as pending reminders that were never tried.
+ */
+export async function makeDue(client: Client, startMs: number, perSecond: number): Promise<void> {
+  const stepMs = Number.isFinite(perSecond) ? 1000 / perSecond : 0;
+  await client.query(
+    `UPDATE reminders r
+     SET status = 'pending', attempts = 0, lease_until = NULL, leased_by = NULL, sent_at = NULL,
+         reason = NULL, message_id = NULL,
+         due_at = to_timestamp($1 / 1000.0) + b.ord * $2 * interval '1 millisecond',
+         run_at = to_timestamp($1 / 1000.0) + b.ord * $2 * interval '1 millisecond'
+     FROM bench_due b WHERE r.id = b.id`,
+    [startMs, stepMs],
+  );
+}
+
+/** Parks the due set a day ahead: nothing claims it until the next phase. */
+export async function park(client: Client): Promise<void> {
+  await client.query(
+    `UPDATE reminders r
+     SET status = 'pending', attempts = 0, lease_until = NULL, leased_by = NULL, sent_at = NULL,
+         reason = NULL, message_id = NULL,
+         due_at = now() + interval '1 day', run_at = now() + interval '1 day'
+     FROM bench_due b WHERE r.id = b.id`,
+  );
+}
+
+export interface DueStats {
+  sent: number;
+  other: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** Lateness of the due set: sent time minus due time, from the rows themselves. */
+export async function dueStats(client: Client): Promise<DueStats> {
+  const { rows } = await client.query(
+    `SELECT count(*) FILTER (WHERE r.status = 'sent')::int AS sent,
+            count(*) FILTER (WHERE r.status <> 'sent')::int AS other,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY l.ms) AS p50,
+            percentile_cont(0.99) WITHIN GROUP (ORDER BY l.ms) AS p99,
+            max(l.ms) AS max
+     FROM reminders r JOIN bench_due b ON b.id = r.id
+     CROSS JOIN LATERAL (
+       SELECT extract(epoch FROM r.sent_at - r.due_at) * 1000 AS ms
+     ) l`,
+  );
+  const row = rows[0] as Record<string, string | number | null>;
+  return {
+    sent: Number(row.sent),
+    other: Number(row.other),
+    p50Ms: Number(row.p50 ?? NaN),
+    p99Ms: Number(row.p99 ?? NaN),
+    maxMs: Number(row.max ?? NaN),
+  };
+}
+
+export async function countSent(client: Client): Promise<number> {
+  const { rows } = await client.query(
+    `SELECT count(*)::int AS n FROM reminders r JOIN bench_due b ON b.id = r.id
+     WHERE r.status = 'sent'`,
+  );
+  return Number((rows[0] as { n: number }).n);
+}

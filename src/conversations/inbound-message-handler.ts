@@ -1,0 +1,30 @@
+import type { EntityManager } from 'typeorm';
+import type { ProviderType } from '../messaging/providers/sms-provider.port';
+
+/** A patient's text, stored once in the message log and linked where it could be. */
+export interface ReceivedMessage {
+  /** the inbound row in `messages` */
+  messageId: string;
+  clinicId: string;
+  providerType: ProviderType;
+  /** null when no patient of the clinic has this number */
+  patientId: string | null;
+  /** the patient's upcoming live appointment whose reminder was sent last, if any */
+  appointmentId: string | null;
+  /** +E.164 */
+  from: string;
+  body: string;
+  /** when the webhook was acknowledged */
+  receivedAt: Date;
+}
+
+/**
+ * What happens to a patient's text once it is stored: the port between the webhook inbox and
+ * the conversation workflow. It runs inside the transaction that stores the message and settles
+ * the inbox event, so a failure rolls both back and the event is retried, never half-applied.
+ * A rolled-back call may be repeated, so all of its work goes through `m`; effects outside the
+ * database (texts to send) are recorded there and performed after the commit.
+ */
+export abstract class InboundMessageHandler {
+  abstract handle(m: EntityManager, message: ReceivedMessage): Promise<void>;
+}

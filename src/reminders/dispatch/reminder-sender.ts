@@ -1,0 +1,112 @@
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Clock } from '../../common/clock/clock';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { ProviderRegistry } from '../../messaging/provider-registry';
+import type { SendJob } from './outbound-reminder';
+import type { ReminderOutcome } from './outcomes';
+import { Pacer } from './pacer';
+import { Randomness } from './randomness';
+import { decideAfterFailure } from './retry-policy';
+import { SLOT_HORIZON_MS, type Slot } from './slot-reserver';
+
+/** A deferred reminder is claimed again this long before its expected slot, to be on time. */
+const DEFER_LEAD_MS = SLOT_HORIZON_MS / 2;
+
+/**
+ * One attempt at one text, at its rate-cap slot: the provider call, then what the answer means
+ * for the reminder. The outcome is returned, not written: the recorder writes it.
+ */
+@Injectable()
+export class ReminderSender implements OnApplicationBootstrap {
+  /**
+   * How late after its slot a send may still start. The rest of the margin is for what this
+   * process cannot see: the time from fetch() to the request reaching the provider, which is
+   * longest on a fresh connection.
+   */
+  private readonly lateToleranceMs: number;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly providers: ProviderRegistry,
+    private readonly pacer: Pacer,
+    private readonly clock: Clock,
+    private readonly random: Randomness,
+  ) {
+    this.lateToleranceMs = config.sendRateMarginMs / 4;
+  }
+
+  /**
+   * Node loads its HTTP client on the first fetch(), which takes tens of milliseconds; paid at
+   * start-up (a data: URL touches no network), it cannot make the first reminder late for its slot.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    await fetch('data:,').then((response) => response.arrayBuffer());
+  }
+
+  async send(job: SendJob, slot: Slot): Promise<ReminderOutcome> {
+    if (!slot.granted) return this.deferred(job, slot.freeInMs - DEFER_LEAD_MS);
+    await this.pacer.sleep(slot.atMs - this.pacer.elapsedMs());
+    // Woken too late (a stalled event loop): sending now could put two texts in one window.
+    // The slot is lost; the reminder goes back to the queue, never to the provider.
+    if (this.pacer.elapsedMs() - slot.atMs > this.lateToleranceMs) return this.deferred(job, 0);
+    return this.call(job);
+  }
+
+  private deferred(job: SendJob, inMs: number): ReminderOutcome {
+    return {
+      kind: 'deferred',
+      reminderId: job.reminder.id,
+      messageId: job.messageId,
+      runAt: new Date(this.clock.now().getTime() + Math.max(0, inMs)),
+    };
+  }
+
+  private async call(job: SendJob): Promise<ReminderOutcome> {
+    const r = job.reminder;
+    try {
+      const provider = this.providers.get(r.clinic.providerType);
+      const result = await provider.send(r.clinic.credentials, job.sms);
+      return {
+        kind: 'sent',
+        reminderId: r.id,
+        messageId: job.messageId,
+        providerMessageId: result.providerMessageId,
+        segments: result.segments,
+        at: this.clock.now(),
+        dueAt: r.dueAt,
+      };
+    } catch (error) {
+      const now = this.clock.now();
+      const decision = decideAfterFailure(error, {
+        attempts: r.attempts + 1,
+        now,
+        startsAt: r.startsAt,
+        random: this.random.fraction(),
+      });
+      const { reason, code, detail } = decision;
+      if (decision.action === 'retry') {
+        const { runAt } = decision;
+        return {
+          kind: 'retried',
+          reminderId: r.id,
+          messageId: job.messageId,
+          runAt,
+          reason,
+          code,
+          detail,
+        };
+      }
+      return {
+        kind: 'failed',
+        reminderId: r.id,
+        messageId: job.messageId,
+        reason,
+        code,
+        detail,
+        optOut: decision.optOut
+          ? { clinicId: r.clinic.id, phone: r.patientPhone, at: now }
+          : undefined,
+      };
+    }
+  }
+}

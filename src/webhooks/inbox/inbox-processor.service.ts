@@ -1,0 +1,227 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { Clock } from '../../common/clock/clock';
+import { WebhookMetrics } from '../webhooks.metrics';
+import { InboundEventProcessor, InboundItem } from './inbound-event.processor';
+import type { InboxRow } from './inbox-event';
+import { InboxRepository } from './inbox.repository';
+import { NotYetError } from './not-yet.error';
+import { StatusEventProcessor } from './status-event.processor';
+
+const BATCH_SIZE = 200;
+/** Events settled per transaction: one commit (one disk flush) for all of them. */
+const CHUNK_SIZE = 100;
+/** Chunks in flight; the rest of the pool stays free for acknowledging webhooks. */
+const CONCURRENCY = 2;
+/** Far longer than a chunk takes; only a dead instance's events wait this long. */
+const LEASE_MS = 30_000;
+/** 1 s doubling to 64 s: about two minutes of retries, then the event is left for operators. */
+const MAX_ATTEMPTS = 8;
+const FIRST_RETRY_MS = 1_000;
+const MAX_RETRY_MS = 300_000;
+/** Replays after this long are still harmless (see InboxRepository.purgeProcessed). */
+const KEEP_PROCESSED_MS = 7 * 24 * 3600_000;
+const PURGE_EVERY_MS = 3600_000;
+const PURGE_LIMIT = 10_000;
+
+interface Failure {
+  row: InboxRow;
+  error: unknown;
+}
+
+/**
+ * Processes the webhook inbox: claims due events and applies them, a chunk per transaction with
+ * a savepoint per event, so one event's failure is rolled back and retried alone.
+ */
+@Injectable()
+export class InboxProcessor {
+  private readonly logger = new Logger('WebhookInbox');
+  private nextPurgeAt = 0;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly inbox: InboxRepository,
+    private readonly clock: Clock,
+    private readonly inbound: InboundEventProcessor,
+    private readonly status: StatusEventProcessor,
+    private readonly metrics: WebhookMetrics,
+  ) {}
+
+  /** The scheduler's tick: everything due now, and now and then forget old processed events. */
+  async work(): Promise<void> {
+    await this.drain();
+    const now = this.clock.now().getTime();
+    if (now >= this.nextPurgeAt) {
+      this.nextPurgeAt = now + PURGE_EVERY_MS;
+      await this.inbox.purgeProcessed(new Date(now - KEEP_PROCESSED_MS), PURGE_LIMIT);
+    }
+  }
+
+  /**
+   * Processes batches until no event is due (or `maxBatches` ran); returns events claimed. A
+   * short batch is not the end: settling a conversation's oldest event frees its next one.
+   */
+  async drain(maxBatches = 50): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < maxBatches; i += 1) {
+      const claimed = await this.runOnce();
+      if (claimed === 0) break;
+      total += claimed;
+    }
+    return total;
+  }
+
+  /** Claims one batch and settles it; returns how many events were claimed. */
+  async runOnce(limit = BATCH_SIZE): Promise<number> {
+    const now = this.clock.now();
+    const rows = await this.inbox.claim(now, new Date(now.getTime() + LEASE_MS), limit);
+    // One batch never holds two events of a conversation (see claim), so chunks may run at once.
+    const chunks: InboxRow[][] = [];
+    for (let i = 0; i < rows.length; i += CHUNK_SIZE) chunks.push(rows.slice(i, i + CHUNK_SIZE));
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) await this.settleChunk(chunks[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, chunks.length) }, worker));
+    return rows.length;
+  }
+
+  private async settleChunk(rows: InboxRow[]): Promise<void> {
+    let failures: Failure[];
+    try {
+      failures = await this.ds.transaction((m) => this.applyChunk(m, rows, false));
+    } catch {
+      // Something in the set-based pass failed; find out which event, one savepoint each.
+      try {
+        failures = await this.ds.transaction((m) => this.applyChunk(m, rows, true));
+      } catch (error: unknown) {
+        // The commit itself failed: nothing was applied; every event is retried.
+        for (const row of rows) await this.retry(row, error);
+        return;
+      }
+    }
+    for (const { row, error } of failures) this.report(row, error);
+  }
+
+  /**
+   * Inbound messages go in one set-based pass (any failure there throws, and the chunk is
+   * redone `oneByOne`); status callbacks each get a savepoint, since one overtaking its
+   * message's commit (NotYetError) is routine.
+   */
+  private async applyChunk(
+    m: EntityManager,
+    rows: InboxRow[],
+    oneByOne: boolean,
+  ): Promise<Failure[]> {
+    const processedAt = this.clock.now();
+    // First, so a second processor of the same events waits on the row locks, then skips them.
+    const owned = await this.inbox.markProcessed(
+      m,
+      rows.map((r) => r.id),
+      processedAt,
+    );
+    const mine = rows.filter((r) => owned.has(r.id));
+    const failures: Failure[] = [];
+    const done: InboxRow[] = [];
+    const inbound = mine.filter((r) => r.event.kind === 'inbound');
+    if (!oneByOne && inbound.length > 0) {
+      await this.inbound.process(m, inbound.map(inboundItem));
+      done.push(...inbound);
+    }
+    for (const row of oneByOne ? mine : mine.filter((r) => r.event.kind !== 'inbound')) {
+      await m.query('SAVEPOINT inbox_event');
+      try {
+        await this.apply(m, row);
+        await m.query('RELEASE SAVEPOINT inbox_event');
+        done.push(row);
+      } catch (error: unknown) {
+        await m.query('ROLLBACK TO SAVEPOINT inbox_event');
+        await this.reschedule(m, row, error);
+        failures.push({ row, error });
+      }
+    }
+    for (const row of done) {
+      this.metrics.settled.inc({ kind: row.event.kind, outcome: 'processed' });
+      this.metrics.lag.observe(
+        { kind: row.event.kind },
+        (processedAt.getTime() - row.receivedAt.getTime()) / 1000,
+      );
+    }
+    return failures;
+  }
+
+  private async apply(m: EntityManager, row: InboxRow): Promise<void> {
+    const { event } = row;
+    if (event.kind === 'inbound') {
+      await this.inbound.process(m, [inboundItem(row)]);
+    } else {
+      await this.status.process(m, row.providerType, row.clinicId, event.update, row.receivedAt);
+    }
+  }
+
+  private async retry(row: InboxRow, error: unknown): Promise<void> {
+    try {
+      await this.reschedule(undefined, row, error);
+    } catch {
+      // The lease runs out and another pass takes the event; nothing is lost.
+    }
+    this.report(row, error);
+  }
+
+  /** `m`: the transaction that marked the event processed; absent after that one failed. */
+  private async reschedule(
+    m: EntityManager | undefined,
+    row: InboxRow,
+    error: unknown,
+  ): Promise<void> {
+    const now = this.clock.now();
+    const reason = describe(error);
+    if (row.attempts >= MAX_ATTEMPTS) {
+      await this.inbox.giveUp(row.id, reason, now, m);
+      return;
+    }
+    await this.inbox.retryLater(row.id, reason, new Date(now.getTime() + retryDelay(row)), m);
+  }
+
+  /** After the outcome is committed. Only the error's name: its text may quote patient data. */
+  private report(row: InboxRow, error: unknown): void {
+    const what = `inbox event ${row.id} (${row.providerType} ${row.event.kind})`;
+    if (row.attempts >= MAX_ATTEMPTS) {
+      this.metrics.settled.inc({ kind: row.event.kind, outcome: 'failed' });
+      this.logger.error(`${what} given up after ${row.attempts} attempts: ${errorName(error)}`);
+      return;
+    }
+    this.metrics.settled.inc({ kind: row.event.kind, outcome: 'retry' });
+    const log = `${what} attempt ${row.attempts}: ${errorName(error)}; retry in ${retryDelay(row)} ms`;
+    if (error instanceof NotYetError) this.logger.debug(log);
+    else this.logger.warn(log);
+  }
+}
+
+function inboundItem(row: InboxRow): InboundItem {
+  if (row.event.kind !== 'inbound') throw new Error(`inbox event ${row.id} is not inbound`);
+  return {
+    providerType: row.providerType,
+    clinicId: row.clinicId,
+    sms: row.event.message,
+    receivedAt: row.receivedAt,
+  };
+}
+
+function retryDelay(row: InboxRow): number {
+  return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (row.attempts - 1));
+}
+
+function describe(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > 500 ? `${text.slice(0, 500)}...` : text;
+}
+
+function errorName(error: unknown): string {
+  if (error instanceof QueryFailedError) {
+    const code = (error.driverError as { code?: string } | undefined)?.code;
+    return `QueryFailedError ${code ?? ''}`.trim();
+  }
+  return error instanceof Error ? error.name : typeof error;
+}

@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { ConsentKeywordHandler } from '../../conversations/consent-keyword.handler';
+import { InboundMessageHandler } from '../../conversations/inbound-message-handler';
+import { WebhookMetrics } from '../webhooks.metrics';
+import { InboundEventProcessor } from './inbound-event.processor';
+import { InboxEffectsRepository } from './inbox-effects.repository';
+import { InboxProcessor } from './inbox-processor.service';
+import { InboxRepository } from './inbox.repository';
+import { InboxWriter } from './inbox-writer.service';
+import { InboxScheduler } from './inbox.scheduler';
+import { StatusEventProcessor } from './status-event.processor';
+
+/** The webhook inbox: where provider events wait, once each, until they are processed. */
+@Module({
+  providers: [
+    InboxRepository,
+    InboxWriter,
+    InboxEffectsRepository,
+    InboxProcessor,
+    InboxScheduler,
+    InboundEventProcessor,
+    StatusEventProcessor,
+    WebhookMetrics,
+    { provide: InboundMessageHandler, useClass: ConsentKeywordHandler },
+  ],
+  exports: [InboxRepository, InboxWriter, InboxProcessor, WebhookMetrics],
+})
+export class InboxModule {}

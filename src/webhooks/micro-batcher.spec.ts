@@ -1,0 +1,59 @@
+import { MicroBatcher } from './micro-batcher';
+
+/** A run function whose calls finish only when the test says so. */
+function controlledRun() {
+  const calls: { items: number[]; finish: (error?: Error) => void }[] = [];
+  const run = (items: number[]) =>
+    new Promise<string[]>((resolve, reject) => {
+      calls.push({
+        items,
+        finish: (error) => (error ? reject(error) : resolve(items.map((i) => `r${i}`))),
+      });
+    });
+  return { calls, run };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('MicroBatcher', () => {
+  it('runs an item at once when idle, and gathers the rest while calls are in flight', async () => {
+    const { calls, run } = controlledRun();
+    const batcher = new MicroBatcher(run, 2, 100);
+    const answers = [1, 2, 3, 4, 5].map((i) => batcher.submit(i));
+    expect(calls.map((c) => c.items)).toEqual([[1], [2]]);
+    calls[0].finish();
+    await tick();
+    expect(calls.map((c) => c.items)).toEqual([[1], [2], [3, 4, 5]]);
+    calls[1].finish();
+    calls[2].finish();
+    expect(await Promise.all(answers)).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
+  });
+
+  it('caps a batch at maxBatch items', async () => {
+    const { calls, run } = controlledRun();
+    const batcher = new MicroBatcher(run, 1, 2);
+    const answers = [1, 2, 3, 4, 5].map((i) => batcher.submit(i));
+    for (let i = 0; i < 3; i++) {
+      calls[i].finish();
+      await tick();
+    }
+    expect(calls.map((c) => c.items)).toEqual([[1], [2, 3], [4, 5]]);
+    expect(await Promise.all(answers)).toHaveLength(5);
+  });
+
+  it('rejects every item of a failed call, and carries on with the next', async () => {
+    const { calls, run } = controlledRun();
+    const batcher = new MicroBatcher(run, 1, 100);
+    const first = batcher.submit(1);
+    const second = [2, 3].map((i) => batcher.submit(i));
+    calls[0].finish();
+    await tick();
+    calls[1].finish(new Error('database down'));
+    await expect(first).resolves.toBe('r1');
+    await expect(Promise.all(second)).rejects.toThrow('database down');
+    const third = batcher.submit(4);
+    await tick();
+    calls[2].finish();
+    await expect(third).resolves.toBe('r4');
+  });
+});

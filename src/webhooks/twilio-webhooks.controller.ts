@@ -1,0 +1,40 @@
+import { Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiConsumes, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { IncomingWebhook, RawWebhook } from './raw-webhook.decorator';
+import { TwilioWebhookDocs } from './webhook-docs';
+import { WebhookIntakeService } from './webhook-intake.service';
+
+/** Replies go out through the API, never as TwiML, so the answer is always empty TwiML. */
+const EMPTY_TWIML = '<Response/>';
+
+@ApiTags('webhooks')
+@Controller('webhooks/twilio')
+export class TwilioWebhooksController {
+  constructor(private readonly intake: WebhookIntakeService) {}
+
+  @Post('inbound')
+  @HttpCode(200)
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @TwilioWebhookDocs(['MessageSid', 'AccountSid', 'From', 'To', 'Body', 'NumMedia'])
+  @ApiProduces('text/xml')
+  @ApiOkResponse({ description: 'stored (or already stored); body `<Response/>`' })
+  async inbound(
+    @IncomingWebhook() raw: RawWebhook,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    await this.intake.receiveSigned('twilio', 'inbound', raw);
+    // Set only on success (a @Header would also label the JSON error answers as XML).
+    res.type('text/xml');
+    return EMPTY_TWIML;
+  }
+
+  @Post('status')
+  @HttpCode(200)
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @TwilioWebhookDocs(['MessageSid', 'MessageStatus', 'ErrorCode', 'AccountSid', 'From', 'To'])
+  @ApiOkResponse({ description: 'stored (or already stored)' })
+  async status(@IncomingWebhook() raw: RawWebhook): Promise<void> {
+    await this.intake.receiveSigned('twilio', 'status', raw);
+  }
+}

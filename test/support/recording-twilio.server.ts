@@ -1,0 +1,71 @@
+/**
+ * A stand-in for api.twilio.com that accepts every message, answering in Twilio's format, and
+ * records when each request arrived: what the rate-cap and multi-process tests measure.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+
+export interface ReceivedSms {
+  from: string;
+  to: string;
+  body: string;
+  /** when the request reached the server: milliseconds on the Unix epoch, fractional */
+  at: number;
+}
+
+export class RecordingTwilioServer {
+  readonly received: ReceivedSms[] = [];
+  private readonly server: Server = createServer((req, res) => {
+    // Taken on arrival, before the body: the instant the provider would count the request.
+    const at = performance.timeOrigin + performance.now();
+    void this.handle(req, res, at);
+  });
+
+  static async start(): Promise<RecordingTwilioServer> {
+    const fake = new RecordingTwilioServer();
+    fake.server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    return fake;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  from(sender: string): ReceivedSms[] {
+    return this.received.filter((sms) => sms.from === sender);
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse, at: number): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const sms = {
+      from: form.get('From') ?? '',
+      to: form.get('To') ?? '',
+      body: form.get('Body') ?? '',
+    };
+    this.received.push({ ...sms, at });
+    const sid = `SM${randomBytes(16).toString('hex')}`;
+    res.writeHead(201, { 'Content-Type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ sid, status: 'queued', num_segments: '1', ...sms, error_code: null }));
+  }
+}
+
+/** The most messages that fall in any one-second window [t, t + 1000 ms). */
+export function maxPerSecond(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[end] - sorted[start] >= 1000) start += 1;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
