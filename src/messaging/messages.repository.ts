@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { returningRows } from '../database/returning-rows';
 import type { DeliveryStatus, ProviderType } from './providers/sms-provider.port';
 
 export type MessageStatus = 'pending' | DeliveryStatus | 'received';
@@ -105,7 +106,7 @@ export class MessagesRepository {
     at: Date,
     m: EntityManager = this.ds.manager,
   ): Promise<boolean> {
-    const rows: unknown[] = await m.query(
+    const result: unknown = await m.query(
       `UPDATE messages SET status = $3, error_code = coalesce($4, error_code),
               delivered_at = CASE WHEN $3 = 'delivered' THEN $5::timestamptz ELSE delivered_at END,
               updated_at = now()
@@ -114,7 +115,7 @@ export class MessagesRepository {
        RETURNING id`,
       [providerType, providerMessageId, status, errorCode, at],
     );
-    return rows.length > 0;
+    return returningRows(result).length > 0;
   }
 
   /** Stores an inbound message once per provider message id; false when it was already there. */

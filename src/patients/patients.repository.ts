@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { returningRows } from '../database/returning-rows';
 
 export interface PatientUpsert {
   phone: string;
@@ -127,25 +128,25 @@ export class PatientsRepository {
     detail: string | null,
     at: Date,
   ): Promise<boolean> {
-    const rows: unknown[] = await m.query(
+    const result: unknown = await m.query(
       `UPDATE patients SET opted_out_at = $4, opt_out_source = $3, opt_out_detail = $5,
               updated_at = now()
        WHERE clinic_id = $1 AND phone = $2 AND opted_out_at IS NULL
        RETURNING id`,
       [clinicId, phone, source, at, detail],
     );
-    return rows.length > 0;
+    return returningRows(result).length > 0;
   }
 
   /** Records an opt-in after an opt-out; false when the patient was not opted out. */
   async optIn(m: EntityManager, clinicId: string, phone: string, at: Date): Promise<boolean> {
-    const rows: unknown[] = await m.query(
+    const result: unknown = await m.query(
       `UPDATE patients SET opted_out_at = NULL, opt_out_source = NULL, opt_out_detail = NULL,
               opted_in_at = $3, updated_at = now()
        WHERE clinic_id = $1 AND phone = $2 AND opted_out_at IS NOT NULL
        RETURNING id`,
       [clinicId, phone, at],
     );
-    return rows.length > 0;
+    return returningRows(result).length > 0;
   }
 }

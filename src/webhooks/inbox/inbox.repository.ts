@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ProviderType } from '../../messaging/providers/sms-provider.port';
-import { returningRows } from '../returning';
+import { returningRows } from '../../database/returning-rows';
 import {
   conversationOf,
   eventKey,
