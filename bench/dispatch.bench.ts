@@ -122,7 +122,7 @@ async function main(): Promise<void> {
       ...process.env,
       DATABASE_URL: db.url,
       ADMIN_TOKEN: 'bench-admin-token-0123456789',
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
     };
     const config = loadConfig(env);
     const provider = new CountingProvider();
@@ -136,10 +136,6 @@ async function main(): Promise<void> {
         `${config.dispatchConcurrency} sends in flight, ${CLINICS} senders at 1,000/s`,
     );
 
-    if (process.env.TMP_PGSS) {
-      await client.query('CREATE EXTENSION pg_stat_statements');
-      await client.query('SELECT pg_stat_statements_reset()');
-    }
     // Burst: everything due now; the clock runs from the moment the rows are due.
     const burst = await peakRss(async () => {
       await makeDue(client, Date.now(), Infinity);
@@ -154,12 +150,6 @@ async function main(): Promise<void> {
       return { seconds: (provider.lastCallAt - start) / 1000, stats: await dueStats(client) };
     });
     console.log(await outcomes(app.get(Metrics)));
-    if (process.env.TMP_PGSS) {
-      const r = await client.query(
-        `SELECT calls, round(total_exec_time) AS exec, round(total_plan_time) AS plan, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 60) AS q FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 12`,
-      );
-      for (const x of r.rows) console.log(x.calls, x.exec, x.plan, x.rows, x.q);
-    }
 
     // Paced: 1,000 a second from two seconds from now.
     const paced = await peakRss(async () => {
@@ -169,6 +159,7 @@ async function main(): Promise<void> {
       await waitForAllSent(client, provider, calls);
       return { seconds: (provider.lastCallAt - t) / 1000 - 2, stats: await dueStats(client) };
     });
+    console.log(await outcomes(app.get(Metrics)));
     const handedOver = provider.calls;
     await app.close();
 

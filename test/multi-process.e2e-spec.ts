@@ -104,7 +104,6 @@ describe('three service processes on one database', () => {
       DISPATCH_INTERVAL_MS: '50',
       LOG_LEVEL: 'error',
     };
-    const t0 = Date.now();
     services.push(
       ...(await Promise.all(Array.from({ length: PROCESSES }, () => startService(env)))),
     );
@@ -135,8 +134,6 @@ describe('three service processes on one database', () => {
       }
     });
 
-    console.log('started', Date.now() - t0);
-    const t1 = Date.now();
     const ids = clinics.map((c) => c.id);
     const deadline = Date.now() + 90_000;
     let sent = 0;
@@ -147,7 +144,6 @@ describe('three service processes on one database', () => {
         [ids],
       );
       sent = row.sent;
-      console.log(Date.now() - t1, sent);
       if (sent === TOTAL) break;
       await sleep(250);
     }

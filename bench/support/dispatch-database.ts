@@ -14,9 +14,6 @@ import { freePort, freshDatabase, type BenchDatabase } from './database';
 export const SERVER_SETTINGS: Record<string, string> = {
   shared_buffers: '1GB',
   max_wal_size: '4GB',
-  ...(process.env.TMP_PGSS
-    ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track_planning': 'on' }
-    : {}),
 };
 
 /**

@@ -124,6 +124,8 @@ export async function park(client: Client): Promise<void> {
 export interface DueStats {
   sent: number;
   other: number;
+  /** sent on a second provider call or later */
+  retried: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -134,6 +136,7 @@ export async function dueStats(client: Client): Promise<DueStats> {
   const { rows } = await client.query(
     `SELECT count(*) FILTER (WHERE r.status = 'sent')::int AS sent,
             count(*) FILTER (WHERE r.status <> 'sent')::int AS other,
+            count(*) FILTER (WHERE r.attempts > 1)::int AS retried,
             percentile_cont(0.5) WITHIN GROUP (ORDER BY l.ms) AS p50,
             percentile_cont(0.99) WITHIN GROUP (ORDER BY l.ms) AS p99,
             max(l.ms) AS max
@@ -146,6 +149,7 @@ export async function dueStats(client: Client): Promise<DueStats> {
   return {
     sent: Number(row.sent),
     other: Number(row.other),
+    retried: Number(row.retried),
     p50Ms: Number(row.p50 ?? NaN),
     p99Ms: Number(row.p99 ?? NaN),
     maxMs: Number(row.max ?? NaN),

@@ -41,6 +41,9 @@ interface ClaimRow {
  * locked (SKIP LOCKED, so instances never wait on each other), mark them ours for the lease,
  * and read back what the re-check and the text need, joined in the same round trip.
  * A `sending` row whose lease ran out belongs to an instance that died: it is claimable again.
+ * Looking for those is asked for only now and then ($5): the index of leases holds an entry for
+ * every lease ever taken until vacuum removes it, and a minute after a busy spell walking past
+ * them at every claim would cost more than all the rest of the claim.
  */
 const CLAIM_SQL = `
   WITH due AS (
@@ -51,7 +54,7 @@ const CLAIM_SQL = `
     FOR UPDATE SKIP LOCKED
   ), expired AS (
     SELECT id FROM reminders
-    WHERE status = 'sending' AND lease_until < $1
+    WHERE $5::boolean AND status = 'sending' AND lease_until < $1
     ORDER BY lease_until
     LIMIT $4
     FOR UPDATE SKIP LOCKED
@@ -88,12 +91,14 @@ export class ClaimsRepository {
     now: Date,
     leaseUntil: Date,
     limit: number,
+    includeExpiredLeases = true,
   ): Promise<ClaimedReminder[]> {
     const result = await namedQuery(this.ds, 'dispatch_claim', CLAIM_SQL, [
       now,
       leaseUntil,
       instanceId,
       limit,
+      includeExpiredLeases,
     ]);
     return returningRows<ClaimRow>(result).map(toClaimed);
   }

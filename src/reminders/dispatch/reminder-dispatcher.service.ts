@@ -32,6 +32,14 @@ export class ReminderDispatcher {
   private stopping = false;
   /** while sends are in flight and nothing more was due, look again this often */
   private readonly pollMs: number;
+  /** how often claims also take reminders whose lease ran out, and when they last did (ms) */
+  private readonly leaseSweepMs: number;
+  private lastLeaseSweep = Number.NEGATIVE_INFINITY;
+  /**
+   * How long a claimed text may wait in this process for its sender's turn: far inside the
+   * lease, so no other instance can have taken the reminder over in the meantime.
+   */
+  private readonly maxHoldMs: number;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -45,6 +53,8 @@ export class ReminderDispatcher {
     private readonly recorder: OutcomeRecorder,
   ) {
     this.pollMs = Math.min(100, Math.max(20, config.dispatchIntervalMs));
+    this.leaseSweepMs = Math.min(5_000, config.dispatchLeaseMs / 4);
+    this.maxHoldMs = Math.min(5_000, config.dispatchLeaseMs / 4);
   }
 
   /** Claims nothing more; work already claimed is finished by the running tick. */
@@ -62,9 +72,11 @@ export class ReminderDispatcher {
       ...OUTCOME_KINDS.map((kind) => [kind, 0]),
     ]) as DispatchReport;
     const recording = new InFlight();
-    const pump = new SendPump(this.config.dispatchConcurrency, {
+    const pump = new SendPump(this.config.dispatchConcurrency, this.maxHoldMs, {
+      now: () => this.pacer.elapsedMs(),
       reserve: (wave) => this.slots.reserve(wave.map((job) => senderOf(job.reminder))),
-      send: (job, slot) => this.sender.send(job, slot),
+      sendAt: (job, slot) => this.sender.sendAt(job, slot),
+      defer: (job, inMs) => this.sender.deferred(job, inMs),
       outcome: (outcome) => recording.track(this.finish(outcome, counts)),
       error: (step, error) => this.fail(step, error),
     });
@@ -121,11 +133,16 @@ export class ReminderDispatcher {
   ): Promise<number> {
     const now = this.clock.now();
     const leaseUntil = new Date(now.getTime() + this.config.dispatchLeaseMs);
+    // Leases run out only when an instance dies: looking for them every few seconds is enough.
+    // (A clock set back, as tests do, counts as time passing.)
+    const sweep = Math.abs(now.getTime() - this.lastLeaseSweep) >= this.leaseSweepMs;
+    if (sweep) this.lastLeaseSweep = now.getTime();
     const rows = await this.claims.claim(
       this.instanceId,
       now,
       leaseUntil,
       this.config.dispatchBatchSize,
+      sweep,
     );
     const jobs: SendJob[] = [];
     for (const reminder of rows) {

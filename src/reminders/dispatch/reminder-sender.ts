@@ -7,7 +7,7 @@ import type { ReminderOutcome } from './outcomes';
 import { Pacer } from './pacer';
 import { Randomness } from './randomness';
 import { decideAfterFailure } from './retry-policy';
-import { SLOT_HORIZON_MS, type Slot } from './slot-reserver';
+import { SLOT_HORIZON_MS } from './slot-reserver';
 
 /** A deferred reminder is claimed again this long before its expected slot, to be on time. */
 const DEFER_LEAD_MS = SLOT_HORIZON_MS / 2;
@@ -32,7 +32,7 @@ export class ReminderSender implements OnApplicationBootstrap {
     private readonly clock: Clock,
     private readonly random: Randomness,
   ) {
-    this.lateToleranceMs = config.sendRateMarginMs / 4;
+    this.lateToleranceMs = config.sendRateMarginMs / 2;
   }
 
   /**
@@ -43,21 +43,24 @@ export class ReminderSender implements OnApplicationBootstrap {
     await fetch('data:,').then((response) => response.arrayBuffer());
   }
 
-  async send(job: SendJob, slot: Slot): Promise<ReminderOutcome> {
-    if (!slot.granted) return this.deferred(job, slot.freeInMs - DEFER_LEAD_MS);
+  /**
+   * Sends at the slot's time. Null when this process woke too late for it (a stalled event
+   * loop): sending then could put two texts in one window, so the slot is given up and the
+   * text is not sent; the caller finds it another.
+   */
+  async sendAt(job: SendJob, slot: { atMs: number }): Promise<ReminderOutcome | null> {
     await this.pacer.sleep(slot.atMs - this.pacer.elapsedMs());
-    // Woken too late (a stalled event loop): sending now could put two texts in one window.
-    // The slot is lost; the reminder goes back to the queue, never to the provider.
-    if (this.pacer.elapsedMs() - slot.atMs > this.lateToleranceMs) return this.deferred(job, 0);
+    if (this.pacer.elapsedMs() - slot.atMs > this.lateToleranceMs) return null;
     return this.call(job);
   }
 
-  private deferred(job: SendJob, inMs: number): ReminderOutcome {
+  /** Back to the database, due in `inMs` (a little early, so its slot is in reach then). */
+  deferred(job: SendJob, inMs: number): ReminderOutcome {
     return {
       kind: 'deferred',
       reminderId: job.reminder.id,
       messageId: job.messageId,
-      runAt: new Date(this.clock.now().getTime() + Math.max(0, inMs)),
+      runAt: new Date(this.clock.now().getTime() + Math.max(0, inMs - DEFER_LEAD_MS)),
     };
   }
 

@@ -13,26 +13,41 @@ const sent = (j: SendJob): ReminderOutcome => ({
   at: new Date(0),
   dueAt: new Date(0),
 });
+const granted = (): Slot => ({ granted: true, atMs: 0 });
 
 async function until(pump: SendPump): Promise<void> {
   while (!pump.idle) await pump.changed(50);
 }
 
 function ports(overrides: Partial<PumpPorts> = {}) {
-  const state = { inFlight: 0, maxInFlight: 0, waves: [] as number[], outcomes: [] as string[] };
+  const started = performance.now();
+  const state = {
+    inFlight: 0,
+    maxInFlight: 0,
+    waves: [] as number[],
+    asked: [] as number[],
+    outcomes: [] as string[],
+    deferredIn: [] as number[],
+  };
   const p: PumpPorts = {
+    now: () => performance.now(),
     reserve: (wave) => {
       state.waves.push(wave.length);
-      return Promise.resolve(wave.map((): Slot => ({ granted: true, atMs: 0 })));
+      state.asked.push(performance.now() - started);
+      return Promise.resolve(wave.map(granted));
     },
-    send: async (j) => {
+    sendAt: async (j) => {
       state.inFlight += 1;
       state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
       await new Promise((r) => setTimeout(r, 5));
       state.inFlight -= 1;
       return sent(j);
     },
-    outcome: (o) => state.outcomes.push(o.reminderId),
+    defer: (j, inMs) => {
+      state.deferredIn.push(inMs);
+      return { kind: 'deferred', reminderId: j.reminder.id, messageId: null, runAt: new Date(0) };
+    },
+    outcome: (o) => state.outcomes.push(`${o.kind}:${o.reminderId}`),
     error: () => undefined,
     ...overrides,
   };
@@ -40,13 +55,13 @@ function ports(overrides: Partial<PumpPorts> = {}) {
 }
 
 describe('SendPump', () => {
-  it('sends every job once, never more than its concurrency at a time', async () => {
+  it('sends every text once, never more than its concurrency at a time', async () => {
     const { ports: p, state } = ports();
-    const pump = new SendPump(4, p);
+    const pump = new SendPump(4, 5_000, p);
     const jobs = Array.from({ length: 30 }, (_, i) => job(String(i)));
     pump.push(jobs);
     await until(pump);
-    expect(state.outcomes.sort()).toEqual(jobs.map((j) => j.reminder.id).sort());
+    expect(state.outcomes.sort()).toEqual(jobs.map((j) => `sent:${j.reminder.id}`).sort());
     expect(state.maxInFlight).toBeLessThanOrEqual(4);
     expect(state.maxInFlight).toBeGreaterThan(1);
     // One reservation per wave, not per text.
@@ -54,27 +69,52 @@ describe('SendPump', () => {
     expect(state.waves.reduce((a, b) => a + b, 0)).toBe(30);
   });
 
-  it('hands each job the slot reserved for its place in the wave', async () => {
-    const seen: [string, Slot][] = [];
-    const { ports: p } = ports({
-      reserve: (wave) =>
-        Promise.resolve(
-          wave.map((_, i): Slot =>
-            i === 0 ? { granted: true, atMs: 7 } : { granted: false, freeInMs: 9 },
-          ),
-        ),
-      send: (j, slot) => {
-        seen.push([j.reminder.id, slot]);
-        return Promise.resolve(sent(j));
-      },
-    });
-    const pump = new SendPump(2, p);
-    pump.push([job('a'), job('b')]);
+  it('keeps a text whose sender is briefly busy, and asks again when its turn comes', async () => {
+    let busy = true;
+    const { ports: p, state } = ports();
+    const reserve = p.reserve;
+    p.reserve = (wave) => {
+      if (!busy) return reserve(wave);
+      busy = false;
+      state.asked.push(0);
+      return Promise.resolve(wave.map((): Slot => ({ granted: false, freeInMs: 200 })));
+    };
+    const pump = new SendPump(2, 5_000, p);
+    pump.push([job('a')]);
     await until(pump);
-    expect(seen.map(([id, slot]) => [id, slot.granted])).toEqual([
-      ['a', true],
-      ['b', false],
-    ]);
+    expect(state.outcomes).toEqual(['sent:a']);
+    expect(state.asked).toHaveLength(2);
+    // Asked again a little before the sender is free, so the slot is within reach.
+    expect(state.asked[1]).toBeGreaterThanOrEqual(140);
+    expect(state.asked[1]).toBeLessThan(600);
+  });
+
+  it('hands a text back to the database when its turn is further than it may be held', async () => {
+    const { ports: p, state } = ports({
+      reserve: (wave) =>
+        Promise.resolve(wave.map((): Slot => ({ granted: false, freeInMs: 60_000 }))),
+    });
+    const pump = new SendPump(2, 5_000, p);
+    pump.push([job('a')]);
+    await until(pump);
+    expect(state.outcomes).toEqual(['deferred:a']);
+    expect(state.deferredIn).toEqual([60_000]);
+  });
+
+  it('finds another slot for a text whose slot passed while the process stalled', async () => {
+    let late = true;
+    const { ports: p, state } = ports();
+    const sendAt = p.sendAt;
+    p.sendAt = (j, slot) => {
+      if (!late) return sendAt(j, slot);
+      late = false;
+      return Promise.resolve(null);
+    };
+    const pump = new SendPump(2, 5_000, p);
+    pump.push([job('a')]);
+    await until(pump);
+    expect(state.outcomes).toEqual(['sent:a']);
+    expect(state.waves).toEqual([1, 1]);
   });
 
   it('reports a failed reservation and frees the permits of its wave', async () => {
@@ -86,16 +126,16 @@ describe('SendPump', () => {
           fail = false;
           return Promise.reject(new Error('database down'));
         }
-        return Promise.resolve(wave.map((): Slot => ({ granted: true, atMs: 0 })));
+        return Promise.resolve(wave.map(granted));
       },
       error: (step) => errors.push(step),
     });
-    const pump = new SendPump(2, p);
+    const pump = new SendPump(2, 5_000, p);
     pump.push([job('a'), job('b')]);
     await until(pump);
     pump.push([job('c')]);
     await until(pump);
     expect(errors).toEqual(['reserve']);
-    expect(state.outcomes).toEqual(['c']);
+    expect(state.outcomes).toEqual(['sent:c']);
   });
 });

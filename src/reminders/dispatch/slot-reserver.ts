@@ -4,8 +4,11 @@ import type { ProviderType } from '../../messaging/providers/sms-provider.port';
 import { Pacer } from './pacer';
 import { keyOf, SenderBudgetRepository } from './sender-budget.repository';
 
-/** How far ahead a slot may be granted: the longest a send waits for its slot. */
-export const SLOT_HORIZON_MS = 500;
+/**
+ * How far ahead a slot may be granted: the longest a send holds its permit asleep. Short, so a
+ * busy sender's texts wait their turn without a permit (see SendPump) rather than with one.
+ */
+export const SLOT_HORIZON_MS = 20;
 
 export interface Sender {
   providerType: ProviderType;
