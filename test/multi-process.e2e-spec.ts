@@ -135,7 +135,7 @@ describe('three service processes on one database', () => {
     });
 
     const ids = clinics.map((c) => c.id);
-    const deadline = Date.now() + 90_000;
+    const deadline = Date.now() + 150_000;
     let sent = 0;
     while (Date.now() < deadline) {
       const [row] = await t.ds.query(
@@ -178,5 +178,5 @@ describe('three service processes on one database', () => {
       messages: TOTAL,
       accepted: TOTAL,
     });
-  }, 180_000);
+  }, 240_000);
 });
