@@ -29,13 +29,15 @@ import type {
   ProviderCredentials,
   SendResult,
 } from '../src/messaging/providers/sms-provider.port';
-import { describeSettings, freshDispatchDatabase } from './support/dispatch-database';
+import { freshDatabase } from './support/database';
+import { describeSettings } from './support/server-settings';
 import {
   countSent,
   dueStats,
   makeDue,
   park,
   seed,
+  settle,
   type DueStats,
 } from './support/dispatch-fixtures';
 import { runPgBoss } from './support/pgboss-baseline';
@@ -98,7 +100,7 @@ function check(label: string, ok: boolean): string {
 }
 
 async function main(): Promise<void> {
-  const db = await freshDispatchDatabase('turnout_dispatch_bench');
+  const db = await freshDatabase('turnout_dispatch_bench');
   const client = new Client({ connectionString: db.url });
   const ds = new DataSource(dataSourceOptions(db.url));
   try {
@@ -152,6 +154,8 @@ async function main(): Promise<void> {
     console.log(await outcomes(app.get(Metrics)));
 
     // Paced: 1,000 a second from two seconds from now.
+    await park(client);
+    await settle(client);
     const paced = await peakRss(async () => {
       const calls = provider.calls;
       await makeDue(client, Date.now() + 2_000, PACED_PER_SECOND);
@@ -165,6 +169,7 @@ async function main(): Promise<void> {
 
     // pg-boss: the same jobs, due at once, on the same database.
     await park(client);
+    await settle(client);
     const boss = await peakRss(async () => {
       const now = Date.now();
       await makeDue(client, now, Infinity);

@@ -110,6 +110,15 @@ export async function makeDue(client: Client, startMs: number, perSecond: number
   );
 }
 
+/**
+ * The same starting point for every phase: the dead rows the last one left vacuumed away and
+ * its writes checkpointed, so no phase pays for its predecessor.
+ */
+export async function settle(client: Client): Promise<void> {
+  await client.query('VACUUM (ANALYZE) reminders, messages, sender_budgets');
+  await client.query('CHECKPOINT');
+}
+
 /** Parks the due set a day ahead: nothing claims it until the next phase. */
 export async function park(client: Client): Promise<void> {
   await client.query(

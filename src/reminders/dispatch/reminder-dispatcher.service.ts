@@ -72,7 +72,8 @@ export class ReminderDispatcher {
       ...OUTCOME_KINDS.map((kind) => [kind, 0]),
     ]) as DispatchReport;
     const recording = new InFlight();
-    const pump = new SendPump(this.config.dispatchConcurrency, this.maxHoldMs, {
+    const leaseMs = this.config.dispatchLeaseMs;
+    const pump = new SendPump(this.config.dispatchConcurrency, this.maxHoldMs, leaseMs / 2, {
       now: () => this.pacer.elapsedMs(),
       reserve: (wave) => this.slots.reserve(wave.map((job) => senderOf(job.reminder))),
       sendAt: (job, slot) => this.sender.sendAt(job, slot),
@@ -109,6 +110,8 @@ export class ReminderDispatcher {
             .finally(() => claiming.delete(claim));
           claiming.add(claim);
         }
+        // Stopping: texts not yet on their way go back for another instance, now.
+        if (this.stopping) pump.handBack();
         if (claiming.size === 0) {
           if (claimFailure.error !== null) throw claimFailure.error;
           if (pump.idle && (drainedAt !== null || this.stopping)) break;

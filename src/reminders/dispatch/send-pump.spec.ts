@@ -57,7 +57,7 @@ function ports(overrides: Partial<PumpPorts> = {}) {
 describe('SendPump', () => {
   it('sends every text once, never more than its concurrency at a time', async () => {
     const { ports: p, state } = ports();
-    const pump = new SendPump(4, 5_000, p);
+    const pump = new SendPump(4, 5_000, 30_000, p);
     const jobs = Array.from({ length: 30 }, (_, i) => job(String(i)));
     pump.push(jobs);
     await until(pump);
@@ -79,7 +79,7 @@ describe('SendPump', () => {
       state.asked.push(0);
       return Promise.resolve(wave.map((): Slot => ({ granted: false, freeInMs: 200 })));
     };
-    const pump = new SendPump(2, 5_000, p);
+    const pump = new SendPump(2, 5_000, 30_000, p);
     pump.push([job('a')]);
     await until(pump);
     expect(state.outcomes).toEqual(['sent:a']);
@@ -94,7 +94,7 @@ describe('SendPump', () => {
       reserve: (wave) =>
         Promise.resolve(wave.map((): Slot => ({ granted: false, freeInMs: 60_000 }))),
     });
-    const pump = new SendPump(2, 5_000, p);
+    const pump = new SendPump(2, 5_000, 30_000, p);
     pump.push([job('a')]);
     await until(pump);
     expect(state.outcomes).toEqual(['deferred:a']);
@@ -110,11 +110,35 @@ describe('SendPump', () => {
       late = false;
       return Promise.resolve(null);
     };
-    const pump = new SendPump(2, 5_000, p);
+    const pump = new SendPump(2, 5_000, 30_000, p);
     pump.push([job('a')]);
     await until(pump);
     expect(state.outcomes).toEqual(['sent:a']);
     expect(state.waves).toEqual([1, 1]);
+  });
+
+  it('hands back, unsent, a text held longer than its lease allows', async () => {
+    // Taken at 0; by the time a permit could take it, 30 s have gone by.
+    const readings = [0];
+    const { ports: p, state } = ports({ now: () => readings.shift() ?? 30_001 });
+    const pump = new SendPump(1, 5_000, 30_000, p);
+    pump.push([job('a')]);
+    await until(pump);
+    expect(state.outcomes).toEqual(['deferred:a']);
+    expect(state.waves).toEqual([]);
+  });
+
+  it('hands everything not yet on its way back when told to, for a shutdown', async () => {
+    const { ports: p, state } = ports({
+      reserve: (wave) =>
+        Promise.resolve(wave.map((): Slot => ({ granted: false, freeInMs: 1_000 }))),
+    });
+    const pump = new SendPump(2, 5_000, 30_000, p);
+    pump.push([job('a'), job('b'), job('c')]);
+    await pump.changed(20);
+    pump.handBack();
+    await until(pump);
+    expect(state.outcomes.sort()).toEqual(['deferred:a', 'deferred:b', 'deferred:c']);
   });
 
   it('reports a failed reservation and frees the permits of its wave', async () => {
@@ -130,7 +154,7 @@ describe('SendPump', () => {
       },
       error: (step) => errors.push(step),
     });
-    const pump = new SendPump(2, 5_000, p);
+    const pump = new SendPump(2, 5_000, 30_000, p);
     pump.push([job('a'), job('b')]);
     await until(pump);
     pump.push([job('c')]);

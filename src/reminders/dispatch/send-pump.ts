@@ -49,7 +49,14 @@ export class SendPump {
 
   constructor(
     private readonly concurrency: number,
+    /** how long a text may wait here for its sender's turn */
     private readonly maxHoldMs: number,
+    /**
+     * How long after it was taken a text may still be handed to the provider: well inside the
+     * lease, so the call and its outcome finish before another instance could take it over. A
+     * text still queued by then (a provider hanging on every call) goes back to the database.
+     */
+    private readonly sendWithinMs: number,
     private readonly ports: PumpPorts,
   ) {}
 
@@ -66,6 +73,15 @@ export class SendPump {
       this.reserving === 0 &&
       !this.running
     );
+  }
+
+  /** Shutting down: whatever has not gone out goes back to the database, due at once. */
+  handBack(): void {
+    const entries = [...this.ready, ...this.waiting];
+    this.ready = [];
+    this.waiting = [];
+    for (const entry of entries) this.ports.outcome(this.ports.defer(entry.job, 0));
+    this.notify();
   }
 
   push(jobs: SendJob[]): void {
@@ -119,7 +135,13 @@ export class SendPump {
           continue;
         }
       }
-      this.startWave(this.ready.splice(0, this.concurrency - this.active));
+      const wave = this.ready.splice(0, this.concurrency - this.active);
+      const now = this.ports.now();
+      for (const stale of wave.filter((e) => now - e.heldSince > this.sendWithinMs)) {
+        this.ports.outcome(this.ports.defer(stale.job, 0));
+      }
+      const fresh = wave.filter((e) => now - e.heldSince <= this.sendWithinMs);
+      if (fresh.length > 0) this.startWave(fresh);
     }
   }
 
