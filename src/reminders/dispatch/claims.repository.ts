@@ -9,7 +9,7 @@ import type {
 import type { ClaimedReminder } from './claimed-reminder';
 import type { SendJob } from './outbound-reminder';
 import { namedQuery } from './named-query';
-import { returningRows } from './returning-rows';
+import { returningRows } from '../../database/returning-rows';
 
 interface ClaimRow {
   id: string;

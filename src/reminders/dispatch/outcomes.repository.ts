@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { ReminderOutcome } from './outcomes';
 import { namedQuery } from './named-query';
-import { returningRows } from './returning-rows';
+import { returningRows } from '../../database/returning-rows';
 
 /** One outcome as the statement reads it. */
 interface OutcomeRow {

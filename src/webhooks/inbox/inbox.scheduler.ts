@@ -1,56 +1,32 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnModuleDestroy,
-} from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { NonOverlappingLoop } from '../../common/scheduling/non-overlapping-loop';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { InboxProcessor } from './inbox-processor.service';
 
-const INTERVAL_NAME = 'webhook-inbox';
-
-/**
- * The inbox loop: only delegates. The interval comes from config (0 turns it off: tests drive
- * the processor by hand), so it is registered at bootstrap rather than with @Interval.
- */
+/** The inbox loop; it only delegates to InboxProcessor.work(). */
 @Injectable()
 export class InboxScheduler implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('WebhookInbox');
-  private running: Promise<void> | null = null;
+  private readonly loop: NonOverlappingLoop;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly registry: SchedulerRegistry,
-    private readonly processor: InboxProcessor,
-  ) {}
+    registry: SchedulerRegistry,
+    processor: InboxProcessor,
+  ) {
+    this.loop = new NonOverlappingLoop('webhook-inbox', 'inbox', registry, () => processor.work());
+  }
 
   onApplicationBootstrap(): void {
-    if (this.config.inboxIntervalMs <= 0) return;
-    const handle = setInterval(() => this.tick(), this.config.inboxIntervalMs);
-    this.registry.addInterval(INTERVAL_NAME, handle);
+    this.loop.start(this.config.inboxIntervalMs);
   }
 
   /** Stops the loop and lets a running pass finish before the database goes away. */
   async onModuleDestroy(): Promise<void> {
-    if (this.registry.getIntervals().includes(INTERVAL_NAME)) {
-      this.registry.deleteInterval(INTERVAL_NAME);
-    }
-    await this.running;
+    await this.loop.stop();
   }
 
-  /** A pass still running (a large backlog) makes later ticks skip, never overlap. */
   tick(): void {
-    if (this.running) return;
-    this.running = this.processor
-      .work()
-      .catch((error: unknown) => {
-        // The claim quotes no patient data, so its message is safe to log.
-        this.logger.error(`inbox pass failed: ${error instanceof Error ? error.message : 'error'}`);
-      })
-      .finally(() => {
-        this.running = null;
-      });
+    this.loop.run();
   }
 }
