@@ -241,3 +241,76 @@ describe('wall time helpers', () => {
     );
   });
 });
+
+describe('wallTimeOf agrees with Intl at every instant, including inside offset changes', () => {
+  // Read independently of the implementation, with formatToParts.
+  const formats = new Map<string, Intl.DateTimeFormat>();
+  const formatOf = (zone: string): Intl.DateTimeFormat =>
+    formats.get(zone) ??
+    formats
+      .set(
+        zone,
+        new Intl.DateTimeFormat('en-US', {
+          timeZone: zone,
+          hourCycle: 'h23',
+          year: 'numeric',
+          month: '2-digit',
+          day: '2-digit',
+          hour: '2-digit',
+          minute: '2-digit',
+          second: '2-digit',
+        }),
+      )
+      .get(zone)!;
+  function intlWall(instant: Date, zone: string): string {
+    const parts = formatOf(zone).formatToParts(instant);
+    const get = (type: string) => parts.find((p) => p.type === type)!.value;
+    return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}`;
+  }
+  const show = (w: WallTime): string =>
+    `${String(w.year).padStart(4, '0')}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}T` +
+    `${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}:${String(w.second).padStart(2, '0')}`;
+
+  // Zones with 30-minute shifts (Lord Howe), two-hour ones (Troll), local mean time with odd
+  // seconds before 1900 (Amsterdam), a zone that skipped a whole day (Apia, 2011-12-30).
+  const zones = [
+    NEW_YORK,
+    LONDON,
+    LORD_HOWE,
+    'Antarctica/Troll',
+    'Europe/Amsterdam',
+    'Pacific/Apia',
+  ];
+
+  it.each(zones)('%s: every 7 minutes through the 2026 transitions, and old dates', (zone) => {
+    const mismatches: string[] = [];
+    const check = (ms: number) => {
+      const instant = new Date(ms);
+      const ours = show(wallTimeOf(instant, zone));
+      const theirs = intlWall(instant, zone);
+      if (ours !== theirs) mismatches.push(`${instant.toISOString()}: ${ours} vs ${theirs}`);
+    };
+    // The whole of 2026 in 7-minute and 13-second steps lands on every minute of the hour.
+    for (let ms = Date.UTC(2026, 0, 1); ms < Date.UTC(2027, 0, 1); ms += 7 * 60_000 + 13_000) {
+      check(ms);
+    }
+    for (const year of [1850, 1916, 1937, 1945, 1970, 2011, 2037]) {
+      for (
+        let ms = Date.UTC(year, 0, 1);
+        ms < Date.UTC(year + 1, 0, 1);
+        ms += 97 * 60_000 + 7_000
+      ) {
+        check(ms);
+      }
+    }
+    expect(mismatches.slice(0, 5)).toEqual([]);
+  });
+
+  it('keeps milliseconds and the exact moment of a change', () => {
+    // London springs forward at 01:00 UTC on 2026-03-29.
+    const before = new Date(Date.UTC(2026, 2, 29, 0, 59, 59, 999));
+    const after = new Date(Date.UTC(2026, 2, 29, 1, 0, 0, 0));
+    expect(wallTimeOf(before, LONDON)).toMatchObject({ hour: 0, minute: 59, millisecond: 999 });
+    expect(wallTimeOf(after, LONDON)).toMatchObject({ hour: 2, minute: 0, millisecond: 0 });
+  });
+});

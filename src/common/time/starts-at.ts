@@ -73,7 +73,8 @@ export function isValidTimeZone(zone: string): boolean {
 // of wall times; anything the pattern does not cover takes the slower, exact route.
 const FORMATTED = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) AD, (\d{2}):(\d{2}):(\d{2})$/;
 
-export function wallTimeOf(instant: Date, zone: string): WallTime {
+/** The wall time in `zone` straight from Intl; exact for every instant, but costly. */
+function formattedWallTime(instant: Date, zone: string): WallTime {
   const formatter = formatterFor(zone);
   const ms = instant.getTime();
   const millisecond = ((ms % 1000) + 1000) % 1000;
@@ -100,6 +101,52 @@ export function wallTimeOf(instant: Date, zone: string): WallTime {
   };
 }
 
+function exactOffsetMs(utcMs: number, zone: string): number {
+  return wallTimeToUtcMs(formattedWallTime(new Date(utcMs), zone)) - utcMs;
+}
+
+const HOUR_MS = 3_600_000;
+/** Per zone: UTC hour number -> the zone's offset through that whole hour, or NaN if it changes. */
+const hourlyOffsets = new Map<string, Map<number, number>>();
+const MAX_CACHED_HOURS = 200_000;
+let cachedHours = 0;
+
+/**
+ * The zone's UTC offset at an instant (wall time minus UTC). A batch upload and a dispatch pass
+ * ask this for thousands of instants in a few zones, so the answer is kept per UTC hour: when the
+ * offsets at the start of an hour and of the next agree, the zone did not change offset within
+ * it (no zone changes offset twice within an hour). An hour holding a change is computed exactly.
+ */
+function offsetMsAt(utcMs: number, zone: string): number {
+  const hour = Math.floor(utcMs / HOUR_MS);
+  let hours = hourlyOffsets.get(zone);
+  if (!hours) {
+    hours = new Map();
+    hourlyOffsets.set(zone, hours);
+  }
+  let offset = hours.get(hour);
+  if (offset === undefined) {
+    const start = exactOffsetMs(hour * HOUR_MS, zone);
+    offset = start === exactOffsetMs((hour + 1) * HOUR_MS, zone) ? start : NaN;
+    if (cachedHours >= MAX_CACHED_HOURS) {
+      hourlyOffsets.clear();
+      cachedHours = 0;
+      hourlyOffsets.set(zone, hours);
+      hours.clear();
+    }
+    hours.set(hour, offset);
+    cachedHours += 1;
+  }
+  return Number.isNaN(offset) ? exactOffsetMs(utcMs, zone) : offset;
+}
+
+export function wallTimeOf(instant: Date, zone: string): WallTime {
+  const ms = instant.getTime();
+  // The cache needs the zone to be valid; an unknown zone throws here as Intl would.
+  formatterFor(zone);
+  return utcMsToWallTime(ms + offsetMsAt(ms, zone));
+}
+
 /** The wall time read as if it were UTC; a plain number line without DST for date arithmetic. */
 export function wallTimeToUtcMs(wall: WallTime): number {
   const date = new Date(0);
@@ -120,10 +167,6 @@ export function utcMsToWallTime(ms: number): WallTime {
     second: date.getUTCSeconds(),
     millisecond: date.getUTCMilliseconds(),
   };
-}
-
-function offsetMsAt(utcMs: number, zone: string): number {
-  return wallTimeToUtcMs(wallTimeOf(new Date(utcMs), zone)) - utcMs;
 }
 
 /**
