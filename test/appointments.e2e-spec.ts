@@ -334,4 +334,38 @@ describe('appointments', () => {
       timezone: 'America/Denver',
     });
   });
+
+  it('lets two batches that introduce the same new patients run at once: one patient each', async () => {
+    for (let round = 0; round < 4; round++) {
+      const phones = Array.from({ length: 40 }, () => uniquePhone());
+      const batch = (tag: string) => ({
+        appointments: phones.map((phone, i) =>
+          appointmentInput({
+            externalId: uniqueId(tag),
+            patient: { name: `Patient ${i}`, phone },
+            startsAt: `2026-12-0${2 + round}T${String(8 + (i % 9)).padStart(2, '0')}:00:00`,
+          }),
+        ),
+      });
+      const [a, b] = await Promise.all([
+        t.http.post('/v1/appointments/batch').set(c.auth).send(batch('L')),
+        t.http.post('/v1/appointments/batch').set(c.auth).send(batch('R')),
+      ]);
+      for (const res of [a, b]) {
+        expect(res.status).toBe(200);
+        expect(
+          res.body.results.filter((r: { outcome: string }) => r.outcome !== 'created'),
+        ).toEqual([]);
+      }
+      // Both uploads' appointments for a phone belong to one and the same patient.
+      const rows: { phone: string; patients: number; appointments: number }[] = await t.ds.query(
+        `SELECT p.phone, count(DISTINCT p.id)::int AS patients, count(a.id)::int AS appointments
+         FROM patients p JOIN appointments a ON a.patient_id = p.id
+         WHERE p.clinic_id = $1 AND p.phone = ANY($2::text[]) GROUP BY p.phone`,
+        [c.id, phones],
+      );
+      expect(rows).toHaveLength(phones.length);
+      expect(rows.filter((r) => r.patients !== 1 || r.appointments !== 2)).toEqual([]);
+    }
+  });
 });

@@ -27,7 +27,8 @@ interface PatientRow {
 @Injectable()
 export class PatientsRepository {
   /**
-   * Creates missing patients and updates changed ones, in three statements whatever the count.
+   * Creates missing patients and updates changed ones, in three statements whatever the count
+   * (a fourth only when a concurrent upload created some of the same patients meanwhile).
    * An omitted name, language or time zone keeps what the patient already has.
    */
   async upsertMany(
@@ -42,25 +43,30 @@ export class PatientsRepository {
 
     const fresh = phones.filter((phone) => !found.has(phone)).map((phone) => byPhone.get(phone)!);
     if (fresh.length > 0) {
-      await manager.query(
-        `INSERT INTO patients (clinic_id, phone, name, language, timezone)
-         SELECT $1, v.phone, coalesce(v.name, ''), coalesce(v.language, 'en'), v.timezone
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS v(phone, name, language, timezone)
-         ON CONFLICT (clinic_id, phone) DO NOTHING`,
-        [
-          clinicId,
-          fresh.map((p) => p.phone),
-          fresh.map((p) => p.name),
-          fresh.map((p) => p.language),
-          fresh.map((p) => p.timezone),
-        ],
+      const inserted: PatientRow[] = returningRows(
+        await manager.query(
+          `INSERT INTO patients (clinic_id, phone, name, language, timezone)
+           SELECT $1, v.phone, coalesce(v.name, ''), coalesce(v.language, 'en'), v.timezone
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS v(phone, name, language, timezone)
+           ON CONFLICT (clinic_id, phone) DO NOTHING
+           RETURNING id, phone, name, language, timezone`,
+          [
+            clinicId,
+            fresh.map((p) => p.phone),
+            fresh.map((p) => p.name),
+            fresh.map((p) => p.language),
+            fresh.map((p) => p.timezone),
+          ],
+        ),
       );
-      const inserted = await this.findByPhones(
-        manager,
-        clinicId,
-        fresh.map((p) => p.phone),
-      );
-      for (const [phone, row] of inserted) found.set(phone, row);
+      for (const row of inserted) found.set(row.phone, row);
+      // A concurrent upload created the others between the SELECT and the INSERT.
+      const raced = fresh.filter((p) => !found.has(p.phone)).map((p) => p.phone);
+      if (raced.length > 0) {
+        for (const [phone, row] of await this.findByPhones(manager, clinicId, raced)) {
+          found.set(phone, row);
+        }
+      }
     }
 
     const changed: PatientRow[] = [];
