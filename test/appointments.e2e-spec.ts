@@ -136,6 +136,35 @@ describe('appointments', () => {
     );
   });
 
+  it('takes a full batch of 5,000 with every field filled, well inside the body limit', async () => {
+    const own = await createClinic(t);
+    const items = Array.from({ length: 5000 }, (_, i) =>
+      appointmentInput({
+        externalId: `FULL-${i}`,
+        patient: {
+          name: `Patient ${'with a long name '.repeat(4)}${i}`,
+          phone: uniquePhone(),
+          language: i % 2 ? 'es' : 'en',
+          timezone: 'America/Chicago',
+        },
+        practitioner: `Dr. ${i % 400}`,
+        location: 'Main St, Suite 400, second floor',
+        type: 'hygiene visit with x-rays',
+        startsAt: `2027-01-${String(4 + Math.floor((i % 400) / 20)).padStart(2, '0')}T${String(8 + Math.floor(i / 400)).padStart(2, '0')}:${String((i % 20) * 3).padStart(2, '0')}:00`,
+        durationMinutes: 3,
+      }),
+    );
+    const res = await t.http
+      .post('/v1/appointments/batch')
+      .set(own.auth)
+      .send({ appointments: items })
+      .expect(200);
+    expect(res.body.results).toHaveLength(5000);
+    expect(res.body.results.filter((r: { outcome: string }) => r.outcome !== 'created')).toEqual(
+      [],
+    );
+  });
+
   it('lets the database refuse overlapping live appointments for one practitioner (409)', async () => {
     const practitioner = `Dr. ${uniqueId('P')}`;
     await t.http
