@@ -66,6 +66,14 @@ describe('TwilioProvider against a fake api.twilio.com', () => {
     });
   });
 
+  it('keeps connections alive: ten sends one after another reuse the same connections', async () => {
+    for (let i = 0; i < 10; i++) await provider.send(CREDENTIALS, MESSAGE);
+    expect(server.requests).toHaveLength(10);
+    // undici hands the second request a new socket while the first one is being released, then
+    // alternates between the two; without keep-alive there would be ten.
+    expect(server.connections).toBeLessThanOrEqual(2);
+  });
+
   it('reads num_segments (a string on the wire) as a number', async () => {
     const result = await provider.send(CREDENTIALS, { ...MESSAGE, body: 'a'.repeat(161) });
     expect(result.segments).toBe(2);

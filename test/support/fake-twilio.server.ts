@@ -39,6 +39,8 @@ const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 
 export class FakeTwilioServer {
   readonly requests: RecordedRequest[] = [];
+  /** TCP connections accepted: a client that keeps connections alive opens one for many sends */
+  connections = 0;
   private readonly replies: FakeTwilioReply[] = [];
 
   private readonly server: Server = createServer((req, res) => {
@@ -49,6 +51,9 @@ export class FakeTwilioServer {
 
   static async start(credentials: TwilioCredentials): Promise<FakeTwilioServer> {
     const fake = new FakeTwilioServer(credentials);
+    fake.server.on('connection', () => {
+      fake.connections += 1;
+    });
     await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
     return fake;
   }
