@@ -306,6 +306,12 @@ describe('wallTimeOf agrees with Intl at every instant, including inside offset 
     expect(mismatches.slice(0, 5)).toEqual([]);
   });
 
+  it('throws for a zone Intl does not know, every time', () => {
+    const instant = new Date(Date.UTC(2026, 5, 1));
+    expect(() => wallTimeOf(instant, 'Mars/Olympus_Mons')).toThrow(RangeError);
+    expect(() => wallTimeOf(instant, 'Mars/Olympus_Mons')).toThrow(RangeError);
+  });
+
   it('keeps milliseconds and the exact moment of a change', () => {
     // London springs forward at 01:00 UTC on 2026-03-29.
     const before = new Date(Date.UTC(2026, 2, 29, 0, 59, 59, 999));

@@ -119,20 +119,19 @@ let cachedHours = 0;
  */
 function offsetMsAt(utcMs: number, zone: string): number {
   const hour = Math.floor(utcMs / HOUR_MS);
-  let hours = hourlyOffsets.get(zone);
-  if (!hours) {
-    hours = new Map();
-    hourlyOffsets.set(zone, hours);
-  }
-  let offset = hours.get(hour);
+  let offset = hourlyOffsets.get(zone)?.get(hour);
   if (offset === undefined) {
+    // Throws (RangeError) for a zone Intl does not know, before anything is cached for it.
     const start = exactOffsetMs(hour * HOUR_MS, zone);
     offset = start === exactOffsetMs((hour + 1) * HOUR_MS, zone) ? start : NaN;
     if (cachedHours >= MAX_CACHED_HOURS) {
       hourlyOffsets.clear();
       cachedHours = 0;
+    }
+    let hours = hourlyOffsets.get(zone);
+    if (!hours) {
+      hours = new Map();
       hourlyOffsets.set(zone, hours);
-      hours.clear();
     }
     hours.set(hour, offset);
     cachedHours += 1;
@@ -142,8 +141,6 @@ function offsetMsAt(utcMs: number, zone: string): number {
 
 export function wallTimeOf(instant: Date, zone: string): WallTime {
   const ms = instant.getTime();
-  // The cache needs the zone to be valid; an unknown zone throws here as Intl would.
-  formatterFor(zone);
   return utcMsToWallTime(ms + offsetMsAt(ms, zone));
 }
 
