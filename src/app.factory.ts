@@ -1,10 +1,14 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { json } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { keepRawJson } from './common/http/json-depth';
+import { securityHeaders } from './common/http/security-headers';
+import { StorableInputPipe } from './common/validation/storable-input.pipe';
 import { AppConfig } from './config/app-config';
 
 export type ResolvedConfig = AppConfig & { databaseUrl: string; adminToken: string };
@@ -29,11 +33,14 @@ export async function createApp(config: ResolvedConfig): Promise<NestExpressAppl
 export function configureApp(app: INestApplication, config: AppConfig): void {
   const express = app as NestExpressApplication;
   express.useLogger(app.get(Logger));
-  express.useBodyParser('json', { limit: config.bodyLimit });
+  securityHeaders(express, config);
+  // Registered by hand rather than with useBodyParser, whose rawBody option would replace verify.
+  express.use(json({ limit: config.bodyLimit, verify: keepRawJson }));
   express.useBodyParser('urlencoded', { limit: '1mb', extended: false });
   express.disable('x-powered-by');
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(
+    new StorableInputPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,

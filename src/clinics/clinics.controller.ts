@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Patch, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AdminGuard } from '../auth/admin.guard';
 import { ClinicKeyGuard } from '../auth/clinic-key.guard';
@@ -17,6 +17,8 @@ export class ClinicsController {
   @Post('clinics')
   @UseGuards(AdminGuard)
   @HttpCode(201)
+  // carries the API key and webhook secret, shown this once: no cache may keep a copy
+  @Header('Cache-Control', 'no-store')
   @ApiCreatedResponse({ type: CreatedClinicView })
   create(@Body() dto: CreateClinicDto): Promise<CreatedClinicView> {
     return this.clinics.create(dto);

@@ -2,10 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 
-/** Secrets in URLs (Flowroute's path secret) never reach a log line. */
-export function redactUrl(url: string | undefined): string | undefined {
-  return url?.replace(/(\/webhooks\/flowroute\/)[^/]+/, '$1[redacted]');
-}
+import { redactUrl } from './redact-url';
 
 @Module({})
 export class LoggingModule {

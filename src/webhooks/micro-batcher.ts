@@ -1,3 +1,8 @@
+/** An output meaning "this item failed": only its own caller sees the error. */
+export class ItemFailure {
+  constructor(readonly error: unknown) {}
+}
+
 interface Pending<I, O> {
   item: I;
   resolve: (output: O) => void;
@@ -15,8 +20,8 @@ export class MicroBatcher<I, O> {
   private inFlight = 0;
 
   constructor(
-    /** answers each item, in order */
-    private readonly run: (items: I[]) => Promise<O[]>,
+    /** answers each item, in order; an ItemFailure rejects that item alone */
+    private readonly run: (items: I[]) => Promise<(O | ItemFailure)[]>,
     private readonly maxInFlight = 2,
     private readonly maxBatch = 500,
   ) {}
@@ -42,7 +47,11 @@ export class MicroBatcher<I, O> {
   private async execute(batch: Pending<I, O>[]): Promise<void> {
     try {
       const outputs = await this.run(batch.map((p) => p.item));
-      batch.forEach((p, i) => p.resolve(outputs[i]));
+      batch.forEach((p, i) => {
+        const output = outputs[i];
+        if (output instanceof ItemFailure) p.reject(output.error);
+        else p.resolve(output);
+      });
     } catch (error: unknown) {
       for (const p of batch) p.reject(error);
     }

@@ -23,6 +23,7 @@ import type { InboxEvent } from './inbox/inbox-event';
 import { InboxWriter } from './inbox/inbox-writer.service';
 import { SenderClinicCache } from './sender-clinic.cache';
 import type { RawWebhook } from './raw-webhook.decorator';
+import { webhookFieldProblems } from './webhook-fields';
 import { WebhookMetrics } from './webhooks.metrics';
 
 export type IntakeOutcome = 'stored' | 'duplicate' | 'ignored';
@@ -67,7 +68,7 @@ export class WebhookIntakeService {
     if (!number) throw new InvalidInputError([`${type} status event names no sender number`]);
     let found = await this.senders.find(type, number);
     for (let attempt = 1; ; attempt++) {
-      if (!found) throw this.unknownNumber(type);
+      if (!found) throw this.unknownNumber(type, request);
       const { clinic, cached } = found;
       const check = this.providers
         .get(type)
@@ -103,7 +104,8 @@ export class WebhookIntakeService {
     if (parsed.kind === 'ignored') return this.ignored('flowroute', parsed.reason);
     // One Flowroute account may carry other numbers; only this clinic's own is its business.
     if (parsed.kind === 'inbound' && parsed.message.to !== clinic.senderNumber) {
-      throw this.unknownNumber('flowroute');
+      this.logger.debug('flowroute webhook for a number that is not the clinic sender');
+      throw new NotFoundError('clinic for this flowroute number');
     }
     const outcome = await this.store('flowroute', clinic.id, null, parsed);
     // Without a version to check, only a clinic deleted meanwhile refuses the event.
@@ -132,13 +134,18 @@ export class WebhookIntakeService {
     };
   }
 
+  /** A provider's payload is outside input like any other: checked whole before anything is stored. */
   private parse(type: ProviderType, kind: WebhookKind, request: WebhookRequest): ParsedWebhook {
+    let parsed: ParsedWebhook;
     try {
-      return this.providers.get(type).parseWebhook(kind, request);
+      parsed = this.providers.get(type).parseWebhook(kind, request);
     } catch (error: unknown) {
       if (error instanceof MalformedWebhookError) throw new InvalidInputError([error.message]);
       throw error;
     }
+    const problems = webhookFieldProblems(parsed);
+    if (problems.length > 0) throw new InvalidInputError(problems.map((p) => `${type} ${p}`));
+    return parsed;
   }
 
   private async store(
@@ -167,11 +174,17 @@ export class WebhookIntakeService {
   }
 
   /**
-   * No clinic to authenticate against, so nothing can be stored: a 404 (the HTTP log records it
-   * as a warning). Debug only here, and without the number, so a flood cannot fill the logs.
+   * No clinic to authenticate against, so nothing can be stored. The answer is exactly that of a
+   * known number with a bad signature (401 missing, 403 otherwise): a different one would let
+   * anyone probe which numbers are Turnout's customers. Debug only here, and without the
+   * number, so a flood cannot fill the logs.
    */
-  private unknownNumber(type: ProviderType): NotFoundError {
+  private unknownNumber(type: 'twilio' | 'telnyx', request: WebhookRequest): Error {
     this.logger.debug(`${type} webhook for a number no ${type} clinic uses`);
-    return new NotFoundError(`clinic for this ${type} number`);
+    // No credentials can verify: this only tells a missing signature from a present one.
+    const check = this.providers.get(type).verifyWebhook({}, request, this.clock.now());
+    return check === 'missing'
+      ? new MissingSignatureError([`${type} signature is missing`])
+      : new InvalidSignatureError([`${type} signature does not match`]);
   }
 }

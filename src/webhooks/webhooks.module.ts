@@ -1,5 +1,6 @@
-import { MiddlewareConsumer, Module, NestModule, RawBodyRequest } from '@nestjs/common';
-import { json, Request } from 'express';
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { json } from 'express';
+import { keepRawJson } from '../common/http/json-depth';
 import { ClinicsModule } from '../clinics/clinics.module';
 import { SimulatorModule } from '../simulator/simulator.module';
 import { FlowrouteWebhooksController } from './flowroute-webhooks.controller';
@@ -17,9 +18,7 @@ import { WebhookIntakeService } from './webhook-intake.service';
 const jsonApiBody = json({
   type: 'application/vnd.api+json',
   limit: '1mb',
-  verify: (req: RawBodyRequest<Request>, _res, buffer: Buffer) => {
-    req.rawBody = buffer;
-  },
+  verify: keepRawJson,
 });
 
 /** Provider webhooks (inbound messages, delivery status) and the fake provider's simulator. */

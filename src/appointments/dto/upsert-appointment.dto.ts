@@ -8,18 +8,18 @@ import {
   IsInt,
   IsNotEmpty,
   IsObject,
-  IsOptional,
   IsString,
   Max,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsTimeZone } from '../../common/validation/validators';
+import { ValidatedPerItem } from '../../common/validation/storable-input.pipe';
+import { IsTimeZone, IsOmittable } from '../../common/validation/validators';
 
 export class PatientInputDto {
   @ApiPropertyOptional({ example: 'Ana Diaz' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(200)
   name?: string;
@@ -34,12 +34,12 @@ export class PatientInputDto {
   phone: string;
 
   @ApiPropertyOptional({ enum: ['en', 'es'], default: 'en' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(['en', 'es'])
   language?: 'en' | 'es';
 
   @ApiPropertyOptional({ example: 'America/Chicago' })
-  @IsOptional()
+  @IsOmittable()
   @IsTimeZone()
   timezone?: string;
 }
@@ -67,33 +67,33 @@ export class UpsertAppointmentDto {
   startsAt: string;
 
   @ApiPropertyOptional({ example: 30, default: 30 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(1440)
   durationMinutes?: number;
 
   @ApiPropertyOptional({ example: 'Dr. Kim' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   practitioner?: string;
 
   @ApiPropertyOptional({ example: 'Main St' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(200)
   location?: string;
 
   @ApiPropertyOptional({ example: 'cleaning' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(200)
   type?: string;
 
   @ApiPropertyOptional({ enum: ['scheduled', 'cancelled'], default: 'scheduled' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(['scheduled', 'cancelled'])
   status?: 'scheduled' | 'cancelled';
 }
@@ -104,6 +104,7 @@ export class BatchAppointmentsDto {
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(5000)
+  @ValidatedPerItem()
   appointments: unknown[];
 }
 

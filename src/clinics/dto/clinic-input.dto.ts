@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
-  ArrayUnique,
   IsArray,
   IsIn,
   IsInt,
@@ -12,13 +11,16 @@ import {
   IsString,
   IsUrl,
   Max,
+  Matches,
   MaxLength,
   Min,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import {
+  HasUniqueItems,
   IsClockTime,
+  IsOmittable,
   IsIsoDuration,
   IsPhoneCountry,
   IsTimeZone,
@@ -89,21 +91,21 @@ export class QuietHoursDto {
 /** Settings a clinic may change; shared by create (operator) and PATCH /v1/clinic. */
 export class ClinicSettingsDto {
   @ApiPropertyOptional({ example: 'US', default: 'US' })
-  @IsOptional()
+  @IsOmittable()
   @IsPhoneCountry()
   defaultCountry?: string;
 
-  @ApiPropertyOptional({ example: '+13125550199' })
-  @IsOptional()
+  @ApiPropertyOptional({ example: '+13125550199', nullable: true })
+  @IsOptional() // null clears it
   @IsString()
   @MaxLength(40)
   contactPhone?: string | null;
 
   @ApiPropertyOptional({ example: ['P2D', 'PT2H'], type: [String] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(10)
-  @ArrayUnique()
+  @HasUniqueItems()
   @IsIsoDuration({ each: true })
   reminderOffsets?: string[];
 
@@ -116,21 +118,21 @@ export class ClinicSettingsDto {
   quietHours?: QuietHoursDto | null;
 
   @ApiPropertyOptional({ example: 30, default: 30 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(10080)
   noShowGraceMinutes?: number;
 
   @ApiPropertyOptional({ example: 1, default: 1 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(1000)
   sendRatePerSecond?: number;
 
   @ApiPropertyOptional({ enum: ['provider', 'turnout'] })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(['provider', 'turnout'])
   keywordReplies?: 'provider' | 'turnout';
 
@@ -146,6 +148,7 @@ export class CreateClinicDto extends ClinicSettingsDto {
   @ApiProperty({ example: 'Lakeside Dental' })
   @IsString()
   @IsNotEmpty()
+  @Matches(/\S/, { message: '$property must not be blank' })
   @MaxLength(200)
   name: string;
 
@@ -167,25 +170,26 @@ export class CreateClinicDto extends ClinicSettingsDto {
 
 export class UpdateClinicDto extends ClinicSettingsDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @IsNotEmpty()
+  @Matches(/\S/, { message: '$property must not be blank' })
   @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(40)
   senderNumber?: string;
 
   @ApiPropertyOptional({ example: 'America/Chicago' })
-  @IsOptional()
+  @IsOmittable()
   @IsTimeZone()
   timezone?: string;
 
   @ApiPropertyOptional({ type: ProviderDto, description: 'replaces the credentials as a whole' })
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   @ValidateNested()
   @Type(() => ProviderDto)

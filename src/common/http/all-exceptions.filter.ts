@@ -16,6 +16,7 @@ import {
   MissingSignatureError,
   NotFoundError,
 } from '../errors/domain-errors';
+import { MAX_JSON_DEPTH } from './json-depth';
 import { describePgError } from './pg-errors';
 
 const REASONS: Record<number, string> = {
@@ -81,17 +82,21 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
 interface BodyParserError {
   status: number;
-  type: string;
+  /** body-parser's kind of failure; absent when a decompression stream failed */
+  type?: string;
+  /** set by http-errors on every error it made a client error */
+  expose?: boolean;
 }
 
+/** A client error raised while reading the body, before any route ran. */
 function isBodyParserError(e: unknown): e is BodyParserError {
+  if (typeof e !== 'object' || e === null) return false;
+  const { status, type, expose } = e as BodyParserError;
   return (
-    typeof e === 'object' &&
-    e !== null &&
-    typeof (e as BodyParserError).status === 'number' &&
-    typeof (e as BodyParserError).type === 'string' &&
-    (e as BodyParserError).status >= 400 &&
-    (e as BodyParserError).status < 500
+    typeof status === 'number' &&
+    status >= 400 &&
+    status < 500 &&
+    (typeof type === 'string' || expose === true)
   );
 }
 
@@ -101,9 +106,15 @@ function bodyParserMessage(e: BodyParserError): string {
       return 'body is not valid JSON';
     case 'entity.too.large':
       return 'body is too large';
+    case 'entity.too.deep':
+      return `body nests deeper than ${MAX_JSON_DEPTH} levels`;
     case 'encoding.unsupported':
+      return 'Content-Encoding is not supported (use identity, gzip, deflate or br)';
     case 'charset.unsupported':
       return 'body encoding is not supported (use UTF-8)';
+    case undefined:
+      // zlib refused the bytes: the body is not what its Content-Encoding says
+      return 'body could not be decoded as its Content-Encoding says';
     default:
       return 'body could not be read';
   }

@@ -17,7 +17,9 @@ const CONSTRAINT_MESSAGES: Record<string, string> = {
 
 /**
  * Maps a violated constraint to a 409 (or a 400 for data the database refused), so a race that
- * gets past the application's checks is still a clear answer, never a 500.
+ * gets past the application's checks is still a clear answer, never a 500. Messages say what was
+ * wrong with the input; database codes and constraint names stay out of them (they describe
+ * our schema, not the client's mistake).
  */
 export function describePgError(
   error: QueryFailedError,
@@ -29,24 +31,39 @@ export function describePgError(
   switch (code) {
     case '23505': // unique_violation
     case '23P01': // exclusion_violation
-      return { status: 409, message: [named ?? `conflicts with existing data (${constraint})`] };
+      return { status: 409, message: [named ?? 'conflicts with existing data'] };
     case '23503': // foreign_key_violation
-      return {
-        status: 409,
-        message: [named ?? `refers to data that does not exist (${constraint})`],
-      };
+      return { status: 409, message: [named ?? 'refers to data that does not exist'] };
     case '23514': // check_violation
     case '23502': // not_null_violation
+      return { status: 400, message: [named ?? columnCheckMessage(constraint)] };
     case '22001': // string_data_right_truncation
+      return { status: 400, message: ['a text value is too long'] };
     case '22007': // invalid_datetime_format
     case '22008': // datetime_field_overflow
+      return { status: 400, message: ['a date or time is out of range'] };
     case '22P02': // invalid_text_representation
+      return { status: 400, message: ['a value has the wrong format'] };
     case '22021': // character_not_in_repertoire (U+0000 in text)
     case '22P05': // untranslatable_character
-      return { status: 400, message: [named ?? `invalid value (${constraint || code})`] };
+      return {
+        status: 400,
+        message: ['text must not contain NUL characters or unpaired UTF-16 surrogates'],
+      };
     default:
       return undefined;
   }
+}
+
+/**
+ * PostgreSQL names a column's own check `<table>_<column>_check`: the column, in the API's
+ * camelCase, is what the client can act on; the table and the check's name stay ours.
+ */
+function columnCheckMessage(constraint: string): string {
+  const column = /^[a-z]+_([a-z_]+?)_check$/.exec(constraint)?.[1];
+  if (!column) return 'a value is missing or outside its allowed range';
+  const field = column.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+  return `${field} is missing or outside its allowed range`;
 }
 
 export function pgErrorCode(error: unknown): string | undefined {

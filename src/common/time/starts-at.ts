@@ -19,7 +19,7 @@ export type WallTime = {
   millisecond: number;
 };
 
-export type TimeInputProblem = 'format' | 'calendar' | 'nonexistent';
+export type TimeInputProblem = 'format' | 'calendar' | 'nonexistent' | 'range';
 
 /** Bad time input from a client; the message names the problem and is safe to show. */
 export class TimeInputError extends Error {
@@ -240,7 +240,26 @@ function quote(input: string): string {
  * repeated one takes the earlier instant. Seconds and fractions are optional; digits past
  * milliseconds are dropped.
  */
+/**
+ * The instants Turnout accepts: years 1970 to 2200. Far outside it, zone arithmetic (in Intl
+ * and in PostgreSQL) fails, and no appointment needs it.
+ */
+export const EARLIEST_INSTANT_MS = Date.UTC(1970, 0, 1);
+export const LATEST_INSTANT_MS = Date.UTC(2201, 0, 1) - 1;
+
 export function parseStartsAt(input: string, zone: string): Date {
+  const instant = parseDateTime(input, zone);
+  const ms = instant.getTime();
+  if (ms < EARLIEST_INSTANT_MS || ms > LATEST_INSTANT_MS) {
+    throw new TimeInputError(
+      `startsAt ${quote(input)} is outside the supported years 1970 to 2200`,
+      'range',
+    );
+  }
+  return instant;
+}
+
+function parseDateTime(input: string, zone: string): Date {
   const match = START_PATTERN.exec(input);
   if (!match) {
     throw new TimeInputError(
@@ -258,6 +277,13 @@ export function parseStartsAt(input: string, zone: string): Date {
     second: Number(s ?? 0),
     millisecond: Number((fraction ?? '').padEnd(3, '0').slice(0, 3)),
   };
+  if (wall.year < 1969 || wall.year > 2201) {
+    // a day of slack either side for offsets; the exact bound is checked on the instant
+    throw new TimeInputError(
+      `startsAt ${quote(input)} is outside the supported years 1970 to 2200`,
+      'range',
+    );
+  }
   if (wall.month < 1 || wall.month > 12 || wall.day < 1) {
     throw new TimeInputError(`startsAt ${input} is not a calendar date`, 'calendar');
   }

@@ -1,5 +1,7 @@
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
+import { unstorablePaths } from '../text/storable-text';
+import { unstorableMessage } from './storable-input.pipe';
 
 /** Nest's ValidationPipe messages, for items validated one by one (batch uploads). */
 export function validationMessages(errors: ValidationError[], parent = ''): string[] {
@@ -24,9 +26,8 @@ export function validateItem<T extends object>(
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, errors: ['item must be a JSON object'] };
   }
-  const nul = nulPaths(raw);
-  if (nul.length > 0)
-    return { ok: false, errors: nul.map((p) => `${p} must not contain NUL characters`) };
+  const unstorable = unstorablePaths(raw);
+  if (unstorable.length > 0) return { ok: false, errors: unstorable.map(unstorableMessage) };
   const value = plainToInstance(cls, raw);
   const errors = validateSync(value, {
     whitelist: true,
@@ -35,11 +36,4 @@ export function validateItem<T extends object>(
   });
   if (errors.length > 0) return { ok: false, errors: validationMessages(errors) };
   return { ok: true, value };
-}
-
-/** PostgreSQL text cannot hold U+0000: catch it per item, before it fails a whole batch. */
-export function nulPaths(value: unknown, path = ''): string[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [path || 'value'] : [];
-  if (typeof value !== 'object' || value === null) return [];
-  return Object.entries(value).flatMap(([k, v]) => nulPaths(v, path ? `${path}.${k}` : k));
 }

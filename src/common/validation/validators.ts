@@ -1,4 +1,4 @@
-import { ValidationOptions, registerDecorator } from 'class-validator';
+import { ValidateIf, ValidationOptions, registerDecorator } from 'class-validator';
 import { isSupportedCountry } from '../phone/phone';
 import { isPositiveDuration, parseIsoDuration } from '../time/iso-duration';
 import { isValidTimeZone } from '../time/starts-at';
@@ -56,5 +56,25 @@ export const IsClockTime = (o?: ValidationOptions) =>
     'isClockTime',
     (v) => typeof v === 'string' && /^([01]\d|2[0-3]):[0-5]\d$/.test(v),
     'must be a time of day HH:mm (24-hour)',
+    o,
+  );
+
+/**
+ * The field may be left out, but `null` is not "left out": unlike `IsOptional`, a null goes on
+ * to the field's rules and is refused by them (`name must be a string`). Fields the contract
+ * lets a client clear with null use `IsOptional` plus an explicit null rule instead.
+ */
+export const IsOmittable = (o?: ValidationOptions) =>
+  ValidateIf((_object, value) => value !== undefined, o);
+
+/**
+ * No two items equal, checked in linear time: class-validator's `ArrayUnique` compares every
+ * pair, and it runs even when the size rule already failed, so 100,000 items froze the process.
+ */
+export const HasUniqueItems = (o?: ValidationOptions) =>
+  simple(
+    'hasUniqueItems',
+    (v) => Array.isArray(v) && new Set(v).size === v.length,
+    'must not contain duplicates',
     o,
   );

@@ -11,6 +11,8 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { ValidatedPerItem } from '../../common/validation/storable-input.pipe';
+import { IsOmittable } from '../../common/validation/validators';
 
 export class SlotInputDto {
   @ApiProperty({ example: 'Dr. Kim' })
@@ -20,7 +22,7 @@ export class SlotInputDto {
   practitioner: string;
 
   @ApiPropertyOptional({ example: 'Main St' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(200)
   location?: string;
@@ -32,7 +34,7 @@ export class SlotInputDto {
   startsAt: string;
 
   @ApiPropertyOptional({ example: 30, default: 30 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(1440)
@@ -44,6 +46,7 @@ export class SlotsBatchDto {
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(5000)
+  @ValidatedPerItem()
   slots: unknown[];
 }
 

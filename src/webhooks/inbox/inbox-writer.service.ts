@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { MicroBatcher } from '../micro-batcher';
+import { Injectable, Logger } from '@nestjs/common';
+import { storableDeep } from '../../common/text/storable-text';
+import { ItemFailure, MicroBatcher } from '../micro-batcher';
 import type { InboxWrite, InboxWriteOutcome } from './inbox-event';
 import { inboxKey, InboxRepository } from './inbox.repository';
 
@@ -10,6 +11,7 @@ import { inboxKey, InboxRepository } from './inbox.repository';
  */
 @Injectable()
 export class InboxWriter {
+  private readonly logger = new Logger('Inbox');
   private readonly batcher = new MicroBatcher<InboxWrite, InboxWriteOutcome>((writes) =>
     this.store(writes),
   );
@@ -18,10 +20,12 @@ export class InboxWriter {
 
   /** Resolves once the event is durably stored (or found already stored, or refused stale). */
   write(write: InboxWrite): Promise<InboxWriteOutcome> {
-    return this.batcher.submit(write);
+    // A patient's text may hold what PostgreSQL cannot store (NUL, a lone surrogate): replaced
+    // one for one, so the message is kept rather than refused, with its length unchanged.
+    return this.batcher.submit({ ...write, event: storableDeep(write.event) });
   }
 
-  private async store(writes: InboxWrite[]): Promise<InboxWriteOutcome[]> {
+  private async store(writes: InboxWrite[]): Promise<(InboxWriteOutcome | ItemFailure)[]> {
     // A provider's retry can arrive while its first delivery waits here: only one is inserted.
     const firsts = new Map<string, InboxWrite>();
     for (const write of writes) {
@@ -30,12 +34,34 @@ export class InboxWriter {
     }
     // In key order, so two batches racing on the same keys lock them in the same order.
     const unique = [...firsts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, w]) => w);
-    const outcomes = await this.inbox.insertMany(unique);
+    const outcomes = await this.insertEach(unique);
     const byWrite = new Map(unique.map((write, i) => [write, outcomes[i]]));
     return writes.map((write) => {
       const first = firsts.get(inboxKey(write))!;
       const outcome = byWrite.get(first)!;
       return first === write || outcome !== 'stored' ? outcome : 'duplicate';
     });
+  }
+
+  /**
+   * One statement for all; should the database refuse it, each event is tried alone, so one
+   * clinic's unstorable event fails only its own webhook, never its neighbours'.
+   */
+  private async insertEach(writes: InboxWrite[]): Promise<(InboxWriteOutcome | ItemFailure)[]> {
+    try {
+      return await this.inbox.insertMany(writes);
+    } catch (error: unknown) {
+      if (writes.length === 1) return [new ItemFailure(error)];
+      this.logger.warn(`an inbox batch of ${writes.length} was refused; storing one by one`);
+    }
+    const outcomes: (InboxWriteOutcome | ItemFailure)[] = [];
+    for (const write of writes) {
+      try {
+        outcomes.push(...(await this.inbox.insertMany([write])));
+      } catch (error: unknown) {
+        outcomes.push(new ItemFailure(error));
+      }
+    }
+    return outcomes;
   }
 }
