@@ -8,8 +8,14 @@ import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { keepRawJson } from './common/http/json-depth';
 import { securityHeaders } from './common/http/security-headers';
+import { SizeFirstPipe } from './common/validation/size-first.pipe';
 import { StorableInputPipe } from './common/validation/storable-input.pipe';
 import { AppConfig } from './config/app-config';
+
+/** The routes taking thousands of items in one body (API.md: up to 5000). */
+const BULK_JSON_ROUTES = ['/v1/appointments/batch', '/v1/slots/batch'];
+/** Far above any single appointment, clinic or reply, far below a batch. */
+const JSON_LIMIT = '64kb';
 
 export type ResolvedConfig = AppConfig & { databaseUrl: string; adminToken: string };
 
@@ -35,11 +41,15 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   express.useLogger(app.get(Logger));
   securityHeaders(express, config);
   // Registered by hand rather than with useBodyParser, whose rawBody option would replace verify.
-  express.use(json({ limit: config.bodyLimit, verify: keepRawJson }));
+  // Only batch uploads may be large; every other body is small, so no route does per-element
+  // work over megabytes (the first parser to read a body is the only one).
+  express.use(BULK_JSON_ROUTES, json({ limit: config.bodyLimit, verify: keepRawJson }));
+  express.use(json({ limit: JSON_LIMIT, verify: keepRawJson }));
   express.useBodyParser('urlencoded', { limit: '1mb', extended: false });
   express.disable('x-powered-by');
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(
+    new SizeFirstPipe(),
     new StorableInputPipe(),
     new ValidationPipe({
       whitelist: true,
