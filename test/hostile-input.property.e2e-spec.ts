@@ -97,7 +97,7 @@ describe('hostile input, property-based', () => {
   }
 
   function setAt(body: Record<string, unknown>, path: string[], value: unknown): void {
-    let node = body as Record<string, unknown>;
+    let node = body;
     for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
     node[path[path.length - 1]] = value;
   }

@@ -59,7 +59,7 @@ describe('bad input never causes a 500', () => {
       .expect(200);
     expect(res.body.results[0]).toMatchObject({
       outcome: 'error',
-      errors: ['type must not contain NUL characters'],
+      errors: ['type must not contain NUL characters or unpaired UTF-16 surrogates'],
     });
     expect(res.body.results[1].outcome).toBe('created');
   });

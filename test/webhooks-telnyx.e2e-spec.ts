@@ -173,9 +173,9 @@ describe('Telnyx webhooks', () => {
     expect(await inboxRows(t, c.id)).toEqual([]);
   });
 
-  it('answers 404 for a number no Telnyx clinic uses', async () => {
+  it('answers a number no Telnyx clinic uses like a bad signature (403)', async () => {
     const body = inbound(uniquePhone(), 'C').replace(sender, uniquePhone());
-    await post(body).expect(404);
+    await post(body).expect(403);
     expect(await inboxRows(t, c.id)).toEqual([]);
   });
 

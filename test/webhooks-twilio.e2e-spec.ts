@@ -176,17 +176,17 @@ describe('Twilio webhooks', () => {
       expect(await inboxRows(t, c.id)).toEqual([]);
     });
 
-    it('answers 404 for a number no Twilio clinic uses, and stores nothing', async () => {
+    it('answers a number no Twilio clinic uses like a bad signature (403), and stores nothing', async () => {
       const params = { ...inboundParams(uniquePhone(), 'C'), To: uniquePhone() };
       const { body, signature } = signedTwilio(AUTH_TOKEN, INBOUND, params);
-      await post(INBOUND, body, signature).expect(404);
+      await post(INBOUND, body, signature).expect(403);
       // A fake clinic's number is not a Twilio number either.
       const fake = await createClinic(t);
       const toFake = signedTwilio(AUTH_TOKEN, INBOUND, {
         ...params,
         To: fake.body.senderNumber as string,
       });
-      await post(INBOUND, toFake.body, toFake.signature).expect(404);
+      await post(INBOUND, toFake.body, toFake.signature).expect(403);
       const stored: unknown[] = await t.ds.query(
         'SELECT 1 FROM webhook_inbox WHERE clinic_id = ANY($1::uuid[])',
         [[c.id, fake.id]],
@@ -497,7 +497,7 @@ describe('Twilio webhooks', () => {
       expect(await patientConsent(t, other.id, appt.phone)).toMatchObject({ opted_out_at: null });
     });
 
-    it('answers 401/403/400/404 like the inbound webhook and stores nothing', async () => {
+    it('answers 401/403/400 like the inbound webhook and stores nothing', async () => {
       const params = {
         MessageSid: twilioSid(),
         MessageStatus: 'sent',
@@ -510,7 +510,7 @@ describe('Twilio webhooks', () => {
       const noStatus = signedTwilio(AUTH_TOKEN, STATUS, { ...params, MessageStatus: '' });
       await post(STATUS, noStatus.body, noStatus.signature).expect(400);
       const unknown = signedTwilio(AUTH_TOKEN, STATUS, { ...params, From: uniquePhone() });
-      await post(STATUS, unknown.body, unknown.signature).expect(404);
+      await post(STATUS, unknown.body, unknown.signature).expect(403);
       expect(await inboxRows(t, c.id)).toEqual([]);
       await post(STATUS, body, signature).expect(200);
       expect(await inboxRows(t, c.id)).toHaveLength(1);

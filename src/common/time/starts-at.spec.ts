@@ -217,7 +217,23 @@ describe('wall time helpers', () => {
       day: 1,
       hour: 12,
     });
-    expect(iso('0000-01-01T00:00', 'UTC')).toBe('0000-01-01T00:00:00.000Z');
+    // parseStartsAt itself takes only 1970 to 2200 (below)
+    expect(problemOf('0000-01-01T00:00', 'UTC')).toBe('range');
+  });
+
+  it('parseStartsAt takes instants from 1970 through 2200, whatever the offset', () => {
+    expect(iso('1970-01-01T00:00:00Z', 'UTC')).toBe('1970-01-01T00:00:00.000Z');
+    expect(iso('2200-12-31T23:59:59Z', 'UTC')).toBe('2200-12-31T23:59:59.000Z');
+    for (const input of [
+      '9999-12-31T23:59:59Z',
+      '1969-12-31T23:59:59Z',
+      '1970-01-01T00:00:00+01:00',
+      '2200-12-31T23:59:59-01:00',
+      '2201-01-01T00:00:00',
+      '0001-01-01T00:00:00',
+    ]) {
+      expect([input, problemOf(input, NEW_YORK)]).toEqual([input, 'range']);
+    }
   });
 
   it('instantsForWallTime lists both instants of a repeated time and none of a skipped one', () => {
