@@ -31,7 +31,7 @@ export interface AppConfig {
   flowrouteApiBaseUrl: string;
   telnyxApiBaseUrl: string;
   logLevel: string;
-  /** JSON request body limit, e.g. "8mb": a 5,000-item batch fits comfortably */
+  /** JSON body limit of the batch uploads, e.g. "8mb": 5,000 items fit comfortably (other routes take 64 kB) */
   bodyLimit: string;
 }
 
