@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
-
 import { redactUrl } from './redact-url';
 
 @Module({})
@@ -17,10 +16,11 @@ export class LoggingModule {
             customLogLevel: (_req, res, err) =>
               err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
             serializers: {
-              req: (req: IncomingMessage & { id?: unknown }) => ({
+              req: (req: IncomingMessage & { id?: unknown; originalUrl?: string }) => ({
                 id: req.id,
                 method: req.method,
-                url: redactUrl(req.url),
+                // originalUrl: a mounted middleware may have shortened url meanwhile
+                url: redactUrl(req.originalUrl ?? req.url),
               }),
               res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
             },
