@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { appointmentInput, createClinic, TestClinic, uniquePhone } from './support/factories';
+import { InboxWriter } from '../src/webhooks/inbox/inbox-writer.service';
 import { ADMIN_TOKEN, startTestApp, TestApp } from './support/test-app';
 import { inboxRows, signedTwilio, telnyxKeys, twilioSid } from './support/webhooks';
 
@@ -72,6 +73,27 @@ describe('hostile input', () => {
       );
       expect(bodies.sort()).toEqual(['Dr. \ufffd!', 'a\ufffdb'].sort());
       expect(await inboxRows(t, c.id)).toHaveLength(10);
+    });
+
+    it('an event the database refuses fails alone: the events written with it are stored', async () => {
+      const writer = t.app.get(InboxWriter);
+      const write = (clinicId: string) =>
+        writer.write({
+          providerType: 'fake',
+          clinicId,
+          clinicVersion: null,
+          event: {
+            kind: 'inbound',
+            message: { providerMessageId: randomUUID(), from: uniquePhone(), to: '+1', body: 'C' },
+          },
+          receivedAt: t.clock.now(),
+        });
+      // not a uuid: PostgreSQL refuses the whole multi-row statement it is part of
+      const results = await Promise.allSettled(
+        [...Array(12)].map((_, i) => write(i === 11 ? 'x' : c.id)),
+      );
+      expect(results.map((r) => r.status)).toEqual([...Array(11).fill('fulfilled'), 'rejected']);
+      expect(await inboxRows(t, c.id)).toHaveLength(11);
     });
   });
 
