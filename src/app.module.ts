@@ -12,6 +12,7 @@ import { LoggingModule } from './logging/logging.module';
 import { MessagingModule } from './messaging/messaging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { DispatchModule } from './reminders/dispatch/dispatch.module';
+import { ReportsModule } from './reports/reports.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { SlotsModule } from './slots/slots.module';
 
@@ -48,6 +49,7 @@ export class AppModule {
         MetricsModule,
         DispatchModule,
         WebhooksModule,
+        ReportsModule,
       ],
     };
   }

@@ -1,0 +1,76 @@
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+  ApiExtraModels,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ClinicKeyGuard } from '../auth/clinic-key.guard';
+import { CurrentClinic } from '../auth/current-clinic.decorator';
+import type { ClinicEntity } from '../clinics/clinic.entity';
+import { NoShowReportQuery, NoShowReportView } from './dto/no-show-report.dto';
+import { NoShowReportService } from './no-show-report.service';
+
+const DEFINITIONS = `Counts the clinic's appointments whose start, read in the clinic's time zone, falls on a
+local date in [from, to): a day with a DST change is still one day. Current statuses count:
+attended = arrived or completed; noShows = no_show; cancelled = cancelled. Text-driven facts come
+from the appointment's history, events with source patient: confirmed = REPLY_CONFIRM or
+REPLY_SLOT at any time; rescheduledByText = REPLY_SLOT; cancelledByText = cancelled and
+REPLY_CANCEL. A no-show is confirmed if it had confirmed; else unconfirmed if one of its reminders
+was sent or delivered (reminded, no confirming reply); else unreached. format=csv answers
+text/csv (RFC 4180, header row, one row per group then a total row told apart by the scope
+column, formula-like text cells prefixed with an apostrophe) as an attachment.`;
+
+@ApiTags('reports')
+@ApiBearerAuth()
+@UseGuards(ClinicKeyGuard)
+@Controller('v1/reports')
+@ApiExtraModels(NoShowReportView)
+export class ReportsController {
+  constructor(private readonly reports: NoShowReportService) {}
+
+  @Get('no-shows')
+  @ApiOperation({
+    operationId: 'getNoShowReport',
+    summary: 'No-shows, attendance and text replies over a range of local dates',
+    description: DEFINITIONS,
+  })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiResponse({
+    status: 200,
+    description: 'the report (JSON), or with format=csv the same figures as a CSV file',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(NoShowReportView) } },
+      'text/csv': {
+        schema: {
+          type: 'string',
+          example:
+            'scope,key,appointments,attended,noShows,cancelled,noShowRate,confirmed,' +
+            'noShowsConfirmed,noShowsUnconfirmed,noShowsUnreached,rescheduledByText,' +
+            'cancelledByText\r\npractitioner,Dr. Kim,10,6,2,2,0.25,5,1,1,0,1,1\r\n' +
+            'total,,10,6,2,2,0.25,5,1,1,0,1,1\r\n',
+        },
+      },
+    },
+  })
+  @ApiResponse({
+    status: 400,
+    description: 'a date that is not YYYY-MM-DD, from >= to, more than 400 days, unknown groupBy',
+  })
+  @ApiResponse({ status: 401, description: 'missing or invalid API key' })
+  async noShows(
+    @CurrentClinic() clinic: ClinicEntity,
+    @Query() query: NoShowReportQuery,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<NoShowReportView | string> {
+    if (query.format !== 'csv') return this.reports.report(clinic, query);
+    const csv = await this.reports.csv(clinic, query);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="${csv.fileName}"`);
+    return csv.body;
+  }
+}
