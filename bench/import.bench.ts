@@ -23,6 +23,15 @@ const BATCH = 1_000;
 /** batches in flight at once: 2 lets the service validate one while PostgreSQL writes another */
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2);
 const PRACTITIONERS = 250;
+/** BENCH_ROLLUP=off: the no-show report's triggers disabled, to measure what they cost */
+const ROLLUP = process.env.BENCH_ROLLUP !== 'off';
+const ROLLUP_TRIGGERS = [
+  ['appointments', 'appointments_no_show_daily_insert'],
+  ['appointments', 'appointments_no_show_daily_update'],
+  ['appointment_events', 'appointment_events_text_facts'],
+  ['reminders', 'reminders_reached_insert'],
+  ['reminders', 'reminders_reached_update'],
+];
 const ADMIN = 'bench-admin-token-0123456789';
 
 function phonePool(size: number): string[] {
@@ -130,6 +139,14 @@ async function main(): Promise<void> {
       }),
     });
     const clinic = (await created.json()) as { id: string; apiKey: string };
+    if (!ROLLUP) {
+      const admin = new Client({ connectionString: db.url });
+      await admin.connect();
+      for (const [table, trigger] of ROLLUP_TRIGGERS) {
+        await admin.query(`ALTER TABLE ${table} DISABLE TRIGGER ${trigger}`);
+      }
+      await admin.end();
+    }
     const items = appointments(TOTAL);
     const bodies: string[] = [];
     for (let i = 0; i < items.length; i += BATCH) {
@@ -185,7 +202,9 @@ async function main(): Promise<void> {
     console.log(
       `machine: ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
     );
-    console.log(`database: ${db.description}`);
+    console.log(
+      `database: ${db.description}; no-show report triggers: ${ROLLUP ? 'on' : 'OFF (BENCH_ROLLUP=off)'}`,
+    );
     console.log(
       `rows written by the import: ${JSON.stringify(counts)}; items reported as errors: ${errors}`,
     );

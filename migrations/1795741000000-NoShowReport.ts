@@ -5,8 +5,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * A year of one busy clinic is a million appointments; counting them (with their history and
  * reminders) on every request cannot answer in 300 ms on two cores. So each appointment carries
- * four facts about its past, and `no_show_daily` holds, per clinic, local day, practitioner,
- * location and type, the sum of every appointment's contribution to the report.
+ * four facts about its past, and `no_show_daily` holds, per clinic and local day, the sum of
+ * every appointment's contribution to the report: the day's totals, and per practitioner, per
+ * location and per type.
  *
  * Both are maintained by statement-level triggers with transition tables, in the transaction of
  * the change itself, so every write path (uploads, staff changes, patient replies, reminder
@@ -55,26 +56,35 @@ const SUMS = [
   `sum(d.sign) FILTER (WHERE d.status = 'cancelled' AND d.cancelled_by_text)`,
 ];
 
-/** Adds the contributions of `source` (rows of FACT_COLUMNS and sign) to the rollup. */
-function upsertFrom(source: string): string {
-  const nonZero = COUNTERS.map((_, i) => `coalesce(s.c${i}, 0) <> 0`).join(' OR ');
-  const aliases = SUMS.map((expr, i) => `${expr} AS c${i}`);
+/**
+ * The contributions of `source` (rows of FACT_COLUMNS and sign), summed per rollup row: each
+ * appointment counts once in each dimension: `none` (the day's totals), and its practitioner,
+ * location and type. A report reads one dimension, so grouping by practitioner reads one row per
+ * practitioner and day, and every other grouping a handful per day, whatever the mix of keys.
+ */
+function contributions(source: string): string {
   return `
-    INSERT INTO no_show_daily AS r (clinic_id, day, practitioner, location, type,
-      ${COUNTERS.join(', ')})
-    SELECT s.clinic_id, s.day, s.practitioner, s.location, s.type,
-      ${COUNTERS.map((_, i) => `coalesce(s.c${i}, 0)`).join(', ')}
-    FROM (
-      SELECT d.clinic_id, (d.starts_at AT TIME ZONE c.timezone)::date AS day,
-             d.practitioner, d.location, d.type,
-             ${aliases.join(',\n             ')}
-      FROM (${source}) d JOIN clinics c ON c.id = d.clinic_id
-      GROUP BY 1, 2, 3, 4, 5
-    ) s
+      SELECT d.clinic_id, g.dimension, (d.starts_at AT TIME ZONE c.timezone)::date AS day,
+             g.key,
+             ${SUMS.map((expr, i) => `coalesce(${expr}, 0) AS ${COUNTERS[i]}`).join(',\n             ')}
+      FROM (${source}) d
+      JOIN clinics c ON c.id = d.clinic_id
+      CROSS JOIN LATERAL (VALUES ('none', NULL::text), ('practitioner', d.practitioner),
+                                 ('location', d.location), ('type', d.type)) g(dimension, key)
+      GROUP BY 1, 2, 3, 4`;
+}
+
+/** Adds the contributions of `source` to the rollup. */
+function upsertFrom(source: string): string {
+  const nonZero = COUNTERS.map((k) => `s.${k} <> 0`).join(' OR ');
+  return `
+    INSERT INTO no_show_daily AS r (clinic_id, dimension, day, key, ${COUNTERS.join(', ')})
+    SELECT s.clinic_id, s.dimension, s.day, s.key, ${COUNTERS.map((k) => `s.${k}`).join(', ')}
+    FROM (${contributions(source)}) s
     WHERE ${nonZero}
     -- One order for every writer: two transactions touching the same days cannot deadlock.
-    ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (clinic_id, day, practitioner, location, type) DO UPDATE SET
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (clinic_id, dimension, day, key) DO UPDATE SET
       ${COUNTERS.map((k) => `${k} = r.${k} + excluded.${k}`).join(',\n      ')}`;
 }
 
@@ -101,13 +111,13 @@ export class NoShowReport1795741000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE no_show_daily (
         clinic_id uuid NOT NULL REFERENCES clinics(id) ON DELETE CASCADE,
+        dimension text NOT NULL
+          CHECK (dimension IN ('none', 'practitioner', 'location', 'type')),
         day date NOT NULL,
-        practitioner text,
-        location text,
-        type text,
+        -- the practitioner, location or type (NULL when the appointment has none); NULL for none
+        key text,
         ${COUNTERS.map((k) => `${k} integer NOT NULL DEFAULT 0`).join(',\n        ')},
-        CONSTRAINT no_show_daily_key
-          UNIQUE NULLS NOT DISTINCT (clinic_id, day, practitioner, location, type)
+        CONSTRAINT no_show_daily_key UNIQUE NULLS NOT DISTINCT (clinic_id, dimension, day, key)
       )`);
 
     // The facts the history implies: patient replies only ever add to them.
@@ -192,19 +202,9 @@ export class NoShowReport1795741000000 implements MigrationInterface {
           -- already be gone, and nothing may be inserted for it any more.
           UPDATE no_show_daily r SET
             ${COUNTERS.map((k) => `${k} = r.${k} - s.${k}`).join(',\n            ')}
-          FROM (
-            SELECT d.clinic_id, (d.starts_at AT TIME ZONE c.timezone)::date AS day,
-                   d.practitioner, d.location, d.type,
-                   ${SUMS.map((expr, i) => `coalesce(${expr}, 0) AS ${COUNTERS[i]}`)
-                     .join(',\n                   ')}
-            FROM (SELECT ${FACT_COLUMNS}, 1 AS sign FROM old_appointments) d
-            JOIN clinics c ON c.id = d.clinic_id
-            GROUP BY 1, 2, 3, 4, 5
-          ) s
-          WHERE r.clinic_id = s.clinic_id AND r.day = s.day
-            AND r.practitioner IS NOT DISTINCT FROM s.practitioner
-            AND r.location IS NOT DISTINCT FROM s.location
-            AND r.type IS NOT DISTINCT FROM s.type;
+          FROM (${contributions(`SELECT ${FACT_COLUMNS}, 1 AS sign FROM old_appointments`)}) s
+          WHERE r.clinic_id = s.clinic_id AND r.dimension = s.dimension AND r.day = s.day
+            AND r.key IS NOT DISTINCT FROM s.key;
         END IF;
         RETURN NULL;
       END $$`);
@@ -241,27 +241,31 @@ export class NoShowReport1795741000000 implements MigrationInterface {
         REFERENCING OLD TABLE AS old_clinics NEW TABLE AS new_clinics
         FOR EACH STATEMENT EXECUTE FUNCTION no_show_daily_clinic_zone()`);
 
+    // Recomputes one clinic's facts from its history and reminders (backfill, bulk loads).
+    await q.query(`
+      CREATE FUNCTION no_show_facts_rebuild(target uuid) RETURNS void LANGUAGE sql AS $$
+        UPDATE appointments a SET
+          confirmed_by_text = coalesce(f.confirmed, false),
+          rescheduled_by_text = coalesce(f.rescheduled, false),
+          cancelled_by_text = coalesce(f.cancelled, false),
+          reminder_reached = EXISTS (SELECT 1 FROM reminders r
+                                     WHERE r.appointment_id = a.id AND r.status IN ${REACHED})
+        FROM appointments x
+        LEFT JOIN (
+          SELECT appointment_id,
+                 bool_or(event IN ('REPLY_CONFIRM', 'REPLY_SLOT')) AS confirmed,
+                 bool_or(event = 'REPLY_SLOT') AS rescheduled,
+                 bool_or(event = 'REPLY_CANCEL') AS cancelled
+          FROM appointment_events
+          WHERE clinic_id = target AND source = 'patient'
+            AND event IN ('REPLY_CONFIRM', 'REPLY_SLOT', 'REPLY_CANCEL')
+          GROUP BY appointment_id
+        ) f ON f.appointment_id = x.id
+        WHERE x.clinic_id = target AND a.id = x.id
+      $$`);
+
     // Facts and rollup for the rows that exist already.
-    await q.query(`
-      UPDATE appointments a SET
-        confirmed_by_text = f.confirmed, rescheduled_by_text = f.rescheduled,
-        cancelled_by_text = f.cancelled
-      FROM (
-        SELECT appointment_id,
-               bool_or(event IN ('REPLY_CONFIRM', 'REPLY_SLOT')) AS confirmed,
-               bool_or(event = 'REPLY_SLOT') AS rescheduled,
-               bool_or(event = 'REPLY_CANCEL') AS cancelled
-        FROM appointment_events
-        WHERE source = 'patient' AND event IN ('REPLY_CONFIRM', 'REPLY_SLOT', 'REPLY_CANCEL')
-        GROUP BY appointment_id
-      ) f
-      WHERE a.id = f.appointment_id`);
-    await q.query(`
-      UPDATE appointments a SET reminder_reached = true
-      WHERE EXISTS (SELECT 1 FROM reminders r
-                    WHERE r.appointment_id = a.id AND r.status IN ${REACHED})`);
-    await q.query(`DELETE FROM no_show_daily`);
-    await q.query(`SELECT no_show_daily_rebuild(id) FROM clinics`);
+    await q.query(`SELECT no_show_facts_rebuild(id), no_show_daily_rebuild(id) FROM clinics`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
@@ -273,6 +277,7 @@ export class NoShowReport1795741000000 implements MigrationInterface {
     await q.query(`DROP TRIGGER reminders_reached_update ON reminders`);
     await q.query(`DROP TRIGGER reminders_reached_insert ON reminders`);
     await q.query(`DROP TRIGGER appointment_events_text_facts ON appointment_events`);
+    await q.query(`DROP FUNCTION no_show_facts_rebuild(uuid)`);
     await q.query(`DROP FUNCTION no_show_daily_clinic_zone()`);
     await q.query(`DROP FUNCTION no_show_daily_rebuild(uuid)`);
     await q.query(`DROP FUNCTION no_show_daily_follow()`);

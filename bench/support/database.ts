@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ export interface BenchDatabase {
   /** "embedded PostgreSQL 18 (fresh)" or "DATABASE_URL (fresh database)" */
   description: string;
   stop(): Promise<void>;
+  /** Stops and starts the server (empties its buffer cache); embedded servers only. */
+  restart?: () => Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -56,12 +58,14 @@ export async function freshDatabase(name: string): Promise<BenchDatabase> {
     createDatabase(n: string): Promise<void>;
   };
   const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), `turnout-${name}-`));
   const pg = new EmbeddedPostgres({
-    databaseDir: mkdtempSync(join(tmpdir(), `turnout-${name}-`)),
+    databaseDir: dir,
     port,
     user: 'postgres',
     password: 'postgres',
-    persistent: false,
+    // Kept on stop, so that restart() can start it again; removed by our own stop().
+    persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
     onError: () => undefined,
@@ -74,5 +78,16 @@ export async function freshDatabase(name: string): Promise<BenchDatabase> {
   await c.connect();
   const version = (await c.query('SHOW server_version')).rows[0].server_version as string;
   await c.end();
-  return { url, description: `embedded PostgreSQL ${version} (fresh)`, stop: () => pg.stop() };
+  return {
+    url,
+    description: `embedded PostgreSQL ${version} (fresh)`,
+    stop: async () => {
+      await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    restart: async () => {
+      await pg.stop();
+      await pg.start();
+    },
+  };
 }

@@ -32,6 +32,14 @@ describe('csv', () => {
   });
 
   it('ends every record, the header included, with CRLF', () => {
-    expect(toCsv(['a', 'b'], [['x', 1], [null, '=y']])).toBe("a,b\r\nx,1\r\n,'=y\r\n");
+    expect(
+      toCsv(
+        ['a', 'b'],
+        [
+          ['x', 1],
+          [null, '=y'],
+        ],
+      ),
+    ).toBe("a,b\r\nx,1\r\n,'=y\r\n");
   });
 });

@@ -24,11 +24,18 @@ const ROLLUP_COLUMNS = [
   'cancelled_by_text',
 ];
 
-/** How each grouping reads its key from a rollup row (a local date `day`). */
-const GROUP_EXPRESSIONS: Record<Exclude<GroupBy, 'none'>, string> = {
-  practitioner: 'practitioner',
-  location: 'location',
-  type: 'type',
+/** The rollup's dimension each grouping reads: the day's totals unless it names one. */
+function dimensionOf(groupBy: GroupBy): 'none' | 'practitioner' | 'location' | 'type' {
+  return groupBy === 'practitioner' || groupBy === 'location' || groupBy === 'type'
+    ? groupBy
+    : 'none';
+}
+
+/** How each grouping reads its key from a rollup row (`key` of its dimension, local `day`). */
+const ROLLUP_KEYS: Record<Exclude<GroupBy, 'none'>, string> = {
+  practitioner: 'key',
+  location: 'key',
+  type: 'key',
   weekday: `extract(isodow FROM day)::int::text`,
   day: `to_char(day, 'YYYY-MM-DD')`,
   week: `to_char(date_trunc('week', day), 'YYYY-MM-DD')`,
@@ -48,12 +55,12 @@ export class NoShowReportRepository {
   async counts(clinicId: string, from: string, to: string, groupBy: GroupBy): Promise<CountsRow[]> {
     const sums = ROLLUP_COLUMNS.map((c) => `sum(${c})::int AS ${c}`).join(', ');
     const rows: Record<string, unknown>[] = await this.ds.query(
-      `SELECT ${groupedBy(groupBy)}, ${sums}
+      `SELECT ${groupedBy(ROLLUP_KEYS, groupBy)}, ${sums}
        FROM no_show_daily
-       WHERE clinic_id = $1 AND day >= $2::date AND day < $3::date
-       ${groupingSets(groupBy)}
+       WHERE clinic_id = $1 AND dimension = $4 AND day >= $2::date AND day < $3::date
+       ${groupingSets(ROLLUP_KEYS, groupBy)}
        HAVING sum(appointments) > 0`,
-      [clinicId, from, to],
+      [clinicId, from, to, dimensionOf(groupBy)],
     );
     return rows.map(toCountsRow);
   }
@@ -82,7 +89,7 @@ export class NoShowReportRepository {
            AND (a.starts_at AT TIME ZONE c.timezone)::date >= $2::date
            AND (a.starts_at AT TIME ZONE c.timezone)::date < $3::date
        )
-       SELECT ${groupedBy(groupBy)},
+       SELECT ${groupedBy(SOURCE_KEYS, groupBy)},
               count(*)::int AS appointments,
               count(*) FILTER (WHERE status IN ('arrived', 'completed'))::int AS attended,
               count(*) FILTER (WHERE status = 'no_show')::int AS no_shows,
@@ -97,22 +104,32 @@ export class NoShowReportRepository {
               count(*) FILTER (WHERE status = 'cancelled' AND cancelled_by_patient)::int
                 AS cancelled_by_text
        FROM f
-       ${groupingSets(groupBy)}`,
+       ${groupingSets(SOURCE_KEYS, groupBy)}`,
       [clinicId, from, to],
     );
     return rows.map(toCountsRow);
   }
 }
 
+/** The same keys read from appointments (`f` in countsFromSource). */
+const SOURCE_KEYS: Record<Exclude<GroupBy, 'none'>, string> = {
+  ...ROLLUP_KEYS,
+  practitioner: 'practitioner',
+  location: 'location',
+  type: 'type',
+};
+
+type KeyExpressions = Record<Exclude<GroupBy, 'none'>, string>;
+
 /** The key and total flag columns: one statement gives the groups and the totals. */
-function groupedBy(groupBy: GroupBy): string {
+function groupedBy(keys: KeyExpressions, groupBy: GroupBy): string {
   if (groupBy === 'none') return 'NULL::text AS key, true AS is_total';
-  const key = GROUP_EXPRESSIONS[groupBy];
+  const key = keys[groupBy];
   return `${key} AS key, grouping(${key}) = 1 AS is_total`;
 }
 
-function groupingSets(groupBy: GroupBy): string {
-  return groupBy === 'none' ? '' : `GROUP BY GROUPING SETS ((${GROUP_EXPRESSIONS[groupBy]}), ())`;
+function groupingSets(keys: KeyExpressions, groupBy: GroupBy): string {
+  return groupBy === 'none' ? '' : `GROUP BY GROUPING SETS ((${keys[groupBy]}), ())`;
 }
 
 function toCountsRow(row: Record<string, unknown>): CountsRow {

@@ -62,10 +62,7 @@ export class NoShowReportService {
     ];
     const body = toCsv(
       ['scope', 'key', ...METRIC_COLUMNS],
-      [
-        ...view.groups.map((g) => line(view.groupBy, g.key, g)),
-        line('total', null, view.totals),
-      ],
+      [...view.groups.map((g) => line(view.groupBy, g.key, g)), line('total', null, view.totals)],
     );
     return { fileName: `no-shows_${view.from}_${view.to}_${view.groupBy}.csv`, body };
   }

@@ -4,8 +4,7 @@ import { daysInMonth } from '../common/time/starts-at';
 export const MAX_RANGE_DAYS = 400;
 
 export type RangeResult =
-  | { ok: true; from: string; to: string; days: number }
-  | { ok: false; errors: string[] };
+  { ok: true; from: string; to: string; days: number } | { ok: false; errors: string[] };
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
