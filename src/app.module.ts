@@ -13,6 +13,7 @@ import { MessagingModule } from './messaging/messaging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { DispatchModule } from './reminders/dispatch/dispatch.module';
 import { ReportsModule } from './reports/reports.module';
+import { ConsoleModule } from './console/console.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { SlotsModule } from './slots/slots.module';
 
@@ -50,6 +51,7 @@ export class AppModule {
         DispatchModule,
         WebhooksModule,
         ReportsModule,
+        ConsoleModule,
       ],
     };
   }

@@ -1,0 +1,244 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { localDate } from '../src/common/time/starts-at';
+import { dispatcherOf, upload } from './support/dispatch-helpers';
+import { createClinic, TestClinic } from './support/factories';
+import { applyPatientReply } from './support/patient-replies';
+import { startTestApp, TestApp } from './support/test-app';
+
+jest.setTimeout(180_000);
+
+/** Debian's chromium, installed by .ci/run (and by hand: apt-get install -y chromium). */
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(__dirname, '..', 'test-artifacts', 'console');
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+const ZONE = 'America/Chicago';
+
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * The console in a real headless Chromium against the real app: sign in, today's and tomorrow's
+ * appointments with their texts, the report with its charts and CSV, at desktop and phone sizes,
+ * with axe-core finding no serious or critical accessibility violation, under a same-origin CSP.
+ */
+describe('staff console in Chromium', () => {
+  let t: TestApp;
+  let clinic: TestClinic;
+  let base: string;
+  let context: BrowserContext;
+  let page: Page;
+  let profile: string;
+  const today = localDate(new Date(), ZONE);
+
+  beforeAll(async () => {
+    // The browser's "today" is the real one, so the app's clock starts at the real now.
+    t = await startTestApp({ now: new Date().toISOString() });
+    await new Promise<void>((resolve) => t.app.getHttpServer().listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    clinic = await createClinic(t, {
+      name: 'Lakeside Dental',
+      timezone: ZONE,
+      reminderOffsets: ['PT1H'],
+      quietHours: null,
+      sendRatePerSecond: 100,
+    });
+
+    // Tomorrow: one reminded and confirmed by text, one waiting.
+    const ana = await upload(t, clinic, {
+      patient: { name: 'Ana Diaz', phone: '+13125550123' },
+      startsAt: `${addDays(today, 1)}T09:30:00`,
+      practitioner: 'Dr. Kim',
+    });
+    await upload(t, clinic, {
+      patient: { name: 'Ben Okafor', phone: '+13125550124' },
+      startsAt: `${addDays(today, 1)}T11:00:00`,
+      practitioner: 'Dr. Lee',
+    });
+    const realNow = t.clock.now();
+    t.clock.set(new Date(Date.parse((await reminderDue(ana.id)) as string)));
+    await dispatcherOf(t).tick();
+    await applyPatientReply(t, clinic.id, ana.id, { kind: 'confirm' });
+    t.clock.set(realNow);
+    // Today, and the past fortnight for the report.
+    await upload(t, clinic, {
+      patient: { name: 'Cara Singh', phone: '+13125550125' },
+      startsAt: `${today}T23:00:00`,
+      practitioner: 'Dr. Kim',
+    });
+    const fates = ['no_show', 'arrived', 'completed', 'no_show', 'completed', 'cancelled'];
+    for (let day = 1; day <= 12; day++) {
+      const a = await upload(t, clinic, {
+        patient: { name: `Past ${day}`, phone: `+1312555${String(1000 + day)}` },
+        startsAt: `${addDays(today, -day)}T10:00:00`,
+        practitioner: day % 2 ? 'Dr. Kim' : 'Dr. Lee',
+      });
+      await t.http
+        .patch(`/v1/appointments/${a.id}`)
+        .set(clinic.auth)
+        .send({ status: fates[day % fates.length] })
+        .expect(200);
+    }
+
+    profile = mkdtempSync(join(tmpdir(), 'turnout-chromium-'));
+    rmSync(ARTIFACTS, { recursive: true, force: true });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      acceptDownloads: true,
+      viewport: DESKTOP,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    // Every answer under a strict same-origin CSP, as production serves it: no inline code.
+    await context.route(`${base}/**`, async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({
+        response,
+        headers: {
+          ...response.headers(),
+          'content-security-policy':
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        },
+      });
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await t.close();
+  });
+
+  async function reminderDue(appointmentId: string): Promise<string> {
+    const [row] = await t.ds.query(`SELECT due_at FROM reminders WHERE appointment_id = $1`, [
+      appointmentId,
+    ]);
+    return (row.due_at as Date).toISOString();
+  }
+
+  const problems: string[] = [];
+  async function expectAccessible(name: string): Promise<void> {
+    await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+    const result = await page.evaluate(async () => {
+      const axe = (
+        window as unknown as {
+          axe: {
+            run: () => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }>;
+          };
+        }
+      ).axe;
+      return axe.run();
+    });
+    const bad = result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${name}: ${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
+    expect(bad).toEqual([]);
+  }
+
+  it('signs in with the API key and shows today and tomorrow in the clinic zone', async () => {
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${base}/console`);
+    await page.getByLabel('Clinic API key').fill(clinic.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Today and tomorrow' }).waitFor();
+    await page.getByText('Ana Diaz').waitFor();
+    expect(await page.getByLabel('Clinic API key').inputValue()).toBe('');
+    const cookies = await context.cookies(base);
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([
+      ['turnout_session', true, 'Strict'],
+    ]);
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    const tomorrow = page.getByRole('region', { name: /^Tomorrow/ });
+    expect(await tomorrow.getByText('Ana Diaz').isVisible()).toBe(true);
+    expect(await tomorrow.getByText('9:30 AM', { exact: true }).count()).toBe(1);
+    expect(await tomorrow.getByText('Confirmed').count()).toBe(1);
+    expect(
+      await page
+        .getByRole('region', { name: /^Today/ })
+        .getByText('Cara Singh')
+        .count(),
+    ).toBe(1);
+
+    await tomorrow.getByRole('button', { name: /Ana Diaz/ }).click();
+    await page.getByText(/Lakeside Dental: reminder of your appointment/).waitFor();
+    await page.getByText(/REPLY_CONFIRM \(patient\)/).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'appointments-desktop.png'), fullPage: true });
+    await expectAccessible('appointments, desktop');
+  });
+
+  it('shows the report with its charts, and downloads the CSV', async () => {
+    await page.getByRole('link', { name: 'No-show report' }).click();
+    const form = page.locator('#report-form');
+    await form.locator('input[name=from]').fill(addDays(today, -14));
+    await form.locator('input[name=to]').fill(addDays(today, 3));
+    await form.locator('select[name=groupBy]').selectOption('practitioner');
+    await form.getByRole('button', { name: 'Show' }).click();
+    await page.locator('#report-table tbody tr.total').waitFor();
+    // 12 past visits (2 arrived, 4 completed, 4 no-shows, 2 cancelled) and three upcoming.
+    const total = await page.locator('#report-table tr.total').innerText();
+    expect(total.split('\t').slice(0, 5)).toEqual(['Total', '15', '6', '4', '2']);
+    expect(await page.locator('#report-chart-groups svg rect.bar').count()).toBe(2);
+    expect(await page.locator('#report-chart-time svg circle.dot').count()).toBeGreaterThan(3);
+    expect(await page.locator('#report-totals svg.split rect').count()).toBe(6);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-desktop.png'), fullPage: true });
+    await expectAccessible('report, desktop');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(
+      `no-shows_${addDays(today, -14)}_${addDays(today, 3)}_practitioner.csv`,
+    );
+    const csv = readFileSync((await download.path())!, 'utf8').split('\r\n');
+    expect(csv[0]).toMatch(/^scope,key,appointments,attended,noShows,cancelled,noShowRate,/);
+    // The past visits were entered after the fact: their reminders never went out (unreached).
+    expect(csv).toContain('total,,15,6,4,2,0.4,1,0,0,4,0,0');
+  });
+
+  it('works at phone size', async () => {
+    await page.setViewportSize(PHONE);
+    await page.reload();
+    await page.locator('#report-table tbody tr.total').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'report-phone.png'), fullPage: true });
+    await expectAccessible('report, phone');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    await page.getByRole('link', { name: 'Appointments' }).click();
+    await page.getByText('Ana Diaz').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'appointments-phone.png'), fullPage: true });
+    await expectAccessible('appointments, phone');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+  });
+
+  it('signs out, and nothing failed in the page under the CSP', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await context.cookies(base)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});
