@@ -9,10 +9,9 @@ function s(tag, attrs = {}, text) {
 const pct = (rate) => (rate === null ? 'n/a' : `${Math.round(rate * 1000) / 10}%`);
 
 /** Horizontal bars: one per group, its no-show rate; null rates drawn as "n/a". */
-export function rateBars(groups, title) {
+export function rateBars(groups, title, width = 560) {
   const rowH = 28;
-  const labelW = 150;
-  const width = 560;
+  const labelW = Math.min(150, Math.round(width * 0.35));
   const height = Math.max(1, groups.length) * rowH + 10;
   const svg = s('svg', {
     viewBox: `0 0 ${width} ${height}`,
@@ -46,8 +45,7 @@ export function rateBars(groups, title) {
 }
 
 /** A line of the no-show rate over time; points without visits leave a gap. */
-export function rateLine(points, title) {
-  const width = 560;
+export function rateLine(points, title, width = 560) {
   const height = 200;
   const pad = { left: 44, right: 12, top: 12, bottom: 28 };
   const svg = s('svg', {
@@ -84,7 +82,7 @@ export function rateLine(points, title) {
     s('path', { d: path.trim() || 'M0,0', class: 'path' }),
     svg.querySelector('circle'),
   );
-  const every = Math.max(1, Math.ceil(points.length / 6));
+  const every = Math.max(1, Math.ceil(points.length / Math.max(2, Math.floor(width / 110))));
   points.forEach((p, i) => {
     if (i % every === 0) {
       svg.append(
@@ -95,7 +93,7 @@ export function rateLine(points, title) {
   return svg;
 }
 
-/** The no-shows split: confirmed / unconfirmed / unreached as one stacked bar with a legend. */
+/** The no-shows split: confirmed / unconfirmed / unreached as one stacked bar and a legend. */
 export function splitBar(totals) {
   const parts = [
     ['Confirmed, then did not come', totals.noShowsConfirmed, 'confirmed'],
@@ -104,21 +102,28 @@ export function splitBar(totals) {
   ];
   const total = Math.max(1, totals.noShows);
   const svg = s('svg', {
-    viewBox: '0 0 560 70',
-    role: 'img',
-    'aria-label': 'No-shows by reply',
+    viewBox: '0 0 560 24',
+    preserveAspectRatio: 'none',
+    'aria-hidden': 'true',
     class: 'split',
   });
-  svg.append(s('title', {}, 'No-shows by reply'));
   let x = 0;
-  parts.forEach(([label, count, cls], i) => {
+  for (const [, count, cls] of parts) {
     const w = (560 * count) / total;
     svg.append(s('rect', { x, y: 0, width: w, height: 24, class: `part ${cls}` }));
     x += w;
-    svg.append(
-      s('rect', { x: i * 187, y: 40, width: 12, height: 12, class: `part ${cls}` }),
-      s('text', { x: i * 187 + 16, y: 51, class: 'label' }, `${label}: ${count}`),
-    );
-  });
-  return svg;
+  }
+  const legend = document.createElement('ul');
+  legend.className = 'legend';
+  for (const [label, count, cls] of parts) {
+    const item = document.createElement('li');
+    const swatch = s('svg', { viewBox: '0 0 12 12', class: 'swatch', 'aria-hidden': 'true' });
+    swatch.append(s('rect', { width: 12, height: 12, class: `part ${cls}` }));
+    item.append(swatch, `${label}: ${count}`);
+    legend.append(item);
+  }
+  const figure = document.createElement('div');
+  figure.className = 'split-figure';
+  figure.append(svg, legend);
+  return figure;
 }

@@ -32,7 +32,11 @@ export function initReport(clinic) {
   return showReport(clinic);
 }
 
+// Only the latest request may draw: an earlier, slower answer must not overwrite a newer one.
+let latest = 0;
+
 async function showReport(clinic) {
+  const mine = ++latest;
   const form = document.getElementById('report-form');
   const query = new URLSearchParams({
     from: form.from.value,
@@ -52,9 +56,10 @@ async function showReport(clinic) {
       api(`/v1/reports/no-shows?from=${form.from.value}&to=${form.to.value}&groupBy=${step}`),
     ]);
   } catch (e) {
-    error.textContent = e.message;
+    if (mine === latest) error.textContent = e.message;
     return;
   }
+  if (mine !== latest) return;
   const t = report.totals;
   clear(document.getElementById('report-totals')).append(
     card('Appointments', t.appointments),
@@ -69,13 +74,21 @@ async function showReport(clinic) {
     ),
   );
   const groups = report.groupBy === 'none' ? [{ key: 'All', ...t }] : report.groups;
-  clear(document.getElementById('report-chart-groups')).append(
-    rateBars(groups, `No-show rate by ${report.groupBy === 'none' ? 'clinic' : report.groupBy}`),
+  // Drawn at the width they are shown at, so text keeps its size on a phone.
+  const byGroup = clear(document.getElementById('report-chart-groups'));
+  byGroup.append(
+    rateBars(
+      groups,
+      `No-show rate by ${report.groupBy === 'none' ? 'clinic' : report.groupBy}`,
+      Math.max(300, byGroup.clientWidth - 16),
+    ),
   );
-  clear(document.getElementById('report-chart-time')).append(
+  const byTime = clear(document.getElementById('report-chart-time'));
+  byTime.append(
     rateLine(
       overTime.groups.map((g) => ({ label: g.key, rate: g.noShowRate })),
       `No-show rate by ${overTime.groupBy}`,
+      Math.max(300, byTime.clientWidth - 16),
     ),
   );
   const table = clear(document.getElementById('report-table'));
