@@ -5,6 +5,7 @@ import { json } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { QuietBootLogger } from './logging/boot-noise';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { keepRawJson } from './common/http/json-depth';
 import { securityHeaders } from './common/http/security-headers';
@@ -38,7 +39,7 @@ export async function createApp(config: ResolvedConfig): Promise<NestExpressAppl
 
 export function configureApp(app: INestApplication, config: AppConfig): void {
   const express = app as NestExpressApplication;
-  express.useLogger(app.get(Logger));
+  express.useLogger(new QuietBootLogger(app.get(Logger)));
   securityHeaders(express, config);
   // Registered by hand rather than with useBodyParser, whose rawBody option would replace verify.
   // Only batch uploads may be large; every other body is small, so no route does per-element
