@@ -12,6 +12,8 @@ import { securityHeaders } from './common/http/security-headers';
 import { SizeFirstPipe } from './common/validation/size-first.pipe';
 import { StorableInputPipe } from './common/validation/storable-input.pipe';
 import { AppConfig } from './config/app-config';
+import { httpMetrics } from './metrics/http-metrics.middleware';
+import { OperatorMetrics } from './metrics/operator.metrics';
 
 /** The routes taking thousands of items in one body (API.md: up to 5000). */
 const BULK_JSON_ROUTES = ['/v1/appointments/batch', '/v1/slots/batch'];
@@ -48,6 +50,7 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   express.use(json({ limit: JSON_LIMIT, verify: keepRawJson }));
   express.useBodyParser('urlencoded', { limit: '1mb', extended: false });
   express.disable('x-powered-by');
+  express.use(httpMetrics(app.get(OperatorMetrics)));
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(
     new SizeFirstPipe(),
