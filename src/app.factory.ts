@@ -2,10 +2,11 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { json } from 'express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { QuietBootLogger } from './logging/boot-noise';
+import { openApiDocument } from './common/openapi/openapi-document';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { keepRawJson } from './common/http/json-depth';
 import { securityHeaders } from './common/http/security-headers';
@@ -62,13 +63,7 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
       transform: true,
     }),
   );
-  const doc = new DocumentBuilder()
-    .setTitle('Turnout')
-    .setDescription('Appointment reminders with two-way SMS: the public API, version 1')
-    .setVersion('1')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc), {
+  SwaggerModule.setup('docs', app, openApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
   });
 }
