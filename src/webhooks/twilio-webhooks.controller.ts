@@ -1,6 +1,6 @@
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { Controller, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiConsumes, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { IncomingWebhook, RawWebhook } from './raw-webhook.decorator';
 import { TwilioWebhookDocs } from './webhook-docs';
@@ -22,7 +22,6 @@ export class TwilioWebhooksController {
     operationId: 'receiveTwilioInbound',
     summary: 'Twilio: a patient’s SMS to a clinic number',
   })
-  @ApiProduces('text/xml')
   @ApiOkResponse({
     description: 'stored (or already stored); body `<Response/>`',
     content: { 'text/xml': { schema: { type: 'string', example: '<Response/>' } } },
