@@ -45,7 +45,7 @@ export class AppointmentsController {
   })
   @ApiResponse({ status: 201, type: UpsertedAppointmentView, description: 'created' })
   @ApiResponse({ status: 200, type: UpsertedAppointmentView, description: 'updated or unchanged' })
-  @ApiErrors(400, 401, 409, 413)
+  @ApiErrors(400, 401, 409, 413, 415)
   async upsert(
     @CurrentClinic() clinic: ClinicEntity,
     @Body() dto: UpsertAppointmentDto,
@@ -63,7 +63,7 @@ export class AppointmentsController {
     summary: 'Create or update up to 5,000 appointments; each item has its own outcome',
   })
   @ApiOkResponse({ type: BatchResultView })
-  @ApiErrors(400, 401, 413)
+  @ApiErrors(400, 401, 413, 415)
   batch(
     @CurrentClinic() clinic: ClinicEntity,
     @Body() dto: BatchAppointmentsDto,
@@ -102,7 +102,7 @@ export class AppointmentsController {
     summary: 'Record what staff saw: arrived, completed, no-show or cancelled',
   })
   @ApiOkResponse({ type: AppointmentView })
-  @ApiErrors(400, 401, 404, 409, 413)
+  @ApiErrors(400, 401, 404, 409, 413, 415)
   patch(
     @CurrentClinic() clinic: ClinicEntity,
     @Param('id') id: string,

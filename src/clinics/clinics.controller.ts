@@ -26,7 +26,7 @@ export class ClinicsController {
     summary: 'Create a clinic (operator); the answer shows its API key once',
   })
   @ApiCreatedResponse({ type: CreatedClinicView, description: 'created' })
-  @ApiErrors(400, 401, 409, 413)
+  @ApiErrors(400, 401, 409, 413, 415)
   create(@Body() dto: CreateClinicDto): Promise<CreatedClinicView> {
     return this.clinics.create(dto);
   }
@@ -49,7 +49,7 @@ export class ClinicsController {
     summary: 'Change the calling clinic’s settings; reminders are replanned when offsets change',
   })
   @ApiOkResponse({ type: ClinicView })
-  @ApiErrors(400, 401, 409, 413)
+  @ApiErrors(400, 401, 409, 413, 415)
   update(@CurrentClinic() clinic: ClinicEntity, @Body() dto: UpdateClinicDto): Promise<ClinicView> {
     return this.clinics.update(clinic.id, dto);
   }

@@ -28,7 +28,7 @@ export class SimulatorController {
     summary: 'Simulate a patient’s SMS reply to a clinic on the fake provider',
   })
   @ApiAcceptedResponse({ type: SimulatedInboundView })
-  @ApiErrors(400, 401, 404, 409, 413)
+  @ApiErrors(400, 401, 404, 409, 413, 415)
   inbound(
     @CurrentClinic() clinic: ClinicEntity,
     @Body() dto: SimulateInboundDto,

@@ -22,7 +22,7 @@ export class SlotsController {
     summary: 'Publish open slots patients can be offered when they reschedule',
   })
   @ApiOkResponse({ type: SlotsBatchResult })
-  @ApiErrors(400, 401, 413)
+  @ApiErrors(400, 401, 413, 415)
   batch(
     @CurrentClinic() clinic: ClinicEntity,
     @Body() dto: SlotsBatchDto,

@@ -19,7 +19,7 @@ export class FlowrouteWebhooksController {
     summary: 'Flowroute: a patient’s SMS; the path secret identifies the clinic',
   })
   @ApiOkResponse({ description: 'stored (or already stored); empty body' })
-  @ApiErrors(400, 404, 413)
+  @ApiErrors(400, 404, 413, 415)
   async inbound(
     @Param('secret') secret: string,
     @IncomingWebhook() raw: RawWebhook,
@@ -36,7 +36,7 @@ export class FlowrouteWebhooksController {
     summary: 'Flowroute: a delivery receipt for a text Turnout sent',
   })
   @ApiOkResponse({ description: 'stored (or already stored); empty body' })
-  @ApiErrors(400, 404, 413)
+  @ApiErrors(400, 404, 413, 415)
   async dlr(@Param('secret') secret: string, @IncomingWebhook() raw: RawWebhook): Promise<void> {
     await this.intake.receiveFlowroute(secret, 'status', raw);
   }

@@ -22,7 +22,7 @@ export class TelnyxWebhooksController {
   @ApiOkResponse({
     description: 'stored, already stored, or an event type Turnout ignores; empty body',
   })
-  @ApiErrors(400, 401, 403, 404, 413)
+  @ApiErrors(400, 401, 403, 404, 413, 415)
   async event(@IncomingWebhook() raw: RawWebhook): Promise<void> {
     await this.intake.receiveSigned('telnyx', 'inbound', raw);
   }

@@ -26,7 +26,7 @@ export class TwilioWebhooksController {
     description: 'stored (or already stored); body `<Response/>`',
     content: { 'text/xml': { schema: { type: 'string', example: '<Response/>' } } },
   })
-  @ApiErrors(400, 401, 403, 404, 413)
+  @ApiErrors(400, 401, 403, 404, 413, 415)
   async inbound(
     @IncomingWebhook() raw: RawWebhook,
     @Res({ passthrough: true }) res: Response,
@@ -46,7 +46,7 @@ export class TwilioWebhooksController {
     summary: 'Twilio: a delivery status callback for a text Turnout sent',
   })
   @ApiOkResponse({ description: 'stored (or already stored); empty body' })
-  @ApiErrors(400, 401, 403, 404, 413)
+  @ApiErrors(400, 401, 403, 404, 413, 415)
   async status(@IncomingWebhook() raw: RawWebhook): Promise<void> {
     await this.intake.receiveSigned('twilio', 'status', raw);
   }
