@@ -1,5 +1,5 @@
 import { Controller, Get, Header, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { ApiMetricsAuth } from '../common/openapi/auth';
 import { MetricsTokenGuard } from './metrics-token.guard';
@@ -18,7 +18,6 @@ export class MetricsController {
     operationId: 'scrapeMetrics',
     summary: 'Prometheus metrics; wants METRICS_TOKEN when the operator set one',
   })
-  @ApiProduces('text/plain')
   @ApiOkResponse({
     description: 'Prometheus text exposition',
     content: { 'text/plain': { schema: { type: 'string' } } },
