@@ -17,6 +17,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { normalizePhone } from '../src/common/phone/phone';
 import { freshDatabase } from './support/database';
 import { startService } from './support/service';
+import { progress } from './support/progress';
 
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 100_000);
 const BATCH = 1_000;
@@ -157,6 +158,7 @@ async function main(): Promise<void> {
     );
     const latencies: number[] = [];
     let errors = 0;
+    const uploaded = progress('uploading appointments', items.length);
     const started = performance.now();
     let next = 0;
     const worker = async () => {
@@ -174,9 +176,11 @@ async function main(): Promise<void> {
         }
         errors += out.results.filter((r) => r.outcome === 'error').length;
         latencies.push(performance.now() - t0);
+        uploaded.add(out.results.length);
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    uploaded.done();
     const importMs = performance.now() - started;
     const peak = service.peakRssMiB();
 

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { twilioSignature } from '../src/messaging/providers/twilio-signature';
 import { normalizePhone } from '../src/common/phone/phone';
 import { freshDatabase } from './support/database';
 import { RunningService, startService } from './support/service';
@@ -96,7 +96,7 @@ class WebhookFeed {
       ApiVersion: '2010-04-01',
     };
     const body = new URLSearchParams(params).toString();
-    const signature = getExpectedTwilioSignature(
+    const signature = twilioSignature(
       this.clinic.authToken,
       `${PUBLIC_BASE_URL}${INBOUND}`,
       params,

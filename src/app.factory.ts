@@ -2,15 +2,19 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { json } from 'express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { QuietBootLogger } from './logging/boot-noise';
+import { openApiDocument } from './common/openapi/openapi-document';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { keepRawJson } from './common/http/json-depth';
 import { securityHeaders } from './common/http/security-headers';
 import { SizeFirstPipe } from './common/validation/size-first.pipe';
 import { StorableInputPipe } from './common/validation/storable-input.pipe';
 import { AppConfig } from './config/app-config';
+import { httpMetrics } from './metrics/http-metrics.middleware';
+import { OperatorMetrics } from './metrics/operator.metrics';
 
 /** The routes taking thousands of items in one body (API.md: up to 5000). */
 const BULK_JSON_ROUTES = ['/v1/appointments/batch', '/v1/slots/batch'];
@@ -38,7 +42,7 @@ export async function createApp(config: ResolvedConfig): Promise<NestExpressAppl
 
 export function configureApp(app: INestApplication, config: AppConfig): void {
   const express = app as NestExpressApplication;
-  express.useLogger(app.get(Logger));
+  express.useLogger(new QuietBootLogger(app.get(Logger)));
   securityHeaders(express, config);
   // Registered by hand rather than with useBodyParser, whose rawBody option would replace verify.
   // Only batch uploads may be large; every other body is small, so no route does per-element
@@ -47,6 +51,7 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   express.use(json({ limit: JSON_LIMIT, verify: keepRawJson }));
   express.useBodyParser('urlencoded', { limit: '1mb', extended: false });
   express.disable('x-powered-by');
+  express.use(httpMetrics(app.get(OperatorMetrics)));
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(
     new SizeFirstPipe(),
@@ -58,13 +63,7 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
       transform: true,
     }),
   );
-  const doc = new DocumentBuilder()
-    .setTitle('Turnout')
-    .setDescription('Appointment reminders with two-way SMS: the public API, version 1')
-    .setVersion('1')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc), {
+  SwaggerModule.setup('docs', app, openApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
   });
 }

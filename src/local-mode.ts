@@ -18,6 +18,22 @@ export function localAdminToken(dataDir: string): string {
   return token;
 }
 
+/** The banner's facts for a JSON log line: where the token is, not the token itself. */
+export function firstUseFields(baseUrl: string, dataDir: string): Record<string, string> {
+  const file = join(dataDir, 'admin-token');
+  return {
+    url: baseUrl,
+    docs: `${baseUrl}/docs`,
+    adminTokenFile: file,
+    firstRequest:
+      `curl -s -X POST ${baseUrl}/v1/clinics -H "Authorization: Bearer $(cat ${file})" ` +
+      `-H 'Content-Type: application/json' -d '${FIRST_CLINIC}'`,
+  };
+}
+
+const FIRST_CLINIC =
+  '{"name":"Lakeside Dental","timezone":"America/Chicago","senderNumber":"+13125550100","provider":{"type":"fake"}}';
+
 export function firstUseBanner(baseUrl: string, token: string, dataDir: string): string {
   return [
     '',
@@ -26,7 +42,7 @@ export function firstUseBanner(baseUrl: string, token: string, dataDir: string):
     'Create a clinic that uses the fake SMS provider:',
     `  curl -s -X POST ${baseUrl}/v1/clinics \\`,
     `    -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' \\`,
-    `    -d '{"name":"Lakeside Dental","timezone":"America/Chicago","senderNumber":"+13125550100","provider":{"type":"fake"}}'`,
+    `    -d '${FIRST_CLINIC}'`,
     '',
   ].join('\n');
 }

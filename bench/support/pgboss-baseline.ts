@@ -8,6 +8,7 @@ import { ClaimsRepository } from '../../src/reminders/dispatch/claims.repository
 import { buildSendJob } from '../../src/reminders/dispatch/outbound-reminder';
 import type { ReminderOutcome } from '../../src/reminders/dispatch/outcomes';
 import { OutcomesRepository } from '../../src/reminders/dispatch/outcomes.repository';
+import { progress } from './progress';
 
 const QUEUE = 'reminders';
 const WORKER = 'pg-boss';
@@ -40,7 +41,9 @@ export async function runPgBoss(options: {
   boss.on('error', (error: Error) => console.error('pg-boss:', error.message));
   await boss.start();
   await boss.createQueue(QUEUE);
+  const queued = progress('pg-boss: queueing jobs', options.due.length);
   for (let i = 0; i < options.due.length; i += 10_000) {
+    queued.add(Math.min(10_000, options.due.length - i));
     await boss.insert(
       options.due.slice(i, i + 10_000).map((d) => ({
         name: QUEUE,
@@ -49,6 +52,7 @@ export async function runPgBoss(options: {
       })),
     );
   }
+  queued.done();
   const claims = new ClaimsRepository(options.ds);
   const outcomes = new OutcomesRepository();
   let done = 0;

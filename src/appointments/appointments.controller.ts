@@ -1,3 +1,4 @@
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import {
   Body,
   Controller,
@@ -10,7 +11,8 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiClinicKeyAuth } from '../common/openapi/auth';
 import type { Response } from 'express';
 import { ClinicKeyGuard } from '../auth/clinic-key.guard';
 import { CurrentClinic } from '../auth/current-clinic.decorator';
@@ -30,17 +32,20 @@ import {
 } from './dto/upsert-appointment.dto';
 
 @ApiTags('appointments')
-@ApiBearerAuth()
+@ApiClinicKeyAuth()
 @UseGuards(ClinicKeyGuard)
 @Controller('v1/appointments')
 export class AppointmentsController {
   constructor(private readonly appointments: AppointmentsService) {}
 
   @Post()
-  @ApiOkResponse({
-    type: UpsertedAppointmentView,
-    description: '201 created, 200 updated or unchanged',
+  @ApiOperation({
+    operationId: 'upsertAppointment',
+    summary: 'Create or update one appointment, keyed by the clinic’s externalId',
   })
+  @ApiResponse({ status: 201, type: UpsertedAppointmentView, description: 'created' })
+  @ApiResponse({ status: 200, type: UpsertedAppointmentView, description: 'updated or unchanged' })
+  @ApiErrors(400, 401, 403, 409, 413, 415)
   async upsert(
     @CurrentClinic() clinic: ClinicEntity,
     @Body() dto: UpsertAppointmentDto,
@@ -53,7 +58,12 @@ export class AppointmentsController {
 
   @Post('batch')
   @HttpCode(200)
+  @ApiOperation({
+    operationId: 'upsertAppointmentsBatch',
+    summary: 'Create or update up to 5,000 appointments; each item has its own outcome',
+  })
   @ApiOkResponse({ type: BatchResultView })
+  @ApiErrors(400, 401, 403, 413, 415)
   batch(
     @CurrentClinic() clinic: ClinicEntity,
     @Body() dto: BatchAppointmentsDto,
@@ -62,7 +72,12 @@ export class AppointmentsController {
   }
 
   @Get()
+  @ApiOperation({
+    operationId: 'listAppointments',
+    summary: 'List the clinic’s appointments (by externalId, or a page by start time)',
+  })
   @ApiOkResponse({ type: AppointmentPage })
+  @ApiErrors(400, 401)
   list(
     @CurrentClinic() clinic: ClinicEntity,
     @Query() q: ListAppointmentsQuery,
@@ -71,13 +86,23 @@ export class AppointmentsController {
   }
 
   @Get(':id')
+  @ApiOperation({
+    operationId: 'getAppointment',
+    summary: 'Read one appointment with its reminder plan, messages and history',
+  })
   @ApiOkResponse({ type: AppointmentView })
+  @ApiErrors(400, 401, 404)
   get(@CurrentClinic() clinic: ClinicEntity, @Param('id') id: string): Promise<AppointmentView> {
     return this.appointments.get(clinic, id);
   }
 
   @Patch(':id')
+  @ApiOperation({
+    operationId: 'patchAppointment',
+    summary: 'Record what staff saw: arrived, completed, no-show or cancelled',
+  })
   @ApiOkResponse({ type: AppointmentView })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 415)
   patch(
     @CurrentClinic() clinic: ClinicEntity,
     @Param('id') id: string,

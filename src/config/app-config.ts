@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /**
@@ -31,9 +32,15 @@ export interface AppConfig {
   flowrouteApiBaseUrl: string;
   telnyxApiBaseUrl: string;
   logLevel: string;
+  /** json: one JSON object per line (production, CI, a pipe); pretty: short human lines */
+  logFormat: LogFormat;
+  /** when set, GET /metrics wants `Authorization: Bearer <token>` */
+  metricsToken: string | undefined;
   /** JSON body limit of the batch uploads, e.g. "8mb": 5,000 items fit comfortably (other routes take 64 kB) */
   bodyLimit: string;
 }
+
+export type LogFormat = 'json' | 'pretty';
 
 export class ConfigError extends Error {}
 
@@ -63,7 +70,29 @@ function url(env: Env, name: string, fallback: string): string {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export function loadConfig(env: Env = process.env): AppConfig {
+/**
+ * Reads `.env` from the working directory when there is one. Variables already set in the
+ * environment win, so a deployment's settings are never overridden by a forgotten file.
+ */
+export function loadEnvFile(path = '.env'): boolean {
+  if (!existsSync(path)) return false;
+  process.loadEnvFile(path);
+  return true;
+}
+
+/** LOG_FORMAT wins; otherwise human lines on a terminal and JSON everywhere else. */
+function logFormat(env: Env, stdoutIsTty: boolean): LogFormat {
+  const raw = env.LOG_FORMAT || (stdoutIsTty ? 'pretty' : 'json');
+  if (raw !== 'json' && raw !== 'pretty') {
+    throw new ConfigError(`LOG_FORMAT must be json or pretty, got "${raw}"`);
+  }
+  return raw;
+}
+
+export function loadConfig(
+  env: Env = process.env,
+  stdoutIsTty = process.stdout.isTTY === true,
+): AppConfig {
   const port = int(env, 'PORT', 3000, 0, 65535);
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -72,6 +101,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const adminToken = env.ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('ADMIN_TOKEN must be at least 16 characters');
+  }
+  const metricsToken = env.METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   }
   return {
     databaseUrl: env.DATABASE_URL || undefined,
@@ -91,6 +124,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     flowrouteApiBaseUrl: url(env, 'FLOWROUTE_API_BASE_URL', 'https://api.flowroute.com'),
     telnyxApiBaseUrl: url(env, 'TELNYX_API_BASE_URL', 'https://api.telnyx.com'),
     logLevel,
+    logFormat: logFormat(env, stdoutIsTty),
+    metricsToken,
     bodyLimit: env.BODY_LIMIT || '8mb',
   };
 }

@@ -8,7 +8,8 @@ import {
   Res,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import type { Request, Response } from 'express';
 import { ConsoleSessionService } from './console-session.service';
 import { ConsoleSignInDto } from './dto/console-session.dto';
@@ -30,8 +31,7 @@ export class ConsoleSessionController {
       'signed in: Set-Cookie turnout_session (HttpOnly, SameSite=Strict, 12 h). Requests with ' +
       'the cookie act for the clinic; those that change something also need X-Turnout-Console: 1',
   })
-  @ApiResponse({ status: 400, description: 'apiKey missing or not a string' })
-  @ApiResponse({ status: 401, description: 'not a live API key' })
+  @ApiErrors(400, 401, 413, 415)
   async signIn(
     @Body() dto: ConsoleSignInDto,
     @Req() req: Request,

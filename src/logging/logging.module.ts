@@ -1,17 +1,19 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
+import type { LogFormat } from '../config/app-config';
+import { createRootLogger } from './root-logger';
 import { redactUrl } from './redact-url';
 
 @Module({})
 export class LoggingModule {
-  static forRoot(level: string): DynamicModule {
+  static forRoot(level: string, format: LogFormat = 'json'): DynamicModule {
     return {
       module: LoggingModule,
       imports: [
         LoggerModule.forRoot({
           pinoHttp: {
-            level,
+            logger: createRootLogger(level, format),
             // Successful requests are debug: a batch upload or a webhook storm must not flood logs.
             customLogLevel: (_req, res, err) =>
               err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',

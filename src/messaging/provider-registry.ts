@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { OperatorMetrics } from '../metrics/operator.metrics';
+import { meteredProvider } from './metered-provider';
 import { FakeProvider } from './providers/fake.provider';
 import { FlowrouteProvider } from './providers/flowroute.provider';
 import { ProviderType, SmsProvider } from './providers/sms-provider.port';
@@ -13,8 +15,12 @@ import { TwilioProvider } from './providers/twilio.provider';
 @Injectable()
 export class ProviderRegistry {
   private readonly providers: Map<ProviderType, SmsProvider>;
+  private readonly metered = new WeakMap<SmsProvider, SmsProvider>();
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly metrics: OperatorMetrics,
+  ) {
     this.providers = new Map<ProviderType, SmsProvider>([
       ['twilio', new TwilioProvider(config.twilioApiBaseUrl, config.providerTimeoutMs)],
       ['flowroute', new FlowrouteProvider(config.flowrouteApiBaseUrl, config.providerTimeoutMs)],
@@ -26,7 +32,12 @@ export class ProviderRegistry {
   get(type: ProviderType): SmsProvider {
     const provider = this.providers.get(type);
     if (!provider) throw new Error(`no adapter for provider type ${type}`);
-    return provider;
+    let metered = this.metered.get(provider);
+    if (!metered) {
+      metered = meteredProvider(provider, this.metrics.sends);
+      this.metered.set(provider, metered);
+    }
+    return metered;
   }
 
   /** For tests: swap the adapter of one type. */

@@ -78,6 +78,25 @@ describe('planReminders', () => {
     });
   });
 
+  describe('a calendar-day reminder whose wall time falls in a DST gap moves forward by the gap', () => {
+    it.each([
+      // New York 2027-03-14 02:00 -> 03:00: 02:19 the day before is 03:19 EDT.
+      ['America/New_York', '2027-03-15T06:19:00Z', '2027-03-14T07:19:00.000Z'],
+      // Lord Howe 2026-10-04 02:00 -> 02:30 (a 30-minute shift): 02:15 is 02:45 +11.
+      ['Australia/Lord_Howe', '2026-10-04T15:15:00Z', '2026-10-03T15:45:00.000Z'],
+      // Chatham 2026-09-27 02:45 -> 03:45: 03:10 is 04:10 +13:45.
+      ['Pacific/Chatham', '2026-09-27T13:25:00Z', '2026-09-26T14:25:00.000Z'],
+    ])('%s', (zone, startsAt, due) => {
+      const reminders = plan({
+        startsAt: new Date(startsAt),
+        offsets: ['P1D'],
+        zone,
+        quietHours: null,
+      });
+      expect(rows(reminders)).toEqual([pending('P1D', due)]);
+    });
+  });
+
   it('subtracts time offsets as exact hours across the jump', () => {
     // 03:30 EDT on the spring-forward Sunday; two real hours earlier it was 00:30 EST.
     const reminders = plan({

@@ -1,6 +1,5 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiOperation,
   ApiProduces,
   ApiResponse,
@@ -9,6 +8,8 @@ import {
   ApiExtraModels,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
+import { ApiClinicKeyAuth } from '../common/openapi/auth';
 import { ClinicKeyGuard } from '../auth/clinic-key.guard';
 import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
@@ -26,7 +27,7 @@ text/csv (RFC 4180, header row, one row per group then a total row told apart by
 column, formula-like text cells prefixed with an apostrophe) as an attachment.`;
 
 @ApiTags('reports')
-@ApiBearerAuth()
+@ApiClinicKeyAuth()
 @UseGuards(ClinicKeyGuard)
 @Controller('v1/reports')
 @ApiExtraModels(NoShowReportView)
@@ -57,11 +58,7 @@ export class ReportsController {
       },
     },
   })
-  @ApiResponse({
-    status: 400,
-    description: 'a date that is not YYYY-MM-DD, from >= to, more than 400 days, unknown groupBy',
-  })
-  @ApiResponse({ status: 401, description: 'missing or invalid API key' })
+  @ApiErrors(400, 401)
   async noShows(
     @CurrentClinic() clinic: ClinicEntity,
     @Query() query: NoShowReportQuery,

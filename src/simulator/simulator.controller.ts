@@ -1,5 +1,7 @@
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiClinicKeyAuth } from '../common/openapi/auth';
 import { ClinicKeyGuard } from '../auth/clinic-key.guard';
 import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
@@ -12,7 +14,7 @@ import {
 import { SimulatorService } from './simulator.service';
 
 @ApiTags('simulator')
-@ApiBearerAuth()
+@ApiClinicKeyAuth()
 @UseGuards(ClinicKeyGuard)
 @Controller('v1/simulator')
 export class SimulatorController {
@@ -21,7 +23,12 @@ export class SimulatorController {
   /** 202: like a provider's webhook, the reply is stored now and processed asynchronously. */
   @Post('inbound')
   @HttpCode(202)
+  @ApiOperation({
+    operationId: 'simulateInbound',
+    summary: 'Simulate a patient’s SMS reply to a clinic on the fake provider',
+  })
   @ApiAcceptedResponse({ type: SimulatedInboundView })
+  @ApiErrors(400, 401, 403, 404, 409, 413, 415)
   inbound(
     @CurrentClinic() clinic: ClinicEntity,
     @Body() dto: SimulateInboundDto,
@@ -30,7 +37,12 @@ export class SimulatorController {
   }
 
   @Get('outbox')
+  @ApiOperation({
+    operationId: 'listSimulatorOutbox',
+    summary: 'The texts the fake provider “sent” for this clinic, newest first',
+  })
   @ApiOkResponse({ type: OutboxView })
+  @ApiErrors(400, 401, 409)
   outbox(@CurrentClinic() clinic: ClinicEntity, @Query() q: OutboxQuery): Promise<OutboxView> {
     return this.simulator.outbox(clinic, q.limit);
   }

@@ -1,5 +1,6 @@
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IncomingWebhook, RawWebhook } from './raw-webhook.decorator';
 import { FlowrouteWebhookDocs } from './webhook-docs';
 import { WebhookIntakeService } from './webhook-intake.service';
@@ -13,7 +14,12 @@ export class FlowrouteWebhooksController {
   @HttpCode(200)
   @ApiConsumes('application/vnd.api+json', 'application/json')
   @FlowrouteWebhookDocs('message')
-  @ApiOkResponse({ description: 'stored (or already stored)' })
+  @ApiOperation({
+    operationId: 'receiveFlowrouteInbound',
+    summary: 'Flowroute: a patient’s SMS; the path secret identifies the clinic',
+  })
+  @ApiOkResponse({ description: 'stored (or already stored); empty body' })
+  @ApiErrors(400, 404, 413, 415)
   async inbound(
     @Param('secret') secret: string,
     @IncomingWebhook() raw: RawWebhook,
@@ -25,7 +31,12 @@ export class FlowrouteWebhooksController {
   @HttpCode(200)
   @ApiConsumes('application/vnd.api+json', 'application/json')
   @FlowrouteWebhookDocs('delivery_receipt')
-  @ApiOkResponse({ description: 'stored (or already stored)' })
+  @ApiOperation({
+    operationId: 'receiveFlowrouteReceipt',
+    summary: 'Flowroute: a delivery receipt for a text Turnout sent',
+  })
+  @ApiOkResponse({ description: 'stored (or already stored); empty body' })
+  @ApiErrors(400, 404, 413, 415)
   async dlr(@Param('secret') secret: string, @IncomingWebhook() raw: RawWebhook): Promise<void> {
     await this.intake.receiveFlowroute(secret, 'status', raw);
   }

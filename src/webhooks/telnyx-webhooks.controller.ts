@@ -1,5 +1,6 @@
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IncomingWebhook, RawWebhook } from './raw-webhook.decorator';
 import { TelnyxWebhookDocs } from './webhook-docs';
 import { WebhookIntakeService } from './webhook-intake.service';
@@ -14,7 +15,14 @@ export class TelnyxWebhooksController {
   @HttpCode(200)
   @ApiConsumes('application/json')
   @TelnyxWebhookDocs()
-  @ApiOkResponse({ description: 'stored, already stored, or an event type Turnout ignores' })
+  @ApiOperation({
+    operationId: 'receiveTelnyxEvent',
+    summary: 'Telnyx: an inbound SMS or a delivery status, signed with Ed25519',
+  })
+  @ApiOkResponse({
+    description: 'stored, already stored, or an event type Turnout ignores; empty body',
+  })
+  @ApiErrors(400, 401, 403, 404, 413, 415)
   async event(@IncomingWebhook() raw: RawWebhook): Promise<void> {
     await this.intake.receiveSigned('telnyx', 'inbound', raw);
   }

@@ -1,5 +1,6 @@
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { Controller, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiConsumes, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { IncomingWebhook, RawWebhook } from './raw-webhook.decorator';
 import { TwilioWebhookDocs } from './webhook-docs';
@@ -17,8 +18,15 @@ export class TwilioWebhooksController {
   @HttpCode(200)
   @ApiConsumes('application/x-www-form-urlencoded')
   @TwilioWebhookDocs(['MessageSid', 'AccountSid', 'From', 'To', 'Body', 'NumMedia'])
-  @ApiProduces('text/xml')
-  @ApiOkResponse({ description: 'stored (or already stored); body `<Response/>`' })
+  @ApiOperation({
+    operationId: 'receiveTwilioInbound',
+    summary: 'Twilio: a patient’s SMS to a clinic number',
+  })
+  @ApiOkResponse({
+    description: 'stored (or already stored); body `<Response/>`',
+    content: { 'text/xml': { schema: { type: 'string', example: '<Response/>' } } },
+  })
+  @ApiErrors(400, 401, 403, 404, 413, 415)
   async inbound(
     @IncomingWebhook() raw: RawWebhook,
     @Res({ passthrough: true }) res: Response,
@@ -33,7 +41,12 @@ export class TwilioWebhooksController {
   @HttpCode(200)
   @ApiConsumes('application/x-www-form-urlencoded')
   @TwilioWebhookDocs(['MessageSid', 'MessageStatus', 'ErrorCode', 'AccountSid', 'From', 'To'])
-  @ApiOkResponse({ description: 'stored (or already stored)' })
+  @ApiOperation({
+    operationId: 'receiveTwilioStatus',
+    summary: 'Twilio: a delivery status callback for a text Turnout sent',
+  })
+  @ApiOkResponse({ description: 'stored (or already stored); empty body' })
+  @ApiErrors(400, 401, 403, 404, 413, 415)
   async status(@IncomingWebhook() raw: RawWebhook): Promise<void> {
     await this.intake.receiveSigned('twilio', 'status', raw);
   }

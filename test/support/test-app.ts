@@ -7,6 +7,10 @@ import { configureApp, ResolvedConfig } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
 import { Clock, ManualClock } from '../../src/common/clock/clock';
 import { loadConfig } from '../../src/config/app-config';
+import { checkedAgent, OpenApiChecker } from './openapi-checker';
+
+/** Every response an e2e spec receives is checked against openapi.json. */
+const openApi = OpenApiChecker.fromRepository();
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -54,7 +58,7 @@ export async function startTestApp(
   await app.init();
   return {
     app,
-    http: request(app.getHttpServer()),
+    http: checkedAgent(request(app.getHttpServer()), openApi),
     clock,
     ds: app.get(DataSource),
     config,

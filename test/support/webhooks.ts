@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { twilioSignature } from '../../src/messaging/providers/twilio-signature';
 import { InboxProcessor } from '../../src/webhooks/inbox/inbox-processor.service';
 import { appointmentInput, TestClinic } from './factories';
 import type { TestApp } from './test-app';
@@ -16,7 +16,7 @@ export function signedTwilio(
   path: string,
   params: Record<string, string>,
 ): { body: string; signature: string } {
-  const signature = getExpectedTwilioSignature(authToken, `${PUBLIC_BASE_URL}${path}`, params);
+  const signature = twilioSignature(authToken, `${PUBLIC_BASE_URL}${path}`, params);
   return { body: new URLSearchParams(params).toString(), signature };
 }
 

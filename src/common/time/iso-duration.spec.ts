@@ -183,12 +183,31 @@ describe('subtractOffset', () => {
     });
   });
 
-  it('moves a wall time that does not exist that day to the jump', () => {
-    // Monday 02:30 minus P1D is Sunday 02:30, inside the gap: 03:00 EDT.
-    expect(minus('2026-03-09T02:30', 'P1D', 'America/New_York')).toBe('2026-03-08T07:00:00.000Z');
-    expect(minus('2026-10-05T02:15', 'P1D', 'Australia/Lord_Howe')).toBe(
-      '2026-10-03T15:30:00.000Z',
-    );
+  describe('a wall time that does not exist that day moves forward by the length of the gap', () => {
+    // RFC 5545 / Temporal `compatible`: read the wall time with the offset before the jump.
+    it.each([
+      // New York, 2027-03-14 02:00 EST -> 03:00 EDT: Monday 02:19 minus P1D is 03:19 EDT.
+      ['2027-03-15T02:19', 'P1D', 'America/New_York', '2027-03-14T07:19:00.000Z'],
+      ['2026-03-09T02:30', 'P1D', 'America/New_York', '2026-03-08T07:30:00.000Z'],
+      // Lord Howe, 2026-10-04 02:00 +10:30 -> 02:30 +11: 02:15 becomes 02:45 +11.
+      ['2026-10-05T02:15', 'P1D', 'Australia/Lord_Howe', '2026-10-03T15:45:00.000Z'],
+      // Chatham, 2026-09-27 02:45 +12:45 -> 03:45 +13:45: 03:10 becomes 04:10 +13:45.
+      ['2026-09-28T03:10', 'P1D', 'Pacific/Chatham', '2026-09-26T14:25:00.000Z'],
+      // Calendar part first (into the gap, moved to 03:19 EDT), then the exact hour.
+      ['2027-03-21T02:19', 'P7DT1H', 'America/New_York', '2027-03-14T06:19:00.000Z'],
+    ])('%s minus %s in %s is %s', (startsAt, offset, zone, expected) => {
+      expect(minus(startsAt, offset, zone)).toBe(expected);
+    });
+
+    it('reads back in the zone as the wall time plus the gap', () => {
+      const due = new Date(minus('2026-09-28T03:10', 'P1D', 'Pacific/Chatham'));
+      const wall = new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Pacific/Chatham',
+        dateStyle: 'short',
+        timeStyle: 'short',
+      }).format(due);
+      expect(wall).toBe('27/09/2026, 04:10');
+    });
   });
 
   it('takes the earlier instant of a repeated wall time', () => {

@@ -2,7 +2,7 @@ import {
   daysInMonth,
   utcMsToWallTime,
   wallTimeOf,
-  wallTimeToInstant,
+  wallTimeToInstantCompatible,
   wallTimeToUtcMs,
   type WallTime,
 } from './starts-at';
@@ -110,8 +110,8 @@ export function shiftWallDate(wall: WallTime, months: number, days: number): Wal
  * Sunday 09:30 even across a DST change; time parts are then subtracted as exact milliseconds.
  *
  * When that earlier wall time is repeated (clocks fall back) the earlier instant is taken; when it
- * does not exist (clocks jump over it) the result is the moment of the jump, the first instant
- * after the gap.
+ * does not exist (clocks jump over it) it moves forward by the length of the jump (RFC 5545,
+ * Temporal `compatible`, java.time and Luxon agree): 02:19 on a 02:00 -> 03:00 night is 03:19.
  */
 export function subtractOffset(instant: Date, d: IsoDuration, zone: string): Date {
   let ms = instant.getTime();
@@ -120,7 +120,7 @@ export function subtractOffset(instant: Date, d: IsoDuration, zone: string): Dat
   if (months > 0 || days > 0) {
     const wall = shiftWallDate(wallTimeOf(instant, zone), months, days);
     if (Number.isNaN(wallTimeToUtcMs(wall))) throw new RangeError(OUT_OF_RANGE);
-    ms = wallTimeToInstant(wall, zone).getTime();
+    ms = wallTimeToInstantCompatible(wall, zone).getTime();
   }
   const result = new Date(ms - timeMs(d));
   if (Number.isNaN(result.getTime())) throw new RangeError(OUT_OF_RANGE);

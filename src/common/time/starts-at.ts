@@ -206,6 +206,20 @@ export function wallTimeToInstant(wall: WallTime, zone: string): Date {
   return new Date(high);
 }
 
+/**
+ * The instant a computed wall time stands for, as RFC 5545 and Temporal's `compatible`
+ * disambiguation place it: the earlier instant when the time repeats, and when it falls in a gap,
+ * the wall time read with the offset in force before the jump, i.e. moved forward by the gap's
+ * length (02:19 on a 02:00 -> 03:00 night gives 03:19; 02:15 on Lord Howe's 02:00 -> 02:30 night
+ * gives 02:45).
+ */
+export function wallTimeToInstantCompatible(wall: WallTime, zone: string): Date {
+  const [first] = instantsForWallTime(wall, zone);
+  if (first) return first;
+  const naive = wallTimeToUtcMs(wall);
+  return new Date(naive - offsetMsAt(naive - DAY_MS, zone));
+}
+
 const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
 
 /** The calendar date in `zone`, `YYYY-MM-DD`. */

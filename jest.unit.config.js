@@ -1,0 +1,9 @@
+// `npm run test:unit`: the pure specs next to the code, no database, no global setup; seconds.
+const base = require('./jest.config');
+
+module.exports = {
+  ...base,
+  testRegex: 'src/.*\\.spec\\.ts$',
+  globalSetup: undefined,
+  globalTeardown: undefined,
+};
