@@ -1,5 +1,5 @@
-import { ClaimsRepository } from '../src/reminders/dispatch/claims.repository';
-import { OutcomesRepository } from '../src/reminders/dispatch/outcomes.repository';
+import { ClaimsRepository } from '../src/outbound/claims.repository';
+import { OutcomesRepository } from '../src/outbound/outcomes.repository';
 import { dispatcherOf, messagesOf, remindersOf, upload } from './support/dispatch-helpers';
 import { appointmentInput, createClinic, uniquePhone } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
@@ -260,8 +260,10 @@ describe('reminder dispatch', () => {
       const late = await t.app.get(OutcomesRepository).apply(t.ds.manager, 'dead-instance', [
         {
           kind: 'failed',
+          messageKind: 'reminder',
           reminderId: claimed.id,
           messageId: null,
+          attempted: false,
           reason: 'x',
           code: null,
           detail: 'x',

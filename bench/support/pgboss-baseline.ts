@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { DataSource } from 'typeorm';
 import type { SmsProvider } from '../../src/messaging/providers/sms-provider.port';
-import { decideAtClaim } from '../../src/reminders/dispatch/claim-decision';
-import type { ClaimedReminder } from '../../src/reminders/dispatch/claimed-reminder';
-import { ClaimsRepository } from '../../src/reminders/dispatch/claims.repository';
-import { buildSendJob } from '../../src/reminders/dispatch/outbound-reminder';
-import type { ReminderOutcome } from '../../src/reminders/dispatch/outcomes';
-import { OutcomesRepository } from '../../src/reminders/dispatch/outcomes.repository';
+import { decideAtClaim } from '../../src/outbound/claim-decision';
+import type { ClaimedReminder } from '../../src/outbound/claimed-reminder';
+import { ClaimsRepository } from '../../src/outbound/claims.repository';
+import { buildSendJob } from '../../src/outbound/outbound-reminder';
+import type { SendOutcome } from '../../src/outbound/outcomes';
+import { OutcomesRepository } from '../../src/outbound/outcomes.repository';
 
 const QUEUE = 'reminders';
 const WORKER = 'pg-boss';
@@ -104,7 +104,8 @@ async function handle(
   ids: string[],
 ): Promise<void> {
   const now = new Date();
-  const result: unknown = await ds.query(TAKE_SQL, [ids, new Date(now.getTime() + 60_000)]);
+  const lease = new Date(now.getTime() + 60_000);
+  const result: unknown = await ds.query(TAKE_SQL, [ids, lease]);
   const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : []) as Record<
     string,
     never
@@ -126,18 +127,19 @@ async function handle(
       ? [buildSendJob(r, decision.template, now, 'http://localhost', randomUUID())]
       : [];
   });
-  await claims.insertMessages(jobs, now);
-  const results: ReminderOutcome[] = await Promise.all(
+  await claims.insertMessages(jobs, now, { until: lease, by: WORKER });
+  const results: SendOutcome[] = await Promise.all(
     jobs.map(async (job) => {
-      const sent = await provider.send(job.reminder.clinic.credentials, job.sms);
+      const sent = await provider.send(job.clinic.credentials, job.sms);
       return {
         kind: 'sent' as const,
-        reminderId: job.reminder.id,
+        messageKind: job.kind,
+        reminderId: job.reminderId,
         messageId: job.messageId,
         providerMessageId: sent.providerMessageId,
         segments: sent.segments,
         at: new Date(),
-        dueAt: job.reminder.dueAt,
+        dueAt: job.dueAt,
       };
     }),
   );

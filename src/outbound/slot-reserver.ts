@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import type { ProviderType } from '../../messaging/providers/sms-provider.port';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import type { ProviderType } from '../messaging/providers/sms-provider.port';
 import { Pacer } from './pacer';
 import { keyOf, SenderBudgetRepository } from './sender-budget.repository';
 
@@ -9,11 +9,18 @@ import { keyOf, SenderBudgetRepository } from './sender-budget.repository';
  * busy sender's texts wait their turn without a permit (see SendPump) rather than with one.
  */
 export const SLOT_HORIZON_MS = 20;
+/**
+ * How far ahead an answer may take its sender's next slot: more than one interval at the
+ * slowest rate (1/s plus margin), so an answer is never refused in favour of routine texts.
+ */
+export const ANSWER_HORIZON_MS = 2_500;
 
 export interface Sender {
   providerType: ProviderType;
   senderNumber: string;
   ratePerSecond: number;
+  /** an answer to the patient: served ahead of the sender's routine texts */
+  answer?: boolean;
 }
 
 export type Slot =
@@ -52,14 +59,20 @@ export class SlotReserver {
       group.indexes.push(index);
       groups.set(key, group);
     });
+    // A sender's answers take its first slots.
+    for (const group of groups.values()) {
+      group.indexes.sort((a, b) => Number(!senders[a].answer) - Number(!senders[b].answer));
+    }
     const grants = await this.budgets.reserve(
       [...groups.values()].map(({ sender, indexes }) => ({
         providerType: sender.providerType,
         senderNumber: sender.senderNumber,
         wanted: indexes.length,
         intervalMs: intervalMsFor(sender.ratePerSecond, this.config.sendRateMarginMs),
+        answers: indexes.filter((i) => senders[i].answer).length,
       })),
       SLOT_HORIZON_MS,
+      ANSWER_HORIZON_MS,
     );
     const answeredAt = this.pacer.elapsedMs();
     const byKey = new Map(grants.map((g) => [keyOf(g), g]));

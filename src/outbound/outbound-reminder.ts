@@ -1,17 +1,8 @@
-import type { OutboundSms } from '../../messaging/providers/sms-provider.port';
-import { countSegments, type SmsEncoding } from '../../messaging/segments';
-import { languageOf, renderReminder, type TemplateKind } from '../../messaging/templates';
+import { countSegments } from '../messaging/segments';
+import { languageOf, renderReminder, type TemplateKind } from '../messaging/templates';
 import type { ClaimedClinic, ClaimedReminder } from './claimed-reminder';
-
-/** One text about to go out: its message row id (written before the call) and the request. */
-export interface SendJob {
-  reminder: ClaimedReminder;
-  messageId: string;
-  template: TemplateKind;
-  segments: number;
-  encoding: SmsEncoding;
-  sms: OutboundSms;
-}
+import { KIND_POLICIES } from './message-kinds';
+import type { SendJob } from './send-job';
 
 /**
  * Where the provider should report delivery. Twilio and Telnyx take a per-message URL; Flowroute's
@@ -54,9 +45,17 @@ export function buildSendJob(
   });
   const { segments, encoding } = countSegments(body);
   return {
-    reminder,
     messageId,
-    template,
+    kind: 'reminder',
+    priority: KIND_POLICIES.reminder.priority,
+    clinic: reminder.clinic,
+    patientId: reminder.patientId,
+    appointmentId: reminder.appointmentId,
+    attempts: reminder.attempts,
+    dueAt: reminder.dueAt,
+    giveUpAt: reminder.startsAt,
+    expires: false,
+    reminderId: reminder.id,
     segments,
     encoding,
     sms: {

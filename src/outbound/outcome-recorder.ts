@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { PatientsRepository } from '../../patients/patients.repository';
+import { PatientsRepository } from '../patients/patients.repository';
 import { DispatchMetrics } from './dispatch.metrics';
 import { DISPATCH_INSTANCE_ID } from './dispatch-instance';
-import type { ReminderOutcome } from './outcomes';
-import { OutcomesRepository } from './outcomes.repository';
+import type { SendOutcome } from './outcomes';
+import { appliedKey, OutcomesRepository } from './outcomes.repository';
 
 interface Pending {
-  outcome: ReminderOutcome;
+  outcome: SendOutcome;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -25,8 +25,8 @@ const PARALLEL_WRITES = 2;
  * Records outcomes in a transaction of their own, after the provider call, by group commit:
  * outcomes that arrive while writes are in flight go together in the next one. A send is thus
  * recorded within about one round trip of the provider's answer (the window in which a crash
- * can turn into a duplicate stays that short) without a transaction per message. Each reminder
- * has one outcome per claim, so writes never race each other over a row.
+ * can turn into a duplicate ends one commit after the provider's answer) without a transaction
+ * per message. Each text has one outcome per claim, so writes never race each other over a row.
  */
 @Injectable()
 export class OutcomeRecorder {
@@ -43,7 +43,7 @@ export class OutcomeRecorder {
   ) {}
 
   /** Resolves once the outcome is committed; rejects if its write failed. */
-  record(outcome: ReminderOutcome): Promise<void> {
+  record(outcome: SendOutcome): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ outcome, resolve, reject });
       // Let the other outcomes of this turn join the write.
@@ -74,7 +74,7 @@ export class OutcomeRecorder {
     }
   }
 
-  private async write(outcomes: ReminderOutcome[]): Promise<void> {
+  private async write(outcomes: SendOutcome[]): Promise<void> {
     const optOuts = outcomes.flatMap((o) => (o.kind === 'failed' && o.optOut ? [o] : []));
     // One statement is its own transaction; an opt-out to record with it needs a real one.
     const applied =
@@ -89,11 +89,12 @@ export class OutcomeRecorder {
             return ids;
           });
     for (const o of outcomes) {
-      if (!applied.has(o.reminderId)) {
-        this.metrics.count('lease_lost');
+      const reminder = o.reminderId !== null;
+      if (!applied.has(appliedKey(o))) {
+        this.metrics.count(o.messageKind, 'lease_lost', reminder);
         continue;
       }
-      this.metrics.count(o.kind);
+      this.metrics.count(o.messageKind, o.kind, reminder);
       if (o.kind === 'sent') this.metrics.observeLateness(o.dueAt, o.at);
     }
   }

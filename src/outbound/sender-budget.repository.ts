@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { ProviderType } from '../../messaging/providers/sms-provider.port';
+import type { ProviderType } from '../messaging/providers/sms-provider.port';
 import { namedQuery } from './named-query';
 
 export interface SlotRequest {
@@ -11,6 +11,12 @@ export interface SlotRequest {
   wanted: number;
   /** spacing between two messages of this sender */
   intervalMs: number;
+  /**
+   * How many of `wanted` are answers, at the front: they may take a slot up to `answerHorizonMs`
+   * ahead, so a patient waiting for an answer waits for at most the slot already handed out,
+   * never behind the sender's queue of routine texts (those ask only within the horizon).
+   */
+  answers?: number;
 }
 
 export interface SlotGrant {
@@ -42,21 +48,30 @@ const RESERVE_SQL = `
     SELECT set_config('synchronous_commit', 'off', true)
   ), want AS (
     SELECT w.* FROM soft, json_to_recordset($1::json)
-      AS w(provider_type text, sender_number text, wanted int, interval_ms float8)
+      AS w(provider_type text, sender_number text, wanted int, interval_ms float8, answers int)
   ), locked AS (
     SELECT b.provider_type, b.sender_number, b.next_free_at
     FROM sender_budgets b JOIN want w USING (provider_type, sender_number)
     ORDER BY b.provider_type, b.sender_number
     FOR UPDATE OF b
-  ), grants AS (
-    SELECT l.provider_type, l.sender_number, w.interval_ms, t.start,
-      least(w.wanted, greatest(0, floor(
-        extract(epoch FROM (t.now + $2 * interval '1 millisecond' - t.start)) * 1000
-        / w.interval_ms)::int + 1)) AS granted
+  ), reach AS (
+    -- how many slots from the sender's next free one fall within each horizon
+    SELECT l.provider_type, l.sender_number, w.interval_ms, w.wanted, w.answers, t.start,
+      greatest(0, floor(extract(epoch FROM (t.now + $2 * interval '1 millisecond' - t.start))
+        * 1000 / w.interval_ms)::int + 1) AS routine_reach,
+      greatest(0, floor(extract(epoch FROM (t.now + $3 * interval '1 millisecond' - t.start))
+        * 1000 / w.interval_ms)::int + 1) AS answer_reach
     FROM locked l JOIN want w USING (provider_type, sender_number)
     CROSS JOIN LATERAL (
       SELECT clock_timestamp() AS now, greatest(l.next_free_at, clock_timestamp()) AS start
     ) t
+  ), grants AS (
+    SELECT provider_type, sender_number, interval_ms, start,
+      CASE WHEN answer_reach < answers THEN answer_reach
+           -- routine texts come after every answer of the wave, within the short horizon
+           ELSE answers + least(wanted - answers, greatest(0, routine_reach - answers)) END
+        AS granted
+    FROM reach
   ), spent AS (
     UPDATE sender_budgets b
     SET next_free_at = g.start + g.granted * g.interval_ms * interval '1 millisecond'
@@ -86,7 +101,11 @@ export class SenderBudgetRepository {
 
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async reserve(requests: SlotRequest[], horizonMs: number): Promise<SlotGrant[]> {
+  async reserve(
+    requests: SlotRequest[],
+    horizonMs: number,
+    answerHorizonMs = horizonMs,
+  ): Promise<SlotGrant[]> {
     if (requests.length === 0) return [];
     await this.ensureRows(requests);
     const want = JSON.stringify(
@@ -95,11 +114,13 @@ export class SenderBudgetRepository {
         sender_number: r.senderNumber,
         wanted: r.wanted,
         interval_ms: r.intervalMs,
+        answers: r.answers ?? 0,
       })),
     );
     const rows = (await namedQuery(this.ds, 'dispatch_reserve', RESERVE_SQL, [
       want,
       horizonMs,
+      answerHorizonMs,
     ])) as GrantRow[];
     return rows.map((r) => ({
       providerType: r.provider_type,

@@ -1,13 +1,6 @@
-import type { AppointmentStatus } from '../../appointments/appointment.machine';
-import { applyQuietHours, type QuietHours } from '../../common/time/quiet-hours';
-import type { TemplateKind } from '../../messaging/templates';
-
-/** Statuses in which the patient still expects to come: reminders for anything else are moot. */
-export const LIVE_STATUSES: readonly AppointmentStatus[] = [
-  'scheduled',
-  'confirmed',
-  'reschedule_requested',
-];
+import { isLive, type AppointmentStatus } from '../appointments/appointment.machine';
+import { applyQuietHours, type QuietHours } from '../common/time/quiet-hours';
+import type { TemplateKind } from '../messaging/templates';
 
 export type ClaimSkipReason =
   'appointment_not_live' | 'replanned' | 'opted_out' | 'too_late' | 'quiet_hours';
@@ -36,7 +29,7 @@ export interface ClaimFacts {
  * into the night. Pure, so every rule is a unit test.
  */
 export function decideAtClaim(facts: ClaimFacts, now: Date): ClaimDecision {
-  if (!LIVE_STATUSES.includes(facts.appointmentStatus)) {
+  if (!isLive(facts.appointmentStatus)) {
     return { action: 'skip', reason: 'appointment_not_live' };
   }
   // A row the replan could not cancel because it was mid-flight: its text would name the old time.

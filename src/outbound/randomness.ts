@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { Clock } from '../../common/clock/clock';
+import { Clock } from '../common/clock/clock';
 
 /** The randomness port of the dispatcher: message ids and retry jitter. Tests may pin it. */
 export abstract class Randomness {

@@ -1,12 +1,14 @@
-import type { SendJob } from './outbound-reminder';
-import type { ReminderOutcome } from './outcomes';
+import type { SendOutcome } from './outcomes';
+import type { SendJob } from './send-job';
 import { SendPump, type PumpPorts } from './send-pump';
 import type { Slot } from './slot-reserver';
 
-const job = (id: string) => ({ reminder: { id }, messageId: `m-${id}` }) as unknown as SendJob;
-const sent = (j: SendJob): ReminderOutcome => ({
+const job = (id: string, priority = 1) =>
+  ({ reminderId: id, messageId: `m-${id}`, kind: 'reminder', priority }) as unknown as SendJob;
+const sent = (j: SendJob): SendOutcome => ({
   kind: 'sent',
-  reminderId: j.reminder.id,
+  messageKind: j.kind,
+  reminderId: j.reminderId,
   messageId: j.messageId,
   providerMessageId: 'p',
   segments: 1,
@@ -45,7 +47,13 @@ function ports(overrides: Partial<PumpPorts> = {}) {
     },
     defer: (j, inMs) => {
       state.deferredIn.push(inMs);
-      return { kind: 'deferred', reminderId: j.reminder.id, messageId: null, runAt: new Date(0) };
+      return {
+        kind: 'deferred',
+        messageKind: j.kind,
+        reminderId: j.reminderId,
+        messageId: j.messageId,
+        runAt: new Date(0),
+      };
     },
     outcome: (o) => state.outcomes.push(`${o.kind}:${o.reminderId}`),
     error: () => undefined,
@@ -61,7 +69,7 @@ describe('SendPump', () => {
     const jobs = Array.from({ length: 30 }, (_, i) => job(String(i)));
     pump.push(jobs);
     await until(pump);
-    expect(state.outcomes.sort()).toEqual(jobs.map((j) => `sent:${j.reminder.id}`).sort());
+    expect(state.outcomes.sort()).toEqual(jobs.map((j) => `sent:${j.reminderId}`).sort());
     expect(state.maxInFlight).toBeLessThanOrEqual(4);
     expect(state.maxInFlight).toBeGreaterThan(1);
     // One reservation per wave, not per text.
@@ -161,5 +169,22 @@ describe('SendPump', () => {
     await until(pump);
     expect(errors).toEqual(['reserve']);
     expect(state.outcomes).toEqual(['sent:c']);
+  });
+
+  it('puts answers to patients ahead of every routine text already queued', async () => {
+    const order: string[] = [];
+    const { ports: p } = ports({
+      reserve: (wave) => {
+        order.push(...wave.map((j) => j.reminderId!));
+        return Promise.resolve(wave.map(granted));
+      },
+    });
+    const pump = new SendPump(1, 5_000, 30_000, p);
+    pump.push(Array.from({ length: 5 }, (_, i) => job(`r${i}`)));
+    pump.push([job('answer', 0)]);
+    await until(pump);
+    // r0 took the only permit at once; the answer goes next, before r1..r4.
+    expect(order.indexOf('answer')).toBeLessThanOrEqual(1);
+    expect(order).toHaveLength(6);
   });
 });

@@ -1,5 +1,6 @@
-import type { SendJob } from './outbound-reminder';
-import type { ReminderOutcome } from './outcomes';
+import { ANSWER_PRIORITY } from './message-kinds';
+import type { SendOutcome } from './outcomes';
+import type { SendJob } from './send-job';
 import { SLOT_HORIZON_MS, type Slot } from './slot-reserver';
 
 /** How long a wave waits for permits to come back before it goes with fewer. */
@@ -15,10 +16,10 @@ export interface PumpPorts {
   /** rate-cap slots for a wave, in one round trip */
   reserve(wave: SendJob[]): Promise<Slot[]>;
   /** one provider call at its slot; null when woken too late to use it; never rejects */
-  sendAt(job: SendJob, slot: { atMs: number }): Promise<ReminderOutcome | null>;
+  sendAt(job: SendJob, slot: { atMs: number }): Promise<SendOutcome | null>;
   /** the outcome of a text handed back to the database, to be due again in `inMs` */
-  defer(job: SendJob, inMs: number): ReminderOutcome;
-  outcome(outcome: ReminderOutcome): void;
+  defer(job: SendJob, inMs: number): SendOutcome;
+  outcome(outcome: SendOutcome): void;
   error(step: string, error: unknown): void;
 }
 
@@ -84,9 +85,14 @@ export class SendPump {
     this.notify();
   }
 
+  /** Answers to patients go ahead of everything queued; the rest join the end. */
   push(jobs: SendJob[]): void {
     const now = this.ports.now();
-    this.ready.push(...jobs.map((job) => ({ job, heldSince: now, at: now })));
+    const entries = jobs.map((job) => ({ job, heldSince: now, at: now }));
+    const answers = entries.filter((e) => e.job.priority === ANSWER_PRIORITY);
+    const routine = entries.filter((e) => e.job.priority !== ANSWER_PRIORITY);
+    this.ready.unshift(...answers);
+    this.ready.push(...routine);
     this.start();
   }
 
@@ -165,7 +171,7 @@ export class SendPump {
       .then(
         (slots) => wave.forEach((entry, i) => this.fire(entry, slots[i])),
         (error: unknown) => {
-          // Not sent and not recorded: each reminder is retried when its lease runs out.
+          // Not sent and not recorded: each text is retried when its lease runs out.
           this.active -= wave.length;
           this.ports.error('reserve', error);
         },

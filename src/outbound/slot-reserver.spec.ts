@@ -1,4 +1,4 @@
-import type { AppConfig } from '../../config/app-config';
+import type { AppConfig } from '../config/app-config';
 import type { Pacer } from './pacer';
 import type { SenderBudgetRepository, SlotGrant, SlotRequest } from './sender-budget.repository';
 import { intervalMsFor, SLOT_HORIZON_MS, SlotReserver, type Sender } from './slot-reserver';

@@ -1,5 +1,6 @@
-import { ProviderError } from '../../messaging/providers/sms-provider.port';
-import { decideAfterFailure, DEFAULT_BACKOFF, retryDelayMs } from './retry-policy';
+import { ProviderError } from '../messaging/providers/sms-provider.port';
+import { DEFAULT_BACKOFF, retryDelayMs } from '../common/due-work/backoff';
+import { decideAfterFailure } from './retry-policy';
 
 const NOW = new Date('2026-12-01T15:00:00Z');
 const IN_A_DAY = new Date('2026-12-02T15:00:00Z');
