@@ -36,6 +36,6 @@ import { SlotReserver } from './slot-reserver';
     DispatchScheduler,
     OutboundMessages,
   ],
-  exports: [OutboundDispatcher, OutboundMessages, DispatchScheduler],
+  exports: [OutboundDispatcher, OutboundMessages, DispatchScheduler, DISPATCH_INSTANCE_ID],
 })
 export class DispatchModule {}

@@ -3,10 +3,8 @@ import { Clock } from '../common/clock/clock';
 import { DueSignals } from '../common/due-work/due-signals';
 import { DueWorkLoop } from '../common/due-work/due-work-loop';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { OUTBOUND_WORK } from './message-kinds';
 import { OutboundDispatcher } from './outbound-dispatcher.service';
-
-/** The due-work kind (and signal) of the outbound pipeline: producers notify it. */
-export const OUTBOUND_WORK = 'outbound';
 
 /** The pipeline's loop; it only delegates to OutboundDispatcher.tick(). */
 @Injectable()

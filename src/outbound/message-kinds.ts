@@ -2,6 +2,9 @@
  * What kind of text a message is, and the policy the pipeline applies to each. Defined once:
  * producers say only the kind.
  */
+/** The due-work kind (and signal) of the outbound pipeline: producers notify it. */
+export const OUTBOUND_WORK = 'outbound';
+
 export const MESSAGE_KINDS = ['reminder', 'keyword_reply', 'workflow_reply', 'staff'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 

@@ -4,8 +4,7 @@ import { Clock } from '../common/clock/clock';
 import { DueSignals } from '../common/due-work/due-signals';
 import { MessagesRepository } from '../messaging/messages.repository';
 import { countSegments } from '../messaging/segments';
-import { OUTBOUND_WORK } from './dispatch.scheduler';
-import { KIND_POLICIES, type MessageKind } from './message-kinds';
+import { KIND_POLICIES, OUTBOUND_WORK, type MessageKind } from './message-kinds';
 import { Randomness } from './randomness';
 
 /** A text a feature wants sent; the pipeline does the rest (cap, retries, opt-out, expiry). */
