@@ -44,6 +44,7 @@ describe('reminder dispatch', () => {
     expect(view.body.messages).toEqual([
       {
         direction: 'outbound',
+        kind: 'reminder',
         body:
           'Lakeside Dental: reminder of your appointment Tue Dec 1 at 9:30 AM. ' +
           'Reply C to confirm, R to reschedule, X to cancel.',

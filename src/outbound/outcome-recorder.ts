@@ -84,7 +84,14 @@ export class OutcomeRecorder {
             const ids = await this.outcomes.apply(m, this.instanceId, outcomes);
             for (const o of optOuts) {
               const { clinicId, phone, at } = o.optOut!;
-              await this.patients.optOut(m, clinicId, phone, 'provider', o.code, at);
+              await this.patients.optOut(m, {
+                clinicId,
+                phone,
+                source: 'provider',
+                word: o.code,
+                note: 'the provider refused the text: the recipient unsubscribed',
+                at,
+              });
             }
             return ids;
           });
