@@ -208,11 +208,11 @@ describe('keywords when the provider answers them (keywordReplies: provider)', (
         .expect(200);
       await processInbox(t);
     };
-    const answers = async () =>
-      (await t.ds.query(
+    const answers = () =>
+      t.ds.query<{ body: string }[]>(
         `SELECT body FROM messages WHERE clinic_id = $1 AND direction = 'outbound'`,
         [c.id],
-      )) as { body: string }[];
+      );
 
     await post('HELP');
     await post('STOP');

@@ -130,7 +130,7 @@ export class MessageClaimsRepository {
 
   /** Returns how many rows it settled. */
   async settleAbandoned(now: Date, limit: number): Promise<number> {
-    const rows = (await this.ds.query(SETTLE_ABANDONED_SQL, [now, limit])) as { n: number }[];
+    const rows = await this.ds.query<{ n: number }[]>(SETTLE_ABANDONED_SQL, [now, limit]);
     return rows[0]?.n ?? 0;
   }
 
