@@ -5,7 +5,7 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import type { DueWorkLoop } from './due-work-loop';
 
 /** One PostgreSQL channel for every kind of due work; the payload names the kind. */
-const CHANNEL = 'turnout_due';
+export const DUE_CHANNEL = 'turnout_due';
 const RECONNECT_MS = 1_000;
 
 /**
@@ -31,7 +31,7 @@ export class DueSignals implements OnModuleDestroy {
 
   /** Tells every instance's `kind` loop that work is due at `at` (now when omitted). */
   async notify(db: EntityManager | DataSource, kind: string, at?: Date): Promise<void> {
-    await db.query(`SELECT pg_notify($1, $2)`, [CHANNEL, DueSignals.payload(kind, at)]);
+    await db.query(`SELECT pg_notify($1, $2)`, [DUE_CHANNEL, DueSignals.payload(kind, at)]);
   }
 
   /** Starts listening with the first enabled loop; a loop that is off needs no signals. */
@@ -54,7 +54,7 @@ export class DueSignals implements OnModuleDestroy {
     client.on('notification', (n) => this.deliver(n.payload ?? ''));
     client.on('error', (error) => this.lost(error));
     await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    await client.query(`LISTEN ${DUE_CHANNEL}`);
   }
 
   private lost(error: Error): void {
