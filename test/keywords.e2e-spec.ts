@@ -117,10 +117,21 @@ describe('carrier keywords and consent', () => {
     await text(a.phone, 'YES');
     expect(await sentTo(a.phone)).toEqual([]);
     await text(a.phone, 'STOP');
+    expect(await sentTo(a.phone)).toEqual([expect.stringContaining('no more texts')]);
     await text(a.phone, 'yes');
     const sent = await sentTo(a.phone);
     expect(sent).toHaveLength(2);
     expect(sent[1]).toContain('you will get appointment texts from us again');
+  });
+
+  it('does not send the confirmation of an opt-out the patient reversed before it went', async () => {
+    const a = await createAppointment(t, c);
+    await text(a.phone, 'STOP');
+    await text(a.phone, 'START');
+    expect(await sentTo(a.phone)).toEqual([
+      expect.stringContaining('you will get appointment texts from us again'),
+    ]);
+    expect((await outbound(a.phone)).map((m) => m.status).sort()).toEqual(['failed', 'queued']);
   });
 
   it('treats a plain-language revocation as an opt-out, always confirmed by Turnout', async () => {

@@ -106,7 +106,8 @@ export class ConsentKeywordHandler extends InboundMessageHandler {
       patientId: message.patientId,
       appointmentId: message.appointmentId,
       body: renderAnswer(kind, languageOf(facts.language), facts),
-      confirmsConsentEvent: kind === 'opt_out' ? consentEvent : null,
+      // A confirmation goes only while what it confirms is still the patient's latest change.
+      confirmsConsentEvent: consentEvent,
     });
   }
 }

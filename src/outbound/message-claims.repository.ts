@@ -26,7 +26,9 @@ export interface ClaimedMessage {
   attempts: number;
   /** the recipient has opted out of this clinic's texts */
   optedOut: boolean;
-  /** the text confirms the recipient's latest consent event: the one allowed when opted out */
+  /** the text confirms a consent change (an opt-out or opt-in) */
+  confirmsConsent: boolean;
+  /** ... and that change is still the recipient's latest consent event */
   confirmsLatestConsent: boolean;
   clinic: ClaimedClinic;
 }
@@ -46,6 +48,7 @@ interface ClaimRow {
   expires_at: Date | null;
   attempts: number;
   opted_out: boolean | null;
+  confirms_consent_event: string | null;
   confirms_latest: boolean;
   clinic_id: string;
   clinic_name: string;
@@ -68,7 +71,7 @@ const CLAIM_SQL = dueClaimSql({
   join: { from: 'clinics cl', on: 'cl.id = w.clinic_id' },
   returning: `w.id, w.kind, w.priority, w.body, w.segments, w.encoding, w.to_number,
     w.from_number, w.patient_id, w.appointment_id, w.run_at, w.expires_at, w.attempts,
-    (SELECT p.opted_out_at IS NOT NULL FROM patients p
+    w.confirms_consent_event, (SELECT p.opted_out_at IS NOT NULL FROM patients p
      WHERE p.clinic_id = w.clinic_id AND p.phone = w.to_number) AS opted_out,
     coalesce(w.confirms_consent_event = (
       SELECT ce.id FROM consent_events ce JOIN patients p ON p.id = ce.patient_id
@@ -158,6 +161,7 @@ function toClaimed(r: ClaimRow): ClaimedMessage {
     expiresAt: r.expires_at,
     attempts: r.attempts,
     optedOut: r.opted_out === true,
+    confirmsConsent: r.confirms_consent_event !== null,
     confirmsLatestConsent: r.confirms_latest,
     clinic: {
       id: r.clinic_id,

@@ -6,18 +6,24 @@ export type MessageDecision =
   | { action: 'send' }
   /** an answer that could not go in time: worse late than never */
   | { action: 'expire' }
-  /** nothing goes to an opted-out patient but the confirmation of that opt-out */
-  | { action: 'refuse'; reason: 'opted_out' };
+  /**
+   * Nothing goes to an opted-out patient but the confirmation of that opt-out; and a
+   * confirmation of a consent change the patient has since reversed would say the wrong thing.
+   */
+  | { action: 'refuse'; reason: 'opted_out' | 'superseded' };
 
 /**
  * The last check before a producer's text goes out, at claim time. Pure, so each rule is a unit
  * test. Quiet hours are not among them: only reminders wait for the morning (their own re-check).
  */
 export function decideAtSend(
-  m: Pick<ClaimedMessage, 'expiresAt' | 'optedOut' | 'confirmsLatestConsent'>,
+  m: Pick<ClaimedMessage, 'expiresAt' | 'optedOut' | 'confirmsConsent' | 'confirmsLatestConsent'>,
   now: Date,
 ): MessageDecision {
   if (m.expiresAt && now.getTime() >= m.expiresAt.getTime()) return { action: 'expire' };
+  if (m.confirmsConsent && !m.confirmsLatestConsent) {
+    return { action: 'refuse', reason: 'superseded' };
+  }
   if (m.optedOut && !m.confirmsLatestConsent) return { action: 'refuse', reason: 'opted_out' };
   return { action: 'send' };
 }

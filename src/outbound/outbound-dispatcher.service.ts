@@ -7,7 +7,7 @@ import { ClaimsRepository } from './claims.repository';
 import { DISPATCH_INSTANCE_ID } from './dispatch-instance';
 import { InFlight } from './in-flight';
 import { MessageClaimsRepository, type ClaimedMessage } from './message-claims.repository';
-import { decideAtSend, messageJob } from './message-decision';
+import { decideAtSend, messageJob, type MessageDecision } from './message-decision';
 import { ANSWER_PRIORITY } from './message-kinds';
 import { OutboundSender } from './outbound-sender';
 import { buildSendJob } from './outbound-reminder';
@@ -211,7 +211,7 @@ export class OutboundDispatcher {
       if (decision.action === 'send') {
         jobs.push(messageJob(text, now, this.config.publicBaseUrl));
       } else {
-        recording.track(this.finish(refused(text, decision.action), counts));
+        recording.track(this.finish(refused(text, decision), counts));
       }
     }
     const reminderJobs: SendJob[] = [];
@@ -281,16 +281,21 @@ function notSent(
     : { ...target, kind: 'rescheduled', runAt: decision.runAt, reason: 'quiet_hours' };
 }
 
-function refused(m: ClaimedMessage, action: 'expire' | 'refuse'): SendOutcome {
+function refused(m: ClaimedMessage, decision: Exclude<MessageDecision, { action: 'send' }>) {
   const target = { messageId: m.id, reminderId: null, messageKind: m.kind };
-  return action === 'expire'
-    ? { ...target, kind: 'expired', reason: 'not sent within its time' }
-    : {
-        ...target,
-        kind: 'failed',
-        attempted: false,
-        reason: 'opted_out',
-        code: null,
-        detail: 'the patient has opted out',
-      };
+  if (decision.action === 'expire') {
+    return { ...target, kind: 'expired', reason: 'not sent within its time' } as const;
+  }
+  const detail =
+    decision.reason === 'opted_out'
+      ? 'the patient has opted out'
+      : 'the consent change it confirms has since been reversed';
+  return {
+    ...target,
+    kind: 'failed',
+    attempted: false,
+    reason: decision.reason,
+    code: null,
+    detail,
+  } as const;
 }

@@ -18,8 +18,9 @@ export interface OutboundText {
   patientId?: string | null;
   appointmentId?: string | null;
   /**
-   * The consent event (an opt-out) this text confirms: the one text that may still go to a
-   * patient who has opted out, and only while that opt-out is their latest consent event.
+   * The consent event this text confirms. It goes only while that event is the patient's latest
+   * (a confirmed opt-out the patient has since reversed is not sent); the confirmation of an
+   * opt-out is the one text that still goes to a patient who has opted out.
    */
   confirmsConsentEvent?: string | null;
   /** when it may go; now when omitted */
