@@ -1,5 +1,7 @@
-import { ClaimsRepository } from '../src/reminders/dispatch/claims.repository';
-import { OutcomesRepository } from '../src/reminders/dispatch/outcomes.repository';
+import { ClaimsRepository } from '../src/outbound/claims.repository';
+import { OutcomesRepository } from '../src/outbound/outcomes.repository';
+import { buildSendJob } from '../src/outbound/outbound-reminder';
+import { uuidV7 } from '../src/outbound/randomness';
 import { dispatcherOf, messagesOf, remindersOf, upload } from './support/dispatch-helpers';
 import { appointmentInput, createClinic, uniquePhone } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
@@ -42,6 +44,7 @@ describe('reminder dispatch', () => {
     expect(view.body.messages).toEqual([
       {
         direction: 'outbound',
+        kind: 'reminder',
         body:
           'Lakeside Dental: reminder of your appointment Tue Dec 1 at 9:30 AM. ' +
           'Reply C to confirm, R to reschedule, X to cancel.',
@@ -260,8 +263,10 @@ describe('reminder dispatch', () => {
       const late = await t.app.get(OutcomesRepository).apply(t.ds.manager, 'dead-instance', [
         {
           kind: 'failed',
+          messageKind: 'reminder',
           reminderId: claimed.id,
           messageId: null,
+          attempted: false,
           reason: 'x',
           code: null,
           detail: 'x',
@@ -271,6 +276,47 @@ describe('reminder dispatch', () => {
       const [p2d] = await remindersOf(t, a.id);
       expect(p2d.status).toBe('sent');
       expect(p2d.leased_by).not.toBe('dead-instance');
+    });
+  });
+
+  describe('after a crash', () => {
+    it('settles the dead instance’s text as unknown, counts its attempt, and sends again', async () => {
+      const c = await createClinic(t);
+      const a = await upload(t, c);
+      t.clock.set(P2D_DUE);
+      const now = t.clock.now();
+      const lease = { until: new Date(now.getTime() + 60_000), by: 'dead-instance' };
+      const claimed = (
+        await t.app.get(ClaimsRepository).claim(lease.by, now, lease.until, 10_000)
+      ).filter((r) => r.appointmentId === a.id);
+      expect(claimed).toHaveLength(1);
+      // It wrote the message row, maybe called the provider, and died before the outcome.
+      const job = buildSendJob(
+        claimed[0],
+        'reminder',
+        now,
+        'https://x.test',
+        uuidV7(now.getTime()),
+      );
+      await t.app.get(ClaimsRepository).insertMessages([job], now, lease);
+
+      // While the lease runs, the text is the dead instance's: nothing is settled or re-sent.
+      t.clock.advance(30_000);
+      await dispatcherOf(t).tick();
+      expect((await messagesOf(t, a.id)).map((m) => m.status)).toEqual(['pending']);
+
+      t.clock.advance(30_001);
+      await dispatcherOf(t).tick();
+      const messages = await messagesOf(t, a.id);
+      expect(messages.map((m) => m.status)).toEqual(['unknown', 'queued']);
+      const [p2d] = await remindersOf(t, a.id);
+      // One attempt that may have reached the provider, one that did.
+      expect(p2d).toMatchObject({ status: 'sent', attempts: 2, message_id: messages[1].id });
+      const view = await t.http.get(`/v1/appointments/${a.id}`).set(c.auth).expect(200);
+      expect(view.body.messages.map((m: { status: string }) => m.status)).toEqual([
+        'unknown',
+        'queued',
+      ]);
     });
   });
 

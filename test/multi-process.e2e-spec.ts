@@ -104,8 +104,9 @@ describe('three service processes on one database', () => {
       DISPATCH_INTERVAL_MS: '50',
       LOG_LEVEL: 'error',
     };
-    services.push(
-      ...(await Promise.all(Array.from({ length: PROCESSES }, () => startService(env)))),
+    // Each kept as soon as it is up, so afterAll stops it even if another fails to start.
+    await Promise.all(
+      Array.from({ length: PROCESSES }, async () => services.push(await startService(env))),
     );
 
     // Due now, on the database's clock (the children run on the real one): inserted in bulk only

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
   InboundMessageHandler,
@@ -45,7 +46,7 @@ describe('webhook inbox', () => {
     // A processor claims the event, then "crashes" before settling it.
     const claimed = await t.app
       .get(InboxRepository)
-      .claim(now, new Date(now.getTime() + 30_000), 1000);
+      .claim(now, new Date(now.getTime() + 30_000), 1000, 'dead-processor');
     expect(claimed.map((r) => r.clinicId)).toContain(c.id);
 
     const processor = t.app.get(InboxProcessor);
@@ -162,6 +163,49 @@ describe('webhook inbox with a failing conversation handler', () => {
       return Promise.resolve();
     }
   }
+
+  it('keeps an event that keeps failing as dead, counted on /metrics and logged with its id', async () => {
+    const handler = new FlakyHandler();
+    const t = await startTestApp({
+      override: (b) => b.overrideProvider(InboundMessageHandler).useValue(handler),
+    });
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const sender = uniquePhone();
+      const c = await createClinic(t, {
+        senderNumber: sender,
+        provider: { type: 'twilio', accountSid: 'AC-dead', authToken: AUTH_TOKEN },
+      });
+      const params = { MessageSid: twilioSid(), From: uniquePhone(), To: sender, Body: 'BOOM' };
+      const signed = signedTwilio(AUTH_TOKEN, INBOUND, params);
+      await t.http
+        .post(INBOUND)
+        .type('form')
+        .set('X-Twilio-Signature', signed.signature)
+        .send(signed.body)
+        .expect(200);
+      const processor = t.app.get(InboxProcessor);
+      for (let attempt = 1; attempt <= 8; attempt += 1) {
+        await processor.drain();
+        t.clock.advance(10 * 60_000);
+      }
+      const [dead] = await inboxRows(t, c.id);
+      expect(dead.processed_at).toBeNull();
+      expect(dead.failed_at).not.toBeNull();
+      expect(dead).toMatchObject({ attempts: 8, last_error: 'handler failed for this message' });
+      // Dead: never claimed again.
+      t.clock.advance(24 * 3600_000);
+      expect(await processor.drain()).toBe(0);
+      const metrics = await t.http.get('/metrics').expect(200);
+      expect(metrics.text).toMatch(
+        /turnout_webhook_inbox_settled_total\{kind="inbound",outcome="dead"\} 1/,
+      );
+      expect(logged).toHaveBeenCalledWith(expect.stringContaining(`inbox event ${dead.id} `));
+    } finally {
+      logged.mockRestore();
+      await t.close();
+    }
+  });
 
   it('retries only the failing event, with its message rolled back; the rest go through', async () => {
     const handler = new FlakyHandler();

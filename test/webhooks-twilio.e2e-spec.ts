@@ -333,12 +333,19 @@ describe('Twilio webhooks', () => {
       expect(await patientConsent(t, c.id, appt.phone)).toMatchObject({ opted_out_at: null });
     });
 
-    it('matches the whole message only, as carriers do', async () => {
+    it('matches keywords on the whole message only, as carriers do; the rest by phrase', async () => {
       const appt = await createAppointment(t, c);
-      await postInbound(appt.phone, 'please stop').expect(200);
-      await postInbound(appt.phone, 'STOP!!').expect(200);
+      await postInbound(appt.phone, 'stopping by at 5').expect(200);
+      await postInbound(appt.phone, 'STOP STOP').expect(200);
       await processInbox(t);
       expect(await patientConsent(t, c.id, appt.phone)).toMatchObject({ opted_out_at: null });
+      // Not a carrier keyword, but a revocation in plain words: an opt-out by phrase.
+      await postInbound(appt.phone, 'STOP!!').expect(200);
+      await processInbox(t);
+      expect(await patientConsent(t, c.id, appt.phone)).toMatchObject({
+        opt_out_source: 'phrase',
+        opt_out_detail: 'STOP',
+      });
     });
 
     it('keeps a patient’s texts in order: STOP then START ends opted in', async () => {

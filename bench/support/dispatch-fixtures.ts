@@ -1,3 +1,5 @@
+import { DUE_CHANNEL, DueSignals } from '../../src/common/due-work/due-signals';
+import { OUTBOUND_WORK } from '../../src/outbound/message-kinds';
 import { Client } from 'pg';
 import { progress } from './progress';
 
@@ -115,6 +117,19 @@ export async function makeDue(client: Client, startMs: number, perSecond: number
      FROM bench_due b WHERE r.id = b.id`,
     [startMs, stepMs],
   );
+}
+
+/**
+ * What a producer does when it commits due work: wake the outbound pipelines (LISTEN/NOTIFY),
+ * telling them when the first of it is due. Without it they would find the work at their next
+ * safety-net poll.
+ */
+export async function announceDue(client: Client, startMs: number): Promise<void> {
+  const at = startMs > Date.now() ? new Date(startMs) : undefined;
+  await client.query(`SELECT pg_notify($1, $2)`, [
+    DUE_CHANNEL,
+    DueSignals.payload(OUTBOUND_WORK, at),
+  ]);
 }
 
 /**

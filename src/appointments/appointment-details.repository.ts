@@ -13,6 +13,7 @@ export interface ReminderReadRow {
 
 export interface MessageReadRow {
   direction: string;
+  kind: string;
   body: string;
   created_at: Date;
   status: string;
@@ -34,7 +35,7 @@ export class AppointmentDetailsRepository {
 
   async messagesFor(id: string): Promise<MessageReadRow[]> {
     return this.ds.manager.query(
-      `SELECT direction, body, created_at, status, segments FROM messages
+      `SELECT direction, kind, body, created_at, status, segments FROM messages
        WHERE appointment_id = $1 ORDER BY created_at, id`,
       [id],
     );

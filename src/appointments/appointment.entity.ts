@@ -42,9 +42,6 @@ export class AppointmentEntity {
   @Column('text')
   status: AppointmentStatus;
 
-  @Column({ name: 'workflow_state', type: 'jsonb' })
-  workflowState: Record<string, unknown>;
-
   @Column({ name: 'machine_version', type: 'integer' })
   machineVersion: number;
 

@@ -22,6 +22,23 @@ export const APPOINTMENT_STATUSES = [
 ] as const;
 export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
 
+/**
+ * Statuses in which the patient still expects to come: reminders go out, replies apply, the
+ * upload may move it. Defined here, once; SQL receives it as a parameter.
+ */
+export const LIVE_STATUSES: readonly AppointmentStatus[] = [
+  'scheduled',
+  'confirmed',
+  'reschedule_requested',
+];
+
+export function isLive(status: AppointmentStatus): boolean {
+  return LIVE_STATUSES.includes(status);
+}
+
+/** Statuses that give the practitioner's time back: every other appointment occupies it. */
+export const FREED_STATUSES: readonly AppointmentStatus[] = ['cancelled', 'no_show'];
+
 export type CalendarEventType =
   | 'appointment.confirmed'
   | 'appointment.cancelled'

@@ -207,13 +207,6 @@ export class AppointmentsRepository {
     return rows[0] ?? null;
   }
 
-  async findByIds(clinicId: string, ids: string[]): Promise<AppointmentRow[]> {
-    return this.ds.manager.query(
-      `${SELECT_WITH_PATIENT} WHERE a.clinic_id = $1 AND a.id = ANY($2::uuid[])`,
-      [clinicId, ids],
-    );
-  }
-
   /** Keyset pagination on (starts_at, id): stable under concurrent inserts. */
   async list(clinicId: string, f: ListFilter): Promise<AppointmentRow[]> {
     const where = ['a.clinic_id = $1'];

@@ -12,6 +12,8 @@ import {
 import { parseStartsAt, TimeInputError } from '../common/time/starts-at';
 import { AppointmentEventType } from './appointment.machine';
 import { AppointmentImportService, ImportOutcome } from './appointment-import.service';
+import { toConsentView } from '../patients/consent.mapper';
+import { PatientsRepository } from '../patients/patients.repository';
 import { toAppointmentView } from './appointment-view.mapper';
 import { AppointmentWorkflowService } from './appointment-workflow.service';
 import { AppointmentDetailsRepository } from './appointment-details.repository';
@@ -42,6 +44,7 @@ export class AppointmentsService {
     private readonly workflow: AppointmentWorkflowService,
     private readonly appointments: AppointmentsRepository,
     private readonly details: AppointmentDetailsRepository,
+    private readonly patients: PatientsRepository,
   ) {}
 
   async upsertOne(
@@ -65,12 +68,15 @@ export class AppointmentsService {
   async get(clinic: ClinicEntity, id: string): Promise<AppointmentView> {
     const row = isUuid(id) ? await this.appointments.findById(clinic.id, id) : null;
     if (!row) throw new NotFoundError('appointment');
-    const [reminders, history, messages] = await Promise.all([
+    const [reminders, history, messages, consent] = await Promise.all([
       this.details.remindersFor([id]),
       this.appointments.historyFor([id]),
       this.details.messagesFor(id),
+      this.patients.latestConsent(this.ds.manager, row.patient_id),
     ]);
-    return toAppointmentView(row, reminders, history, messages);
+    const view = toAppointmentView(row, reminders, history, messages);
+    view.patient.consent = toConsentView(consent);
+    return view;
   }
 
   async list(clinic: ClinicEntity, q: ListAppointmentsQuery): Promise<AppointmentPage> {

@@ -1,4 +1,4 @@
-import { AppointmentEventType, AppointmentStatus, decide } from './appointment.machine';
+import { AppointmentEventType, AppointmentStatus, decide, isLive } from './appointment.machine';
 
 /** An uploaded appointment after validation and normalisation. */
 export interface IncomingAppointment {
@@ -42,8 +42,6 @@ export type ImportDecision =
       cancelReminders: boolean;
     }
   | { kind: 'conflict'; message: string };
-
-const MOVABLE: AppointmentStatus[] = ['scheduled', 'confirmed', 'reschedule_requested'];
 
 /**
  * What an upload does to an existing appointment. Pure: the caller has locked the row.
@@ -91,7 +89,7 @@ export function decideImport(
 
   const timeChanged = existing.startsAt.getTime() !== incoming.startsAt.getTime();
   if (timeChanged && status !== 'cancelled' && !replan) {
-    if (!MOVABLE.includes(status) || !apply('IMPORT_RESCHEDULE')) {
+    if (!isLive(status) || !apply('IMPORT_RESCHEDULE')) {
       return { kind: 'conflict', message: `appointment is ${status}; cannot move it` };
     }
   }
@@ -105,6 +103,6 @@ export function decideImport(
     existing.type !== incoming.type;
 
   if (events.length === 0 && !timeChanged && !fieldsChanged) return { kind: 'unchanged' };
-  if (patientChanged && MOVABLE.includes(status)) replan = true;
+  if (patientChanged && isLive(status)) replan = true;
   return { kind: 'update', status, events, replan, cancelReminders };
 }

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { constantTimeEquals } from '../common/crypto/secrets';
+import { secretsMatch } from '../common/crypto/secrets';
 import { bearerToken } from './bearer';
 
 /** The operator: `Authorization: Bearer $ADMIN_TOKEN`. */
@@ -19,7 +19,7 @@ export class AdminGuard implements CanActivate {
     const token = bearerToken(context.switchToHttp().getRequest<Request>());
     const expected = this.config.adminToken;
     if (!token) throw new UnauthorizedException('missing Authorization: Bearer <admin token>');
-    if (!expected || !constantTimeEquals(token, expected)) {
+    if (!expected || !secretsMatch(token, expected)) {
       throw new UnauthorizedException('invalid admin token');
     }
     return true;

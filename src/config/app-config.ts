@@ -14,7 +14,11 @@ export interface AppConfig {
   /** where local mode keeps its embedded database and generated admin token */
   dataDir: string;
   embeddedPostgresPort: number;
-  /** 0 disables the dispatcher loop (tests drive it by hand) */
+  /**
+   * The outbound pipeline's safety-net poll: it sleeps until the earliest due text it knows
+   * and is woken by producers (LISTEN/NOTIFY), so this only bounds a lost signal. 0 disables
+   * the loop (tests drive it by hand).
+   */
   dispatchIntervalMs: number;
   dispatchBatchSize: number;
   /** how long a claimed reminder stays ours before another instance may retry it */
@@ -26,6 +30,7 @@ export interface AppConfig {
    * little late never shares a window with the one `sendRatePerSecond` places after it.
    */
   sendRateMarginMs: number;
+  /** the webhook inbox's safety-net poll (woken by the intake); 0 disables the loop */
   inboxIntervalMs: number;
   providerTimeoutMs: number;
   twilioApiBaseUrl: string;
@@ -113,12 +118,12 @@ export function loadConfig(
     adminToken,
     dataDir: resolve(env.TURNOUT_DATA_DIR || '.data'),
     embeddedPostgresPort: int(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
-    dispatchIntervalMs: int(env, 'DISPATCH_INTERVAL_MS', 250, 0, 3_600_000),
+    dispatchIntervalMs: int(env, 'DISPATCH_INTERVAL_MS', 2_000, 0, 3_600_000),
     dispatchBatchSize: int(env, 'DISPATCH_BATCH_SIZE', 200, 1, 10_000),
     dispatchLeaseMs: int(env, 'DISPATCH_LEASE_MS', 60_000, 1_000, 3_600_000),
     dispatchConcurrency: int(env, 'DISPATCH_CONCURRENCY', 32, 1, 1_000),
     sendRateMarginMs: int(env, 'SEND_RATE_MARGIN_MS', 100, 10, 1_000),
-    inboxIntervalMs: int(env, 'INBOX_INTERVAL_MS', 100, 0, 3_600_000),
+    inboxIntervalMs: int(env, 'INBOX_INTERVAL_MS', 1_000, 0, 3_600_000),
     providerTimeoutMs: int(env, 'PROVIDER_TIMEOUT_MS', 10_000, 100, 120_000),
     twilioApiBaseUrl: url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com'),
     flowrouteApiBaseUrl: url(env, 'FLOWROUTE_API_BASE_URL', 'https://api.flowroute.com'),

@@ -1,37 +1,113 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { languageOf, renderAnswer, type AnswerKind } from '../messaging/templates';
+import { OutboundMessages } from '../outbound/outbound-messages';
 import { PatientsRepository } from '../patients/patients.repository';
-import { consentKeyword } from './consent-keywords';
 import { InboundMessageHandler, ReceivedMessage } from './inbound-message-handler';
+import { KeywordFactsRepository, type KeywordFacts } from './keyword-facts.repository';
+import { classifyReply } from './reply-classifier';
 
 /**
- * The default handler: records consent keywords, which must hold whatever else a reply means.
- * The C/R/X reply workflow, HELP, plain-language revocations ("stop texting me") and the one
- * confirmation text belong to the conversation workflow, a later issue that replaces this
- * binding with a handler that calls this one first.
+ * The default handler: consent, which must hold whatever else a reply means. Carrier keywords
+ * (STOP and its synonyms, START/UNSTOP and YES while opted out) and plain-language revocations
+ * ("stop texting me") change consent, each change an event in the ledger; HELP is answered.
+ * The answers go out through the outbound pipeline, written in this transaction: a webhook
+ * replayed later finds its message already stored and is never handled, hence answered, twice.
+ *
+ * Who answers: the provider when the clinic's `keywordReplies` is `provider` (it answers
+ * keywords itself), Turnout when it is `turnout`. A revocation in plain words is always
+ * confirmed by Turnout: no provider recognises it.
+ *
+ * The C/R/X reply workflow belongs to the conversation workflow, a later issue that replaces
+ * this binding with a handler that calls this one first.
  */
 @Injectable()
 export class ConsentKeywordHandler extends InboundMessageHandler {
-  constructor(private readonly patients: PatientsRepository) {
+  constructor(
+    private readonly patients: PatientsRepository,
+    private readonly facts: KeywordFactsRepository,
+    private readonly outbound: OutboundMessages,
+  ) {
     super();
   }
 
   async handle(m: EntityManager, message: ReceivedMessage): Promise<void> {
-    const keyword = consentKeyword(message.body);
-    if (!keyword) return;
-    const { clinicId, from, receivedAt } = message;
-    if (keyword.kind === 'opt_in') {
-      // The repository only changes a patient who is opted out, which is exactly YES's rule.
-      await this.patients.optIn(m, clinicId, from, receivedAt);
-      return;
+    const facts = await this.facts.factsFor(m, message.clinicId, message.from);
+    if (!facts) return;
+    const meaning = classifyReply(message.body, { optedOut: facts.optedOut });
+    const byTurnout = facts.keywordReplies === 'turnout';
+    switch (meaning.kind) {
+      case 'opt_out': {
+        const phrase = meaning.source === 'phrase';
+        const event = await this.optOut(m, message, phrase ? meaning.phrase : meaning.word, phrase);
+        // Already opted out: no change, so nothing to confirm (the confirmation is single).
+        if (event && (phrase || byTurnout)) {
+          await this.answer(m, message, facts, 'opt_out', event);
+        }
+        return;
+      }
+      case 'opt_in': {
+        const event = await this.patients.optIn(m, {
+          clinicId: message.clinicId,
+          phone: message.from,
+          source: 'keyword',
+          word: meaning.word,
+          senderNumber: message.to,
+          inboundMessageId: message.messageId,
+          at: message.receivedAt,
+        });
+        // START from someone already in is answered too, as carriers do: it changes nothing.
+        if (byTurnout) await this.answer(m, message, facts, 'opt_in', event);
+        return;
+      }
+      case 'help':
+        if (byTurnout) await this.answer(m, message, facts, 'help', null);
+        return;
+      default:
+        return;
     }
+  }
+
+  private async optOut(
+    m: EntityManager,
+    message: ReceivedMessage,
+    word: string,
+    phrase: boolean,
+  ): Promise<string | null> {
     if (!message.patientId) {
-      // The carrier now blocks this number for the clinic: remember it, so an appointment
-      // uploaded for it later is not texted into a certain 21610.
-      await this.patients.upsertMany(m, clinicId, [
-        { phone: from, name: null, language: null, timezone: null },
+      // The number now refuses the clinic's texts: remember it, so an appointment uploaded for
+      // it later is not texted (the carrier would refuse with 21610 anyway after a keyword).
+      await this.patients.upsertMany(m, message.clinicId, [
+        { phone: message.from, name: null, language: null, timezone: null },
       ]);
     }
-    await this.patients.optOut(m, clinicId, from, 'keyword', keyword.keyword, receivedAt);
+    return this.patients.optOut(m, {
+      clinicId: message.clinicId,
+      phone: message.from,
+      source: phrase ? 'phrase' : 'keyword',
+      word,
+      senderNumber: message.to,
+      inboundMessageId: message.messageId,
+      at: message.receivedAt,
+    });
+  }
+
+  private async answer(
+    m: EntityManager,
+    message: ReceivedMessage,
+    facts: KeywordFacts,
+    kind: AnswerKind,
+    consentEvent: string | null,
+  ): Promise<void> {
+    await this.outbound.enqueue(m, {
+      kind: 'keyword_reply',
+      clinicId: message.clinicId,
+      to: message.from,
+      patientId: message.patientId,
+      appointmentId: message.appointmentId,
+      body: renderAnswer(kind, languageOf(facts.language), facts),
+      // A confirmation goes only while what it confirms is still the patient's latest change.
+      confirmsConsentEvent: consentEvent,
+    });
   }
 }

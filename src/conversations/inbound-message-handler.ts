@@ -13,6 +13,8 @@ export interface ReceivedMessage {
   appointmentId: string | null;
   /** +E.164 */
   from: string;
+  /** the clinic's number it was sent to (+E.164) */
+  to: string;
   body: string;
   /** when the webhook was acknowledged */
   receivedAt: Date;

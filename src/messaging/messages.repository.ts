@@ -6,7 +6,9 @@ import type { DeliveryStatus, ProviderType } from './providers/sms-provider.port
 
 export type MessageStatus = 'pending' | DeliveryStatus | 'received';
 
+/** A producer's text, due at `runAt`; the sender and provider are the clinic's at write time. */
 export interface OutboundMessageWrite {
+  id: string;
   clinicId: string;
   patientId: string | null;
   appointmentId: string | null;
@@ -14,10 +16,12 @@ export interface OutboundMessageWrite {
   body: string;
   segments: number;
   encoding: 'GSM-7' | 'UCS-2';
-  from: string;
   to: string;
-  providerType: ProviderType;
   createdAt: Date;
+  runAt: Date;
+  priority: number;
+  expiresAt: Date | null;
+  confirmsConsentEvent: string | null;
 }
 
 export interface InboundMessageWrite {
@@ -42,13 +46,18 @@ const RANK_SQL = (col: string) =>
 export class MessagesRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async insertOutbound(m: EntityManager, w: OutboundMessageWrite): Promise<string> {
-    const rows: { id: string }[] = await m.query(
-      `INSERT INTO messages (clinic_id, patient_id, appointment_id, direction, kind, body, status,
-         segments, encoding, from_number, to_number, provider_type, created_at)
-       VALUES ($1, $2, $3, 'outbound', $4, $5, 'pending', $6, $7, $8, $9, $10, $11)
+  /** Writes an outbound text for the pipeline to send; false when the clinic is gone. */
+  async insertOutbound(m: EntityManager, w: OutboundMessageWrite): Promise<boolean> {
+    const result: unknown = await m.query(
+      `INSERT INTO messages (id, clinic_id, patient_id, appointment_id, direction, kind, body,
+         status, segments, encoding, from_number, to_number, provider_type, created_at, run_at,
+         priority, expires_at, confirms_consent_event)
+       SELECT $1, c.id, $3, $4, 'outbound', $5, $6, 'pending', $7, $8, c.sender_number, $9,
+              c.provider_type, $10, $11, $12, $13, $14
+       FROM clinics c WHERE c.id = $2
        RETURNING id`,
       [
+        w.id,
         w.clinicId,
         w.patientId,
         w.appointmentId,
@@ -56,42 +65,15 @@ export class MessagesRepository {
         w.body,
         w.segments,
         w.encoding,
-        w.from,
         w.to,
-        w.providerType,
         w.createdAt,
+        w.runAt,
+        w.priority,
+        w.expiresAt,
+        w.confirmsConsentEvent,
       ],
     );
-    return rows[0].id;
-  }
-
-  /** The provider accepted it: its id and initial status. */
-  async markAccepted(
-    m: EntityManager,
-    id: string,
-    providerMessageId: string,
-    segments: number | null,
-    at: Date,
-  ): Promise<void> {
-    await m.query(
-      `UPDATE messages SET provider_message_id = $2, status = 'queued',
-              segments = coalesce($3, segments), sent_at = $4, updated_at = now()
-       WHERE id = $1`,
-      [id, providerMessageId, segments, at],
-    );
-  }
-
-  async markFailed(
-    m: EntityManager,
-    id: string,
-    code: string | null,
-    detail: string,
-  ): Promise<void> {
-    await m.query(
-      `UPDATE messages SET status = 'failed', error_code = $2, error_detail = $3, updated_at = now()
-       WHERE id = $1`,
-      [id, code, detail],
-    );
+    return returningRows(result).length > 0;
   }
 
   /**
@@ -116,30 +98,5 @@ export class MessagesRepository {
       [providerType, providerMessageId, status, errorCode, at],
     );
     return returningRows(result).length > 0;
-  }
-
-  /** Stores an inbound message once per provider message id; false when it was already there. */
-  async insertInbound(m: EntityManager, w: InboundMessageWrite): Promise<string | null> {
-    const rows: { id: string }[] = await m.query(
-      `INSERT INTO messages (clinic_id, patient_id, appointment_id, direction, kind, body, status,
-         segments, encoding, from_number, to_number, provider_type, provider_message_id, created_at)
-       VALUES ($1, $2, $3, 'inbound', 'reply', $4, 'received', $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (provider_type, provider_message_id) DO NOTHING
-       RETURNING id`,
-      [
-        w.clinicId,
-        w.patientId,
-        w.appointmentId,
-        w.body,
-        w.segments,
-        w.encoding,
-        w.from,
-        w.to,
-        w.providerType,
-        w.providerMessageId,
-        w.createdAt,
-      ],
-    );
-    return rows[0]?.id ?? null;
   }
 }

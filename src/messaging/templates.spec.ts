@@ -1,6 +1,8 @@
 import { countSegments } from './segments';
 import {
+  ANSWER_KINDS,
   loadTemplates,
+  renderAnswer,
   renderReminder,
   TEMPLATE_KINDS,
   TEMPLATE_LANGUAGES,
@@ -74,6 +76,35 @@ describe('reminder templates', () => {
         }
       }
     }
+  });
+
+  describe('keyword answers', () => {
+    // A long-ish clinic name and a full US number: the answers must still be one segment.
+    const facts = { clinicName: 'Lakeside Family Dental Care', contactPhone: '+13125550199' };
+
+    it.each(TEMPLATE_LANGUAGES.flatMap((l) => ANSWER_KINDS.map((k) => [l, k] as const)))(
+      'fit one GSM-7 segment: %s %s',
+      (language, kind) => {
+        const body = renderAnswer(kind, language, facts);
+        expect(countSegments(body)).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+        expect(body).toContain(facts.clinicName);
+      },
+    );
+
+    it('HELP names the clinic, its contact phone and how to opt out', () => {
+      expect(renderAnswer('help', 'en', facts)).toBe(
+        'Lakeside Family Dental Care appointment reminders. Questions? Call +13125550199. ' +
+          'Reply STOP to opt out. Msg&data rates may apply.',
+      );
+      expect(renderAnswer('help', 'es', facts)).toMatch(/llame al \+13125550199\. Responda STOP/);
+    });
+
+    it('say how to undo an opt-out, and how to opt out again', () => {
+      expect(renderAnswer('opt_out', 'en', facts)).toContain('Reply START');
+      expect(renderAnswer('opt_out', 'es', facts)).toContain('Responda START');
+      expect(renderAnswer('opt_in', 'en', facts)).toContain('Reply STOP');
+      expect(renderAnswer('opt_in', 'es', facts)).toContain('Responda STOP');
+    });
   });
 
   it('name nothing clinical: only the clinic, the day and the time can be filled in', () => {

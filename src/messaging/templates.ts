@@ -1,5 +1,5 @@
 /**
- * Reminder texts, kept as data in `config/templates.json` and checked once at load: a typo in a
+ * Reminder texts and keyword answers, kept as data in `config/templates.json` and checked once at load: a typo in a
  * placeholder fails the start-up, not a patient's text. Content stays HIPAA-minimal by
  * construction: the only facts a template can name are the clinic, the day and the time.
  */
@@ -14,6 +14,10 @@ export type TemplateLanguage = (typeof TEMPLATE_LANGUAGES)[number];
 export const TEMPLATE_KINDS = ['reminder', 'see_you'] as const;
 export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
 
+/** Turnout's answers to carrier keywords and plain-language revocations. */
+export const ANSWER_KINDS = ['opt_out', 'opt_in', 'help'] as const;
+export type AnswerKind = (typeof ANSWER_KINDS)[number];
+
 export interface LanguagePack {
   weekdays: string[];
   months: string[];
@@ -22,6 +26,7 @@ export interface LanguagePack {
   am: string;
   pm: string;
   messages: Record<TemplateKind, string>;
+  answers: Record<AnswerKind, string>;
 }
 
 export type Templates = Record<TemplateLanguage, LanguagePack>;
@@ -29,6 +34,7 @@ export type Templates = Record<TemplateLanguage, LanguagePack>;
 export class TemplateConfigError extends Error {}
 
 const MESSAGE_FIELDS = ['clinic', 'day', 'time'];
+const ANSWER_FIELDS = ['clinic', 'contact'];
 const DAY_FIELDS = ['weekday', 'month', 'date'];
 const TIME_FIELDS = ['hour12', 'hour24', 'minute', 'ampm'];
 const PLACEHOLDER = /\{([a-z0-9_]+)\}/gi;
@@ -71,6 +77,7 @@ export function loadTemplates(input: unknown): Templates {
   for (const language of TEMPLATE_LANGUAGES) {
     const pack = record(root[language], language);
     const messages = record(pack.messages, `${language}.messages`);
+    const answers = record(pack.answers, `${language}.answers`);
     out[language] = {
       weekdays: names(pack.weekdays, `${language}.weekdays`, 7),
       months: names(pack.months, `${language}.months`, 12),
@@ -81,6 +88,11 @@ export function loadTemplates(input: unknown): Templates {
       messages: {
         reminder: pattern(messages.reminder, `${language}.messages.reminder`, MESSAGE_FIELDS),
         see_you: pattern(messages.see_you, `${language}.messages.see_you`, MESSAGE_FIELDS),
+      },
+      answers: {
+        opt_out: pattern(answers.opt_out, `${language}.answers.opt_out`, ANSWER_FIELDS),
+        opt_in: pattern(answers.opt_in, `${language}.answers.opt_in`, ANSWER_FIELDS),
+        help: pattern(answers.help, `${language}.answers.help`, ANSWER_FIELDS),
       },
     };
   }
@@ -141,6 +153,19 @@ export function renderReminder(
     clinic: facts.clinicName,
     day: formatDay(wall, pack),
     time: formatTime(wall, pack),
+  });
+}
+
+/** An answer to a keyword: names the clinic and, for HELP, the number to call. */
+export function renderAnswer(
+  kind: AnswerKind,
+  language: TemplateLanguage,
+  facts: { clinicName: string; contactPhone: string },
+  templates: Templates = TEMPLATES,
+): string {
+  return fill(templates[language].answers[kind], {
+    clinic: facts.clinicName,
+    contact: facts.contactPhone,
   });
 }
 

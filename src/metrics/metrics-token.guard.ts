@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import { bearerToken } from '../auth/bearer';
-import { constantTimeEquals } from '../common/crypto/secrets';
+import { secretsMatch } from '../common/crypto/secrets';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /** `/metrics` is open unless METRICS_TOKEN is set; then it wants that bearer token. */
@@ -20,7 +20,7 @@ export class MetricsTokenGuard implements CanActivate {
     if (!expected) return true;
     const token = bearerToken(context.switchToHttp().getRequest<Request>());
     if (!token) throw new UnauthorizedException('missing Authorization: Bearer <metrics token>');
-    if (!constantTimeEquals(token, expected)) {
+    if (!secretsMatch(token, expected)) {
       throw new UnauthorizedException('invalid metrics token');
     }
     return true;

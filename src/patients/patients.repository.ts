@@ -125,34 +125,145 @@ export class PatientsRepository {
     return new Map(rows.map((r) => [r.phone, r]));
   }
 
-  /** Records an opt-out (idempotent: the first one's time and source are kept). */
-  async optOut(
-    m: EntityManager,
-    clinicId: string,
-    phone: string,
-    source: 'keyword' | 'plain_language' | 'provider' | 'staff',
-    detail: string | null,
-    at: Date,
-  ): Promise<boolean> {
-    const result: unknown = await m.query(
-      `UPDATE patients SET opted_out_at = $4, opt_out_source = $3, opt_out_detail = $5,
+  /**
+   * Records an opt-out and its event in the consent ledger, in one statement. Only a change is
+   * recorded: a patient already opted out keeps the first opt-out's time and source, and no
+   * event is written. Returns the event's id, or null when nothing changed.
+   */
+  async optOut(m: EntityManager, change: ConsentChange): Promise<string | null> {
+    return this.change(
+      m,
+      change,
+      'opt_out',
+      `UPDATE patients SET opted_out_at = $3, opt_out_source = $4, opt_out_detail = $5,
               updated_at = now()
        WHERE clinic_id = $1 AND phone = $2 AND opted_out_at IS NULL
-       RETURNING id`,
-      [clinicId, phone, source, at, detail],
+       RETURNING id, clinic_id`,
     );
-    return returningRows(result).length > 0;
   }
 
-  /** Records an opt-in after an opt-out; false when the patient was not opted out. */
-  async optIn(m: EntityManager, clinicId: string, phone: string, at: Date): Promise<boolean> {
-    const result: unknown = await m.query(
+  /** Records an opt-in after an opt-out, with its event; null when the patient was not out. */
+  async optIn(m: EntityManager, change: ConsentChange): Promise<string | null> {
+    return this.change(
+      m,
+      change,
+      'opt_in',
       `UPDATE patients SET opted_out_at = NULL, opt_out_source = NULL, opt_out_detail = NULL,
               opted_in_at = $3, updated_at = now()
        WHERE clinic_id = $1 AND phone = $2 AND opted_out_at IS NOT NULL
-       RETURNING id`,
-      [clinicId, phone, at],
+       RETURNING id, clinic_id`,
     );
-    return returningRows(result).length > 0;
   }
+
+  async exists(m: EntityManager, clinicId: string, phone: string): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `SELECT 1 FROM patients WHERE clinic_id = $1 AND phone = $2`,
+      [clinicId, phone],
+    );
+    return rows.length > 0;
+  }
+
+  /** The consent events of one number at one clinic, newest first. */
+  async consentEvents(m: EntityManager, clinicId: string, phone: string): Promise<ConsentEvent[]> {
+    const rows: ConsentEventRow[] = await m.query(
+      `SELECT ce.id, ce.action, ce.source, ce.word, ce.note, ce.sender_number,
+              ce.inbound_message_id, ce.at
+       FROM consent_events ce JOIN patients p ON p.id = ce.patient_id
+       WHERE p.clinic_id = $1 AND p.phone = $2
+       ORDER BY ce.at DESC, ce.id DESC`,
+      [clinicId, phone],
+    );
+    return rows.map(toEvent);
+  }
+
+  /** A patient's latest consent event, or null when there was none. */
+  async latestConsent(m: EntityManager, patientId: string): Promise<ConsentEvent | null> {
+    const rows: ConsentEventRow[] = await m.query(
+      `SELECT id, action, source, word, note, sender_number, inbound_message_id, at
+       FROM consent_events WHERE patient_id = $1 ORDER BY at DESC, id DESC LIMIT 1`,
+      [patientId],
+    );
+    return rows[0] ? toEvent(rows[0]) : null;
+  }
+
+  private async change(
+    m: EntityManager,
+    c: ConsentChange,
+    action: ConsentEvent['action'],
+    updateSql: string,
+  ): Promise<string | null> {
+    const rows: { id: string }[] = returningRows(
+      await m.query(
+        `WITH changed AS (${updateSql})
+         INSERT INTO consent_events (clinic_id, patient_id, sender_number, action, source, word,
+                                     note, inbound_message_id, at)
+         SELECT ch.clinic_id, ch.id, coalesce($6, cl.sender_number), $7, $4, $5, $8, $9, $3
+         FROM changed ch JOIN clinics cl ON cl.id = ch.clinic_id
+         RETURNING id`,
+        [
+          c.clinicId,
+          c.phone,
+          c.at,
+          c.source,
+          c.word?.slice(0, 500) ?? null,
+          c.senderNumber ?? null,
+          action,
+          c.note?.slice(0, 500) ?? null,
+          c.inboundMessageId ?? null,
+        ],
+      ),
+    );
+    return rows[0] ? String(rows[0].id) : null;
+  }
+}
+
+export type ConsentSource = 'keyword' | 'phrase' | 'provider' | 'staff';
+
+export interface ConsentChange {
+  clinicId: string;
+  /** +E.164 */
+  phone: string;
+  source: ConsentSource;
+  /** the keyword or phrase, or the provider's error code */
+  word?: string | null;
+  note?: string | null;
+  /** the clinic's number the patient wrote to; the clinic's sender when omitted */
+  senderNumber?: string | null;
+  inboundMessageId?: string | null;
+  at: Date;
+}
+
+export interface ConsentEvent {
+  id: string;
+  action: 'opt_out' | 'opt_in';
+  source: ConsentSource;
+  word: string | null;
+  note: string | null;
+  senderNumber: string;
+  inboundMessageId: string | null;
+  at: Date;
+}
+
+interface ConsentEventRow {
+  id: string;
+  action: ConsentEvent['action'];
+  source: ConsentSource;
+  word: string | null;
+  note: string | null;
+  sender_number: string;
+  inbound_message_id: string | null;
+  at: Date;
+}
+
+function toEvent(r: ConsentEventRow): ConsentEvent {
+  return {
+    id: String(r.id),
+    action: r.action,
+    source: r.source,
+    word: r.word,
+    note: r.note,
+    senderNumber: r.sender_number,
+    inboundMessageId: r.inbound_message_id,
+    at: r.at,
+  };
 }

@@ -3,6 +3,8 @@ import { EntityManager } from 'typeorm';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ClinicSettingsChanged } from '../clinics/clinic-settings-changed';
 import { Clock } from '../common/clock/clock';
+import { DueSignals } from '../common/due-work/due-signals';
+import { OUTBOUND_WORK } from '../outbound/message-kinds';
 import type { QuietHours } from '../common/time/quiet-hours';
 import { AppointmentReminders, ReminderTarget } from './appointment-reminders.port';
 import { planReminders } from './reminder-plan';
@@ -20,6 +22,7 @@ export class ReminderPlanService implements AppointmentReminders, ClinicSettings
   constructor(
     private readonly reminders: RemindersRepository,
     private readonly clock: Clock,
+    private readonly signals: DueSignals,
   ) {}
 
   async plan(
@@ -50,6 +53,16 @@ export class ReminderPlanService implements AppointmentReminders, ClinicSettings
       }
     }
     await this.reminders.insertPlan(m, clinic.id, rows);
+    // At commit, the outbound pipeline learns of the earliest: it may sleep past it otherwise.
+    const due = rows.filter((r) => r.status === 'pending').map((r) => r.dueAt.getTime());
+    if (due.length > 0) {
+      const earliest = Math.min(...due);
+      await this.signals.notify(
+        m,
+        OUTBOUND_WORK,
+        earliest > now.getTime() ? new Date(earliest) : undefined,
+      );
+    }
   }
 
   async replan(

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { LIVE_STATUSES } from '../appointments/appointment.machine';
 
 export interface ReminderWrite {
   appointmentId: string;
@@ -64,8 +65,8 @@ export class RemindersRepository {
       `SELECT a.id, a.starts_at, p.timezone AS patient_timezone
        FROM appointments a JOIN patients p ON p.id = a.patient_id
        WHERE a.clinic_id = $1 AND a.starts_at > $2
-         AND a.status IN ('scheduled', 'confirmed', 'reschedule_requested')`,
-      [clinicId, now],
+         AND a.status = ANY($3::text[])`,
+      [clinicId, now, LIVE_STATUSES],
     );
   }
 }

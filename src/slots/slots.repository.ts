@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { FREED_STATUSES } from '../appointments/appointment.machine';
 
 export interface SlotWrite {
   practitioner: string;
@@ -100,7 +101,8 @@ export class SlotsRepository {
       params.push(f.practitioner);
       where += ` AND s.practitioner = $${params.length}`;
     }
-    params.push(f.limit);
+    // The practitioner's time is taken by every appointment that did not give it back.
+    params.push(FREED_STATUSES, f.limit);
     return this.ds.manager.query(
       `SELECT s.id, s.practitioner, s.location, s.starts_at, s.ends_at, s.duration_minutes
        FROM slots s
@@ -109,7 +111,7 @@ export class SlotsRepository {
          AND NOT EXISTS (
            SELECT 1 FROM appointments a
            WHERE a.clinic_id = s.clinic_id AND a.practitioner = s.practitioner
-             AND a.status NOT IN ('cancelled', 'no_show')
+             AND a.status <> ALL($${params.length - 1}::text[])
              AND tstzrange(a.starts_at, a.ends_at, '[)') && tstzrange(s.starts_at, s.ends_at, '[)'))
        ORDER BY s.starts_at, s.practitioner
        LIMIT $${params.length}`,

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClinicEntity } from '../clinics/clinic.entity';
 import { ClinicsRepository } from '../clinics/clinics.repository';
 import { Clock } from '../common/clock/clock';
-import { constantTimeEquals, sha256Hex } from '../common/crypto/secrets';
+import { secretsMatch, sha256Hex } from '../common/crypto/secrets';
 import {
   ConflictError,
   InvalidInputError,
@@ -121,7 +121,7 @@ export class WebhookIntakeService {
     // The hash finds the row; the constant-time comparison is what authenticates.
     const genuine =
       clinic?.providerType === 'flowroute' &&
-      constantTimeEquals(clinic.flowroutePathSecret ?? '', secret);
+      secretsMatch(clinic.flowroutePathSecret ?? '', secret);
     if (!clinic || !genuine) throw new NotFoundError('webhook');
     return clinic;
   }

@@ -19,7 +19,7 @@ export class WebhookMetrics {
     });
     this.settled = new Counter({
       name: 'turnout_webhook_inbox_settled_total',
-      help: 'Inbox events settled, by outcome (processed, retry, failed)',
+      help: 'Inbox events settled, by outcome (processed, retry, dead: given up, kept for operators)',
       labelNames: ['kind', 'outcome'],
       registers: [metrics.registry],
     });

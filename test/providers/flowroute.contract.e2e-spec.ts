@@ -1,4 +1,4 @@
-import { secretsMatch } from '../../src/messaging/providers/constant-time';
+import { secretsMatch } from '../../src/common/crypto/secrets';
 import {
   FlowrouteProvider,
   fromFlowrouteNumber,

@@ -1,4 +1,4 @@
-import { ReminderDispatcher } from '../../src/reminders/dispatch/reminder-dispatcher.service';
+import { OutboundDispatcher } from '../../src/outbound/outbound-dispatcher.service';
 import type { TestClinic } from './factories';
 import { appointmentInput } from './factories';
 import type { TestApp } from './test-app';
@@ -26,8 +26,8 @@ export interface MessageRow {
   segments: number;
 }
 
-export function dispatcherOf(t: TestApp): ReminderDispatcher {
-  return t.app.get(ReminderDispatcher);
+export function dispatcherOf(t: TestApp): OutboundDispatcher {
+  return t.app.get(OutboundDispatcher);
 }
 
 /** Uploads one appointment through the API and returns its id. */

@@ -36,6 +36,7 @@ export function processInbox(t: TestApp): Promise<number> {
 }
 
 export interface InboxRowView {
+  id: string;
   kind: string;
   event_key: string;
   payload: Record<string, unknown>;
@@ -48,7 +49,7 @@ export interface InboxRowView {
 
 export function inboxRows(t: TestApp, clinicId: string): Promise<InboxRowView[]> {
   return t.ds.query(
-    `SELECT kind, event_key, payload, processed_at, failed_at, attempts, last_error, run_at
+    `SELECT id, kind, event_key, payload, processed_at, failed_at, attempts, last_error, run_at
      FROM webhook_inbox WHERE clinic_id = $1 ORDER BY id`,
     [clinicId],
   );

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ConsentView } from '../../patients/dto/consent.dto';
 import { APPOINTMENT_STATUSES } from '../appointment.machine';
 
 export class PatientView {
@@ -7,6 +8,12 @@ export class PatientView {
   @ApiProperty({ enum: ['en', 'es'] }) language: string;
   @ApiProperty() optedOut: boolean;
   @ApiPropertyOptional({ type: String, nullable: true }) timezone?: string | null;
+  @ApiPropertyOptional({
+    type: ConsentView,
+    nullable: true,
+    description: 'the last consent event (single appointment view); null when there was none',
+  })
+  consent?: ConsentView | null;
 }
 
 export class ReminderView {
@@ -30,9 +37,27 @@ export class HistoryView {
 
 export class MessageView {
   @ApiProperty({ enum: ['outbound', 'inbound'] }) direction: string;
+  @ApiProperty({ enum: ['reminder', 'keyword_reply', 'workflow_reply', 'staff', 'inbound'] })
+  kind: string;
   @ApiProperty() body: string;
   @ApiProperty() at: string;
-  @ApiProperty() status: string;
+  @ApiProperty({
+    enum: [
+      'pending',
+      'queued',
+      'sent',
+      'delivered',
+      'undelivered',
+      'failed',
+      'expired',
+      'unknown',
+      'received',
+    ],
+    description:
+      'unknown: the instance sending it stopped mid-call, it may or may not have reached the ' +
+      'provider; expired: an answer that could not be sent within 10 minutes',
+  })
+  status: string;
   @ApiProperty() segments: number;
 }
 

@@ -60,6 +60,7 @@ export class InboundEventProcessor {
         patientId: links[index].patientId,
         appointmentId: links[index].appointmentId,
         from: item.sms.from,
+        to: item.sms.to,
         body: item.sms.body,
         receivedAt: item.receivedAt,
       });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { LIVE_STATUSES } from '../../appointments/appointment.machine';
 import type { InboundMessageWrite } from '../../messaging/messages.repository';
 import type { ProviderType } from '../../messaging/providers/sms-provider.port';
 
@@ -34,7 +35,7 @@ export class InboxEffectsRepository {
       `SELECT p.id AS patient_id,
               (SELECT a.id FROM appointments a
                 WHERE a.clinic_id = p.clinic_id AND a.patient_id = p.id AND a.ends_at > v.at
-                  AND a.status IN ('scheduled', 'confirmed', 'reschedule_requested')
+                  AND a.status = ANY($4::text[])
                 ORDER BY (SELECT max(r.sent_at) FROM reminders r WHERE r.appointment_id = a.id)
                          DESC NULLS LAST,
                          a.starts_at, a.id
@@ -43,14 +44,18 @@ export class InboxEffectsRepository {
             AS v(clinic_id, phone, at, ord)
        LEFT JOIN patients p ON p.clinic_id = v.clinic_id AND p.phone = v.phone
        ORDER BY v.ord`,
-      [queries.map((q) => q.clinicId), queries.map((q) => q.phone), queries.map((q) => q.at)],
+      [
+        queries.map((q) => q.clinicId),
+        queries.map((q) => q.phone),
+        queries.map((q) => q.at),
+        LIVE_STATUSES,
+      ],
     );
     return rows.map((r) => ({ patientId: r.patient_id, appointmentId: r.appointment_id }));
   }
 
   /**
-   * The set-based twin of MessagesRepository.insertInbound: stores each message once per
-   * provider message id, in one statement. Returns the new row's id by input index (null when
+   * Stores each inbound message once per provider message id, in one statement. Returns the new row's id by input index (null when
    * the message was already stored).
    */
   async insertInbound(m: EntityManager, writes: InboundMessageWrite[]): Promise<(string | null)[]> {

@@ -1,7 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { Clock } from '../../common/clock/clock';
+import { retryDelayMs, type BackoffPolicy } from '../../common/due-work/backoff';
+import { DISPATCH_INSTANCE_ID } from '../../outbound/dispatch-instance';
 import { WebhookMetrics } from '../webhooks.metrics';
 import { InboundEventProcessor, InboundItem } from './inbound-event.processor';
 import type { InboxRow } from './inbox-event';
@@ -16,10 +18,9 @@ const CHUNK_SIZE = 100;
 const CONCURRENCY = 2;
 /** Far longer than a chunk takes; only a dead instance's events wait this long. */
 const LEASE_MS = 30_000;
-/** 1 s doubling to 64 s: about two minutes of retries, then the event is left for operators. */
+/** 1 s doubling to 64 s: about two minutes of retries, then the event is dead (for operators). */
 const MAX_ATTEMPTS = 8;
-const FIRST_RETRY_MS = 1_000;
-const MAX_RETRY_MS = 300_000;
+const INBOX_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 300_000 };
 /** Replays after this long are still harmless (see InboxRepository.purgeProcessed). */
 const KEEP_PROCESSED_MS = 7 * 24 * 3600_000;
 const PURGE_EVERY_MS = 3600_000;
@@ -46,16 +47,21 @@ export class InboxProcessor {
     private readonly inbound: InboundEventProcessor,
     private readonly status: StatusEventProcessor,
     private readonly metrics: WebhookMetrics,
+    @Inject(DISPATCH_INSTANCE_ID) private readonly instanceId: string,
   ) {}
 
-  /** The scheduler's tick: everything due now, and now and then forget old processed events. */
-  async work(): Promise<void> {
+  /**
+   * The loop's pass: everything due now, now and then forget old processed events; returns
+   * when the next event is due.
+   */
+  async work(): Promise<Date | null> {
     await this.drain();
     const now = this.clock.now().getTime();
     if (now >= this.nextPurgeAt) {
       this.nextPurgeAt = now + PURGE_EVERY_MS;
       await this.inbox.purgeProcessed(new Date(now - KEEP_PROCESSED_MS), PURGE_LIMIT);
     }
+    return this.inbox.nextDue(this.clock.now());
   }
 
   /**
@@ -75,7 +81,12 @@ export class InboxProcessor {
   /** Claims one batch and settles it; returns how many events were claimed. */
   async runOnce(limit = BATCH_SIZE): Promise<number> {
     const now = this.clock.now();
-    const rows = await this.inbox.claim(now, new Date(now.getTime() + LEASE_MS), limit);
+    const rows = await this.inbox.claim(
+      now,
+      new Date(now.getTime() + LEASE_MS),
+      limit,
+      this.instanceId,
+    );
     // One batch never holds two events of a conversation (see claim), so chunks may run at once.
     const chunks: InboxRow[][] = [];
     for (let i = 0; i < rows.length; i += CHUNK_SIZE) chunks.push(rows.slice(i, i + CHUNK_SIZE));
@@ -178,7 +189,7 @@ export class InboxProcessor {
     const now = this.clock.now();
     const reason = describe(error);
     if (row.attempts >= MAX_ATTEMPTS) {
-      await this.inbox.giveUp(row.id, reason, now, m);
+      await this.inbox.markDead(row.id, reason, now, m);
       return;
     }
     await this.inbox.retryLater(row.id, reason, new Date(now.getTime() + retryDelay(row)), m);
@@ -188,8 +199,8 @@ export class InboxProcessor {
   private report(row: InboxRow, error: unknown): void {
     const what = `inbox event ${row.id} (${row.providerType} ${row.event.kind})`;
     if (row.attempts >= MAX_ATTEMPTS) {
-      this.metrics.settled.inc({ kind: row.event.kind, outcome: 'failed' });
-      this.logger.error(`${what} given up after ${row.attempts} attempts: ${errorName(error)}`);
+      this.metrics.settled.inc({ kind: row.event.kind, outcome: 'dead' });
+      this.logger.error(`${what} dead after ${row.attempts} attempts: ${errorName(error)}`);
       return;
     }
     this.metrics.settled.inc({ kind: row.event.kind, outcome: 'retry' });
@@ -209,8 +220,9 @@ function inboundItem(row: InboxRow): InboundItem {
   };
 }
 
+/** No jitter (random = 1): events fail one by one, not as a herd. */
 function retryDelay(row: InboxRow): number {
-  return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (row.attempts - 1));
+  return retryDelayMs(row.attempts, undefined, 1, INBOX_BACKOFF);
 }
 
 function describe(error: unknown): string {

@@ -1,8 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DueSignals } from '../../common/due-work/due-signals';
 import { storableDeep } from '../../common/text/storable-text';
 import { ItemFailure, MicroBatcher } from '../micro-batcher';
 import type { InboxWrite, InboxWriteOutcome } from './inbox-event';
 import { inboxKey, InboxRepository } from './inbox.repository';
+import { INBOX_WORK } from './inbox.scheduler';
 
 /**
  * Group commit for the inbox. A webhook is acknowledged only once its event is committed, and a
@@ -16,7 +20,11 @@ export class InboxWriter {
     this.store(writes),
   );
 
-  constructor(private readonly inbox: InboxRepository) {}
+  constructor(
+    private readonly inbox: InboxRepository,
+    private readonly signals: DueSignals,
+    @InjectDataSource() private readonly ds: DataSource,
+  ) {}
 
   /** Resolves once the event is durably stored (or found already stored, or refused stale). */
   write(write: InboxWrite): Promise<InboxWriteOutcome> {
@@ -35,6 +43,11 @@ export class InboxWriter {
     // In key order, so two batches racing on the same keys lock them in the same order.
     const unique = [...firsts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, w]) => w);
     const outcomes = await this.insertEach(unique);
+    // Committed: wake the inbox loops (any instance). Not awaited: the acknowledgement does not
+    // wait for it, and should it be lost the inbox's poll still finds the events.
+    if (outcomes.includes('stored')) {
+      this.signals.notify(this.ds, INBOX_WORK).catch(() => undefined);
+    }
     const byWrite = new Map(unique.map((write, i) => [write, outcomes[i]]));
     return writes.map((write) => {
       const first = firsts.get(inboxKey(write))!;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConsentKeywordHandler } from '../../conversations/consent-keyword.handler';
 import { InboundMessageHandler } from '../../conversations/inbound-message-handler';
+import { KeywordFactsRepository } from '../../conversations/keyword-facts.repository';
 import { WebhookMetrics } from '../webhooks.metrics';
 import { InboundEventProcessor } from './inbound-event.processor';
 import { InboxEffectsRepository } from './inbox-effects.repository';
@@ -21,6 +22,7 @@ import { StatusEventProcessor } from './status-event.processor';
     InboundEventProcessor,
     StatusEventProcessor,
     WebhookMetrics,
+    KeywordFactsRepository,
     { provide: InboundMessageHandler, useClass: ConsentKeywordHandler },
   ],
   exports: [InboxRepository, InboxWriter, InboxProcessor, WebhookMetrics],

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ProviderType } from '../../messaging/providers/sms-provider.port';
+import { dueClaimSql } from '../../common/due-work/due-claim';
 import { returningRows } from '../../database/returning-rows';
 import {
   conversationOf,
@@ -25,6 +26,21 @@ interface RawInboxRow {
 export function inboxKey(w: InboxWrite): string {
   return `${w.providerType}\u0000${w.event.kind}\u0000${eventKey(w.event)}`;
 }
+
+/** Due events, claimed as due work; an expired lease makes an event due again in place. */
+const CLAIM_SQL = dueClaimSql({
+  table: 'webhook_inbox',
+  due: `t.processed_at IS NULL AND t.failed_at IS NULL AND t.run_at <= $1
+    AND (t.lease_until IS NULL OR t.lease_until <= $1)
+    AND (t.conversation IS NULL OR NOT EXISTS (
+      SELECT 1 FROM webhook_inbox o
+      WHERE o.clinic_id = t.clinic_id AND o.conversation = t.conversation
+        AND o.processed_at IS NULL AND o.failed_at IS NULL
+        AND o.conversation IS NOT NULL AND o.id < t.id))`,
+  order: 't.run_at, t.id',
+  set: 'attempts = w.attempts + 1',
+  returning: 'w.id, w.provider_type, w.clinic_id, w.payload, w.received_at, w.attempts',
+});
 
 @Injectable()
 export class InboxRepository {
@@ -76,35 +92,27 @@ export class InboxRepository {
   }
 
   /**
-   * Leases up to `limit` due events. SKIP LOCKED lets several instances claim side by side; the
-   * lease hands an event to another instance if this one dies before settling it. Only the oldest
-   * open event of a conversation is claimable, so a patient's STOP and START never swap places.
+   * Leases up to `limit` due events (see dueClaimSql). SKIP LOCKED lets several instances claim
+   * side by side; the lease hands an event to another instance if this one dies before settling
+   * it. Only the oldest open event of a conversation is claimable, so a patient's STOP and START
+   * never swap places.
    */
-  async claim(now: Date, leaseUntil: Date, limit: number): Promise<InboxRow[]> {
-    return this.ds.transaction(async (m) => {
-      const result: unknown = await m.query(
-        `WITH due AS (
-           SELECT i.id FROM webhook_inbox i
-           WHERE i.processed_at IS NULL AND i.failed_at IS NULL AND i.run_at <= $1
-             AND (i.lease_until IS NULL OR i.lease_until <= $1)
-             AND (i.conversation IS NULL OR NOT EXISTS (
-               SELECT 1 FROM webhook_inbox o
-               WHERE o.clinic_id = i.clinic_id AND o.conversation = i.conversation
-                 AND o.processed_at IS NULL AND o.failed_at IS NULL
-                 AND o.conversation IS NOT NULL AND o.id < i.id))
-           ORDER BY i.run_at, i.id
-           LIMIT $3
-           FOR UPDATE OF i SKIP LOCKED
-         )
-         UPDATE webhook_inbox w SET lease_until = $2, attempts = w.attempts + 1
-         FROM due WHERE w.id = due.id
-         RETURNING w.id, w.provider_type, w.clinic_id, w.payload, w.received_at, w.attempts`,
-        [now, leaseUntil, limit],
-      );
-      return returningRows<RawInboxRow>(result)
-        .map(toRow)
-        .sort((a, b) => Number(a.id) - Number(b.id));
-    });
+  async claim(now: Date, leaseUntil: Date, limit: number, owner: string): Promise<InboxRow[]> {
+    const result: unknown = await this.ds.query(CLAIM_SQL, [now, leaseUntil, owner, limit, false]);
+    return returningRows<RawInboxRow>(result)
+      .map(toRow)
+      .sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  /** When the next open event becomes due after `now` (its retry, or a dead holder's lease). */
+  async nextDue(now: Date): Promise<Date | null> {
+    const rows: { next: Date | null }[] = await this.ds.query(
+      `SELECT min(greatest(run_at, coalesce(lease_until, run_at))) AS next FROM webhook_inbox
+       WHERE processed_at IS NULL AND failed_at IS NULL
+         AND greatest(run_at, coalesce(lease_until, run_at)) > $1`,
+      [now],
+    );
+    return rows[0]?.next ?? null;
   }
 
   /**
@@ -135,8 +143,11 @@ export class InboxRepository {
     );
   }
 
-  /** Stops trying; the row stays for inspection and no longer blocks its conversation. */
-  async giveUp(id: string, error: string, at: Date, m?: EntityManager): Promise<void> {
+  /**
+   * Stops trying: the event is dead. The row stays for inspection (`failed_at`, `last_error`)
+   * and no longer blocks its conversation.
+   */
+  async markDead(id: string, error: string, at: Date, m?: EntityManager): Promise<void> {
     await (m ?? this.ds.manager).query(
       `UPDATE webhook_inbox SET processed_at = NULL, failed_at = $3, lease_until = NULL,
               last_error = $2

@@ -48,8 +48,13 @@ export class StatusEventProcessor {
     );
     await this.effects.followMessage(m, message.id);
     if (update.errorCode && OPT_OUT_ERROR_CODES[providerType]?.has(update.errorCode)) {
-      const detail = `${providerType} error ${update.errorCode}`;
-      await this.patients.optOut(m, clinicId, message.to, 'provider', detail, receivedAt);
+      await this.patients.optOut(m, {
+        clinicId,
+        phone: message.to,
+        source: 'provider',
+        word: `${providerType} error ${update.errorCode}`,
+        at: receivedAt,
+      });
     }
   }
 }

@@ -1,0 +1,77 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Client } from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import type { DueWorkLoop } from './due-work-loop';
+
+/** One PostgreSQL channel for every kind of due work; the payload names the kind. */
+export const DUE_CHANNEL = 'turnout_due';
+const RECONNECT_MS = 1_000;
+
+/**
+ * Wakes due-work loops across instances. A producer calls `notify` inside the transaction that
+ * writes the work: PostgreSQL delivers the notification only when that transaction commits, so
+ * no loop is woken before the row is visible, and not at all if it rolls back. Each instance
+ * listens on one connection of its own and wakes its loop of that kind. A notification lost
+ * (listener reconnecting) costs at most one poll period: the poll is the safety net.
+ */
+@Injectable()
+export class DueSignals implements OnModuleDestroy {
+  private readonly logger = new Logger('DueSignals');
+  private readonly loops = new Map<string, DueWorkLoop>();
+  private client: Client | null = null;
+  private closed = false;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /** Payload of a notification: the kind, and the due time in epoch ms when not now. */
+  static payload(kind: string, at?: Date): string {
+    return at ? `${kind}:${at.getTime()}` : kind;
+  }
+
+  /** Tells every instance's `kind` loop that work is due at `at` (now when omitted). */
+  async notify(db: EntityManager | DataSource, kind: string, at?: Date): Promise<void> {
+    await db.query(`SELECT pg_notify($1, $2)`, [DUE_CHANNEL, DueSignals.payload(kind, at)]);
+  }
+
+  /** Starts listening with the first enabled loop; a loop that is off needs no signals. */
+  async register(kind: string, loop: DueWorkLoop): Promise<void> {
+    if (!loop.enabled) return;
+    this.loops.set(kind, loop);
+    if (!this.client) await this.listen().catch((error: Error) => this.lost(error));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => undefined);
+  }
+
+  private async listen(): Promise<void> {
+    const client = new Client({ connectionString: this.config.databaseUrl });
+    this.client = client;
+    client.on('notification', (n) => this.deliver(n.payload ?? ''));
+    client.on('error', (error) => this.lost(error));
+    await client.connect();
+    await client.query(`LISTEN ${DUE_CHANNEL}`);
+  }
+
+  private lost(error: Error): void {
+    this.logger.warn(`listener lost: ${error.message}; polling until it is back`);
+    const client = this.client;
+    this.client = null;
+    void client?.end().catch(() => undefined);
+    if (this.closed) return;
+    setTimeout(() => {
+      if (!this.closed && !this.client) void this.listen().catch((e: Error) => this.lost(e));
+    }, RECONNECT_MS);
+  }
+
+  private deliver(payload: string): void {
+    const [kind, at] = payload.split(':');
+    const loop = this.loops.get(kind);
+    if (!loop) return;
+    loop.wake(at ? new Date(Number(at)) : undefined);
+  }
+}

@@ -1,0 +1,124 @@
+import { Logger } from '@nestjs/common';
+import type { Clock } from '../clock/clock';
+
+/**
+ * The due-work engine: rows that become due at a time stored in the database, claimed with
+ * SKIP LOCKED under a lease (see `dueClaimSql`), retried with backoff (`retryDelayMs`), by a
+ * loop that never overlaps itself (this class) and sleeps until the earliest due time it knows,
+ * woken early when a producer commits something due sooner (`DueSignals`, LISTEN/NOTIFY, so
+ * across instances). The poll period is only a safety net.
+ *
+ * Users today: the outbound pipeline (messages and due reminders) and the webhook inbox.
+ *
+ * Adding a new kind of due work (hold expiry, no-show marking, calendar delivery...):
+ * 1. its table gets `run_at`, `lease_until`, `leased_by` (and `attempts` if it retries), with a
+ *    partial index on `run_at` over the open rows;
+ * 2. its repository claims with `dueClaimSql({ table, due, order, ... })` and reads the next due
+ *    time (`SELECT min(run_at) ... WHERE <open> AND run_at > now`);
+ * 3. its service has one `pass()` that claims, applies each row in a transaction (settling it
+ *    there: done, or `run_at = now + retryDelayMs(attempts)`, or dead after its last attempt),
+ *    and returns that next due time;
+ * 4. a scheduler creates `new DueWorkLoop(name, clock, () => service.pass(), { pollMs })`,
+ *    starts it at bootstrap, stops it on shutdown, and registers it with `DueSignals` under a
+ *    channel name; producers call `DueSignals.notify(m, name, dueAt)` in their transaction.
+ */
+export interface DueWorkLoopOptions {
+  /** the longest the loop sleeps without looking; 0 turns the loop off (tests drive passes) */
+  pollMs: number;
+  /** at least this long between two passes started by due times, so a trickle is batched */
+  minGapMs?: number;
+  /** called when woken while a pass runs, so a long pass can look again when `at` comes */
+  nudge?: (at: Date) => void;
+}
+
+/** A pass does the work due now and returns when more is due next (null: nothing known). */
+export type DuePass = () => Promise<Date | null>;
+
+export class DueWorkLoop {
+  private readonly logger: Logger;
+  private timer: NodeJS.Timeout | null = null;
+  /** domain-clock ms the timer is set for */
+  private armedFor = Number.POSITIVE_INFINITY;
+  private running: Promise<void> | null = null;
+  /** a wake that came while a pass ran: the earliest time asked for */
+  private wokenFor = Number.POSITIVE_INFINITY;
+  private stopped = true;
+
+  constructor(
+    readonly name: string,
+    private readonly clock: Clock,
+    private readonly pass: DuePass,
+    private readonly options: DueWorkLoopOptions,
+  ) {
+    this.logger = new Logger(name);
+  }
+
+  get enabled(): boolean {
+    return this.options.pollMs > 0;
+  }
+
+  start(): void {
+    if (!this.enabled) return;
+    this.stopped = false;
+    this.arm(this.clock.now().getTime());
+  }
+
+  /** Stops the loop and waits for a running pass to finish before the pool closes. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.disarm();
+    await this.running;
+  }
+
+  /** Something is due at `at` (now when omitted): run a pass then, unless one is planned sooner. */
+  wake(at?: Date): void {
+    const atMs = at?.getTime() ?? this.clock.now().getTime();
+    if (this.running) {
+      this.wokenFor = Math.min(this.wokenFor, atMs);
+      this.options.nudge?.(new Date(atMs));
+      return;
+    }
+    this.arm(atMs);
+  }
+
+  /** One pass now, unless one is running (it never overlaps itself); resolves when it ends. */
+  run(): Promise<void> {
+    if (this.running) return this.running;
+    this.disarm();
+    const started = this.clock.now().getTime();
+    let next = started + this.options.pollMs;
+    this.running = this.pass()
+      .then((due) => {
+        if (due !== null) {
+          const gap = this.options.minGapMs ?? 0;
+          next = Math.min(next, Math.max(due.getTime(), this.clock.now().getTime() + gap));
+        }
+      })
+      .catch((error: unknown) => {
+        // Only the error's message: passes quote no patient data in their errors.
+        this.logger.error(`pass failed: ${error instanceof Error ? error.message : 'error'}`);
+      })
+      .finally(() => {
+        this.running = null;
+        const woken = this.wokenFor;
+        this.wokenFor = Number.POSITIVE_INFINITY;
+        this.arm(Math.min(next, woken));
+      });
+    return this.running;
+  }
+
+  private arm(atMs: number): void {
+    if (this.stopped || atMs >= this.armedFor) return;
+    this.disarm();
+    this.armedFor = atMs;
+    const delay = Math.max(0, atMs - this.clock.now().getTime());
+    // Never longer than the poll: a clock a test holds still must not hang the loop.
+    this.timer = setTimeout(() => void this.run(), Math.min(delay, this.options.pollMs));
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.armedFor = Number.POSITIVE_INFINITY;
+  }
+}

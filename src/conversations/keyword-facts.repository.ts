@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { KeywordReplies } from '../clinics/clinic.entity';
+
+/** What answering a keyword needs to know about the clinic and the number that wrote. */
+export interface KeywordFacts {
+  clinicName: string;
+  /** who answers STOP, START and HELP: the provider, or Turnout */
+  keywordReplies: KeywordReplies;
+  /** the number HELP tells the patient to call: the clinic's contact phone, else its sender */
+  contactPhone: string;
+  /** the patient's language ('en' for a number that is no patient) */
+  language: string;
+  optedOut: boolean;
+}
+
+@Injectable()
+export class KeywordFactsRepository {
+  async factsFor(m: EntityManager, clinicId: string, phone: string): Promise<KeywordFacts | null> {
+    const rows: {
+      name: string;
+      keyword_replies: KeywordReplies;
+      contact_phone: string;
+      language: string | null;
+      opted_out: boolean | null;
+    }[] = await m.query(
+      `SELECT c.name, c.keyword_replies, coalesce(c.contact_phone, c.sender_number) AS contact_phone,
+              p.language, p.opted_out_at IS NOT NULL AS opted_out
+       FROM clinics c LEFT JOIN patients p ON p.clinic_id = c.id AND p.phone = $2
+       WHERE c.id = $1`,
+      [clinicId, phone],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      clinicName: r.name,
+      keywordReplies: r.keyword_replies,
+      contactPhone: r.contact_phone,
+      language: r.language ?? 'en',
+      optedOut: r.opted_out === true,
+    };
+  }
+}

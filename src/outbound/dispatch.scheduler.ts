@@ -1,0 +1,41 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Clock } from '../common/clock/clock';
+import { DueSignals } from '../common/due-work/due-signals';
+import { DueWorkLoop } from '../common/due-work/due-work-loop';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { OUTBOUND_WORK } from './message-kinds';
+import { OutboundDispatcher } from './outbound-dispatcher.service';
+
+/** The pipeline's loop; it only delegates to OutboundDispatcher.tick(). */
+@Injectable()
+export class DispatchScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly loop: DueWorkLoop;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    clock: Clock,
+    private readonly signals: DueSignals,
+    private readonly dispatcher: OutboundDispatcher,
+  ) {
+    this.loop = new DueWorkLoop(
+      'outbound-dispatch',
+      clock,
+      async () => (await dispatcher.tick()).nextDueAt,
+      {
+        pollMs: config.dispatchIntervalMs,
+        nudge: (at) => dispatcher.nudge(at),
+      },
+    );
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.signals.register(OUTBOUND_WORK, this.loop);
+    this.loop.start();
+  }
+
+  /** Stops claiming and lets the sends in flight finish and be recorded before the pool closes. */
+  async onModuleDestroy(): Promise<void> {
+    this.dispatcher.stop();
+    await this.loop.stop();
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * What kind of text a message is, and the policy the pipeline applies to each. Defined once:
+ * producers say only the kind.
+ */
+/** The due-work kind (and signal) of the outbound pipeline: producers notify it. */
+export const OUTBOUND_WORK = 'outbound';
+
+export const MESSAGE_KINDS = ['reminder', 'keyword_reply', 'workflow_reply', 'staff'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+/** 0 goes first: an answer to a patient's own message. Stored in `messages.priority`. */
+export const ANSWER_PRIORITY = 0;
+export const ROUTINE_PRIORITY = 1;
+
+export interface KindPolicy {
+  priority: typeof ANSWER_PRIORITY | typeof ROUTINE_PRIORITY;
+  /**
+   * Not sent after this long: an answer an hour late is worse than none; it is `expired`. Null:
+   * the producer sets the limit (a reminder is pointless once its appointment has started).
+   */
+  expiresAfterMs: number | null;
+  /**
+   * Held for the clinic's quiet hours. Only reminders are: they are the clinic speaking first.
+   * An answer goes when the patient asked, whatever the hour.
+   */
+  quietHours: boolean;
+}
+
+const ANSWER_EXPIRY_MS = 10 * 60_000;
+
+export const KIND_POLICIES: Readonly<Record<MessageKind, KindPolicy>> = {
+  reminder: { priority: ROUTINE_PRIORITY, expiresAfterMs: null, quietHours: true },
+  keyword_reply: { priority: ANSWER_PRIORITY, expiresAfterMs: ANSWER_EXPIRY_MS, quietHours: false },
+  workflow_reply: {
+    priority: ANSWER_PRIORITY,
+    expiresAfterMs: ANSWER_EXPIRY_MS,
+    quietHours: false,
+  },
+  // Staff write from the inbox, mostly in reply to the patient; same footing as an answer.
+  staff: { priority: ANSWER_PRIORITY, expiresAfterMs: ANSWER_EXPIRY_MS, quietHours: false },
+};

@@ -1,0 +1,301 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/clock/clock';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { decideAtClaim, type ClaimDecision } from './claim-decision';
+import type { ClaimedReminder } from './claimed-reminder';
+import { ClaimsRepository } from './claims.repository';
+import { DISPATCH_INSTANCE_ID } from './dispatch-instance';
+import { InFlight } from './in-flight';
+import { MessageClaimsRepository, type ClaimedMessage } from './message-claims.repository';
+import { decideAtSend, messageJob, type MessageDecision } from './message-decision';
+import { ANSWER_PRIORITY } from './message-kinds';
+import { OutboundSender } from './outbound-sender';
+import { buildSendJob } from './outbound-reminder';
+import { OutcomeRecorder } from './outcome-recorder';
+import { OUTCOME_KINDS, type OutcomeKind, type SendOutcome } from './outcomes';
+import { Pacer } from './pacer';
+import { Randomness } from './randomness';
+import type { SendJob } from './send-job';
+import { SendPump } from './send-pump';
+import { SlotReserver } from './slot-reserver';
+
+export type DispatchReport = { claimed: number; nextDueAt: Date | null } & Record<
+  OutcomeKind,
+  number
+>;
+
+/** Claims on their way at once: one claim's round trip is hidden behind the other's. */
+const CLAIMS_IN_FLIGHT = 2;
+/**
+ * Between two claims that found little: texts due a few milliseconds apart go together, so a
+ * steady trickle costs a claim per batch, not one per text, for at most this much lateness.
+ */
+const MIN_CLAIM_GAP_MS = 10;
+/** Producers wake the pipeline; should a signal be lost, their texts are looked for this often. */
+const TEXTS_POLL_MS = 1_000;
+
+/**
+ * The outbound pipeline: every text Turnout sends goes through here. Two sources feed it:
+ * producers' message rows (answers, staff texts...) and due reminders, which are claimed,
+ * re-checked and written as message rows here. Each batch is claimed under a lease; texts go
+ * out with bounded concurrency under each sender's rate cap, answers first, and each outcome
+ * is recorded. Claims go on while earlier sends are in flight, so a slow provider or a
+ * rate-capped sender does not hold up everyone else's texts.
+ */
+@Injectable()
+export class OutboundDispatcher {
+  private readonly logger = new Logger('OutboundDispatcher');
+  private stopping = false;
+  /** while sends are in flight, look for due work at least this often */
+  private readonly pollMs: number;
+  /** how often claims also take work whose lease ran out, and when they last did (ms) */
+  private readonly leaseSweepMs: number;
+  private lastLeaseSweep = Number.NEGATIVE_INFINITY;
+  /**
+   * How long a claimed text may wait in this process for its sender's turn: far inside the
+   * lease, so no other instance can have taken it over in the meantime.
+   */
+  private readonly maxHoldMs: number;
+  /** Pacer time at which the running tick should claim again; moved by `nudge` */
+  private claimAt = 0;
+  private wakeTick: (() => void) | null = null;
+  /** domain time at which producers' texts may next be due (they also wake us: `nudge`) */
+  private textsDueAt = 0;
+  /** the earliest due text the last look found (domain ms) */
+  private textsNextDue = Infinity;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DISPATCH_INSTANCE_ID) private readonly instanceId: string,
+    private readonly clock: Clock,
+    private readonly pacer: Pacer,
+    private readonly random: Randomness,
+    private readonly claims: ClaimsRepository,
+    private readonly messages: MessageClaimsRepository,
+    private readonly slots: SlotReserver,
+    private readonly sender: OutboundSender,
+    private readonly recorder: OutcomeRecorder,
+  ) {
+    this.pollMs = 100;
+    this.leaseSweepMs = Math.min(5_000, config.dispatchLeaseMs / 4);
+    this.maxHoldMs = Math.min(5_000, config.dispatchLeaseMs / 4);
+  }
+
+  /** Claims nothing more; work already claimed is finished by the running tick. */
+  stop(): void {
+    this.stopping = true;
+    this.nudge();
+  }
+
+  /** Something is due at `at` (now when omitted): the running tick claims then. */
+  nudge(at?: Date): void {
+    const inMs = at ? Math.max(0, at.getTime() - this.clock.now().getTime()) : 0;
+    this.claimAt = Math.min(this.claimAt, this.pacer.elapsedMs() + inMs);
+    this.textsDueAt = Math.min(this.textsDueAt, this.clock.now().getTime() + inMs);
+    this.textsNextDue = Math.min(this.textsNextDue, this.clock.now().getTime() + inMs);
+    if (inMs === 0) this.wakeTick?.();
+  }
+
+  /**
+   * Sends everything due now and returns once every claimed text has its outcome recorded,
+   * with the next due time it knows of. The due-work loop calls it; tests call it directly
+   * with a manual clock.
+   */
+  async tick(): Promise<DispatchReport> {
+    const counts = Object.fromEntries([
+      ['claimed', 0],
+      ['nextDueAt', null],
+      ...OUTCOME_KINDS.map((kind) => [kind, 0]),
+    ]) as DispatchReport;
+    const recording = new InFlight();
+    const leaseMs = this.config.dispatchLeaseMs;
+    const pump = new SendPump(this.config.dispatchConcurrency, this.maxHoldMs, leaseMs / 2, {
+      now: () => this.pacer.elapsedMs(),
+      reserve: (wave) => this.slots.reserve(wave.map(senderOf)),
+      sendAt: (job, slot) => this.sender.sendAt(job, slot),
+      defer: (job, inMs) => this.sender.deferred(job, inMs),
+      outcome: (outcome) => recording.track(this.finish(outcome, counts)),
+      error: (step, error) => this.fail(step, error),
+    });
+    const batchSize = this.config.dispatchBatchSize;
+    const claiming = new Set<Promise<void>>();
+    // Set from the claims' callbacks: a field, so the checks below read its current value.
+    const claimFailure: { error: Error | null } = { error: null };
+    // Whether the last claim found less than a full batch: nothing more was due then.
+    let drained = false;
+    this.claimAt = this.pacer.elapsedMs();
+    this.textsDueAt = 0;
+    // Up to two claims on their way, and about two batches waiting for permits at most:
+    // claimed rows wait under a lease, and a claim's round trip should not idle the senders.
+    const mayClaim = () =>
+      !this.stopping &&
+      claimFailure.error === null &&
+      claiming.size < CLAIMS_IN_FLIGHT &&
+      pump.queued + claiming.size * batchSize < CLAIMS_IN_FLIGHT * batchSize &&
+      (!drained || this.pacer.elapsedMs() >= this.claimAt);
+    try {
+      for (;;) {
+        while (mayClaim()) {
+          drained = false;
+          const claim: Promise<void> = this.claimBatch(pump, recording, counts)
+            .then(({ claimed, full, nextDueAt }) => {
+              counts.claimed += claimed;
+              if (full) return;
+              drained = true;
+              counts.nextDueAt = nextDueAt;
+              const now = this.pacer.elapsedMs();
+              const dueIn = nextDueAt ? nextDueAt.getTime() - this.clock.now().getTime() : Infinity;
+              this.claimAt = now + Math.min(this.pollMs, Math.max(MIN_CLAIM_GAP_MS, dueIn));
+            })
+            .catch((error: unknown) => {
+              claimFailure.error = error instanceof Error ? error : new Error(String(error));
+            })
+            .finally(() => claiming.delete(claim));
+          claiming.add(claim);
+        }
+        // Stopping: texts not yet on their way go back for another instance, now.
+        if (this.stopping) pump.handBack();
+        if (claiming.size === 0) {
+          if (claimFailure.error !== null) throw claimFailure.error;
+          if (pump.idle && (drained || this.stopping)) break;
+        }
+        // Until something changes, or until it is time to look for due work again.
+        const wait = Math.max(0, this.claimAt - this.pacer.elapsedMs());
+        const woken = new Promise<void>((resolve) => (this.wakeTick = resolve));
+        await Promise.race([pump.changed(drained ? wait : this.pollMs), woken, ...claiming]);
+        this.wakeTick = null;
+      }
+    } finally {
+      this.wakeTick = null;
+      await Promise.all(claiming);
+      while (!pump.idle) await pump.changed(this.pollMs);
+      await recording.atMost(0);
+      await this.recorder.idle();
+    }
+    return counts;
+  }
+
+  private async claimBatch(
+    pump: SendPump,
+    recording: InFlight,
+    counts: DispatchReport,
+  ): Promise<{ claimed: number; full: boolean; nextDueAt: Date | null }> {
+    const now = this.clock.now();
+    const lease = {
+      until: new Date(now.getTime() + this.config.dispatchLeaseMs),
+      by: this.instanceId,
+    };
+    const batchSize = this.config.dispatchBatchSize;
+    // Leases run out only when an instance dies: looking for them every few seconds is enough.
+    // (A clock set back, as tests do, counts as time passing.)
+    const sweep = Math.abs(now.getTime() - this.lastLeaseSweep) >= this.leaseSweepMs;
+    if (sweep) {
+      this.lastLeaseSweep = now.getTime();
+      const settled = await this.messages.settleAbandoned(now, batchSize);
+      if (settled > 0) this.logger.warn(`${settled} texts of a stopped instance settled unknown`);
+    }
+    // Producers' texts are looked for when some may be due (their producers wake us), and
+    // alongside the reminders, so answers to patients never wait behind a reminder claim.
+    const lookForTexts = now.getTime() >= this.textsDueAt;
+    const [texts, rows] = await Promise.all([
+      lookForTexts ? this.messages.claim(this.instanceId, now, lease.until, batchSize) : [],
+      this.claims.claim(this.instanceId, now, lease.until, batchSize, sweep),
+    ]);
+    if (lookForTexts && texts.length < batchSize) {
+      this.textsNextDue = (await this.messages.nextDue(now))?.getTime() ?? Infinity;
+      this.textsDueAt = Math.min(this.textsNextDue, now.getTime() + TEXTS_POLL_MS);
+    }
+    const jobs: SendJob[] = [];
+    for (const text of texts) {
+      const decision = decideAtSend(text, now);
+      if (decision.action === 'send') {
+        jobs.push(messageJob(text, now, this.config.publicBaseUrl));
+      } else {
+        recording.track(this.finish(refused(text, decision), counts));
+      }
+    }
+    const reminderJobs: SendJob[] = [];
+    for (const reminder of rows) {
+      const decision = decideAtClaim(factsOf(reminder), now);
+      if (decision.action === 'send') {
+        const id = this.random.uuid();
+        reminderJobs.push(
+          buildSendJob(reminder, decision.template, now, this.config.publicBaseUrl, id),
+        );
+      } else {
+        recording.track(this.finish(notSent(reminder, decision), counts));
+      }
+    }
+    // Written before any provider call: a crash mid-send leaves a trace of what may have gone out.
+    await this.claims.insertMessages(reminderJobs, now, lease);
+    pump.push([...jobs, ...reminderJobs]);
+    const claimed = texts.length + rows.length;
+    if (texts.length >= batchSize || rows.length >= batchSize) {
+      return { claimed, full: true, nextDueAt: now };
+    }
+    const reminderDue = (await this.claims.nextDue(now))?.getTime() ?? Infinity;
+    const nextDue = Math.min(reminderDue, this.textsNextDue);
+    return { claimed, full: false, nextDueAt: Number.isFinite(nextDue) ? new Date(nextDue) : null };
+  }
+
+  private async finish(outcome: SendOutcome, counts: DispatchReport): Promise<void> {
+    counts[outcome.kind] += 1;
+    // On failure the text stays held and is settled when its lease runs out.
+    await this.recorder.record(outcome).catch((error: unknown) => this.fail('record', error));
+  }
+
+  private fail(step: string, error: unknown): void {
+    // Only database errors and our own bugs get here (a provider's answer is an outcome); they
+    // quote no patient data.
+    this.logger.error(`${step} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function senderOf(job: SendJob) {
+  return {
+    providerType: job.clinic.providerType,
+    senderNumber: job.clinic.senderNumber,
+    ratePerSecond: job.clinic.sendRatePerSecond,
+    answer: job.priority === ANSWER_PRIORITY,
+  };
+}
+
+function factsOf(r: ClaimedReminder) {
+  return {
+    appointmentStatus: r.appointmentStatus,
+    startsAt: r.startsAt,
+    plannedFor: r.plannedFor,
+    optedOut: r.patientOptedOut,
+    zone: r.patientTimezone ?? r.clinic.timezone,
+    quietHours: r.clinic.quietHours,
+  };
+}
+
+function notSent(
+  r: ClaimedReminder,
+  decision: Exclude<ClaimDecision, { action: 'send' }>,
+): SendOutcome {
+  const target = { messageId: null, reminderId: r.id, messageKind: 'reminder' as const };
+  return decision.action === 'skip'
+    ? { ...target, kind: 'skipped', reason: decision.reason }
+    : { ...target, kind: 'rescheduled', runAt: decision.runAt, reason: 'quiet_hours' };
+}
+
+function refused(m: ClaimedMessage, decision: Exclude<MessageDecision, { action: 'send' }>) {
+  const target = { messageId: m.id, reminderId: null, messageKind: m.kind };
+  if (decision.action === 'expire') {
+    return { ...target, kind: 'expired', reason: 'not sent within its time' } as const;
+  }
+  const detail =
+    decision.reason === 'opted_out'
+      ? 'the patient has opted out'
+      : 'the consent change it confirms has since been reversed';
+  return {
+    ...target,
+    kind: 'failed',
+    attempted: false,
+    reason: decision.reason,
+    code: null,
+    detail,
+  } as const;
+}

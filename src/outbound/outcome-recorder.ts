@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { PatientsRepository } from '../patients/patients.repository';
+import { DispatchMetrics } from './dispatch.metrics';
+import { DISPATCH_INSTANCE_ID } from './dispatch-instance';
+import type { SendOutcome } from './outcomes';
+import { appliedKey, OutcomesRepository } from './outcomes.repository';
+
+interface Pending {
+  outcome: SendOutcome;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** Outcomes written in one statement at most; a larger backlog takes several. */
+const MAX_PER_WRITE = 500;
+/**
+ * Writes in flight at once. Two hide the latency of one; more would only split the backlog into
+ * smaller statements, and each statement costs the database a plan whatever its size.
+ */
+const PARALLEL_WRITES = 2;
+
+/**
+ * Records outcomes in a transaction of their own, after the provider call, by group commit:
+ * outcomes that arrive while writes are in flight go together in the next one. A send is thus
+ * recorded within about one round trip of the provider's answer (the window in which a crash
+ * can turn into a duplicate ends one commit after the provider's answer) without a transaction
+ * per message. Each text has one outcome per claim, so writes never race each other over a row.
+ */
+@Injectable()
+export class OutcomeRecorder {
+  private queue: Pending[] = [];
+  private writing = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(DISPATCH_INSTANCE_ID) private readonly instanceId: string,
+    private readonly outcomes: OutcomesRepository,
+    private readonly patients: PatientsRepository,
+    private readonly metrics: DispatchMetrics,
+  ) {}
+
+  /** Resolves once the outcome is committed; rejects if its write failed. */
+  record(outcome: SendOutcome): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ outcome, resolve, reject });
+      // Let the other outcomes of this turn join the write.
+      if (this.queue.length === 1) setImmediate(() => this.kick());
+    });
+  }
+
+  /** Resolves when everything recorded so far is committed (or has failed). */
+  idle(): Promise<void> {
+    if (this.writing === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private kick(): void {
+    while (this.writing < PARALLEL_WRITES && this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_PER_WRITE);
+      this.writing += 1;
+      void this.write(batch.map((p) => p.outcome))
+        .then(
+          () => batch.forEach((p) => p.resolve()),
+          (error: unknown) => batch.forEach((p) => p.reject(error)),
+        )
+        .finally(() => {
+          this.writing -= 1;
+          if (this.queue.length > 0) this.kick();
+          else if (this.writing === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
+        });
+    }
+  }
+
+  private async write(outcomes: SendOutcome[]): Promise<void> {
+    const optOuts = outcomes.flatMap((o) => (o.kind === 'failed' && o.optOut ? [o] : []));
+    // One statement is its own transaction; an opt-out to record with it needs a real one.
+    const applied =
+      optOuts.length === 0
+        ? await this.outcomes.apply(this.ds.manager, this.instanceId, outcomes)
+        : await this.ds.transaction(async (m) => {
+            const ids = await this.outcomes.apply(m, this.instanceId, outcomes);
+            for (const o of optOuts) {
+              const { clinicId, phone, at } = o.optOut!;
+              await this.patients.optOut(m, {
+                clinicId,
+                phone,
+                source: 'provider',
+                word: o.code,
+                note: 'the provider refused the text: the recipient unsubscribed',
+                at,
+              });
+            }
+            return ids;
+          });
+    for (const o of outcomes) {
+      const reminder = o.reminderId !== null;
+      if (!applied.has(appliedKey(o))) {
+        this.metrics.count(o.messageKind, 'lease_lost', reminder);
+        continue;
+      }
+      this.metrics.count(o.messageKind, o.kind, reminder);
+      if (o.kind === 'sent') this.metrics.observeLateness(o.dueAt, o.at);
+    }
+  }
+}

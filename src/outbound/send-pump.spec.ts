@@ -1,0 +1,190 @@
+import type { SendOutcome } from './outcomes';
+import type { SendJob } from './send-job';
+import { SendPump, type PumpPorts } from './send-pump';
+import type { Slot } from './slot-reserver';
+
+const job = (id: string, priority = 1) =>
+  ({ reminderId: id, messageId: `m-${id}`, kind: 'reminder', priority }) as unknown as SendJob;
+const sent = (j: SendJob): SendOutcome => ({
+  kind: 'sent',
+  messageKind: j.kind,
+  reminderId: j.reminderId,
+  messageId: j.messageId,
+  providerMessageId: 'p',
+  segments: 1,
+  at: new Date(0),
+  dueAt: new Date(0),
+});
+const granted = (): Slot => ({ granted: true, atMs: 0 });
+
+async function until(pump: SendPump): Promise<void> {
+  while (!pump.idle) await pump.changed(50);
+}
+
+function ports(overrides: Partial<PumpPorts> = {}) {
+  const started = performance.now();
+  const state = {
+    inFlight: 0,
+    maxInFlight: 0,
+    waves: [] as number[],
+    asked: [] as number[],
+    outcomes: [] as string[],
+    deferredIn: [] as number[],
+  };
+  const p: PumpPorts = {
+    now: () => performance.now(),
+    reserve: (wave) => {
+      state.waves.push(wave.length);
+      state.asked.push(performance.now() - started);
+      return Promise.resolve(wave.map(granted));
+    },
+    sendAt: async (j) => {
+      state.inFlight += 1;
+      state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      state.inFlight -= 1;
+      return sent(j);
+    },
+    defer: (j, inMs) => {
+      state.deferredIn.push(inMs);
+      return {
+        kind: 'deferred',
+        messageKind: j.kind,
+        reminderId: j.reminderId,
+        messageId: j.messageId,
+        runAt: new Date(0),
+      };
+    },
+    outcome: (o) => state.outcomes.push(`${o.kind}:${o.reminderId}`),
+    error: () => undefined,
+    ...overrides,
+  };
+  return { ports: p, state };
+}
+
+describe('SendPump', () => {
+  it('sends every text once, never more than its concurrency at a time', async () => {
+    const { ports: p, state } = ports();
+    const pump = new SendPump(4, 5_000, 30_000, p);
+    const jobs = Array.from({ length: 30 }, (_, i) => job(String(i)));
+    pump.push(jobs);
+    await until(pump);
+    expect(state.outcomes.sort()).toEqual(jobs.map((j) => `sent:${j.reminderId}`).sort());
+    expect(state.maxInFlight).toBeLessThanOrEqual(4);
+    expect(state.maxInFlight).toBeGreaterThan(1);
+    // One reservation per wave, not per text.
+    expect(state.waves.length).toBeLessThan(30);
+    expect(state.waves.reduce((a, b) => a + b, 0)).toBe(30);
+  });
+
+  it('keeps a text whose sender is briefly busy, and asks again when its turn comes', async () => {
+    let busy = true;
+    const { ports: p, state } = ports();
+    const reserve = p.reserve;
+    p.reserve = (wave) => {
+      if (!busy) return reserve(wave);
+      busy = false;
+      state.asked.push(0);
+      return Promise.resolve(wave.map((): Slot => ({ granted: false, freeInMs: 200 })));
+    };
+    const pump = new SendPump(2, 5_000, 30_000, p);
+    pump.push([job('a')]);
+    await until(pump);
+    expect(state.outcomes).toEqual(['sent:a']);
+    expect(state.asked).toHaveLength(2);
+    // Asked again a little before the sender is free, so the slot is within reach.
+    expect(state.asked[1]).toBeGreaterThanOrEqual(140);
+    expect(state.asked[1]).toBeLessThan(600);
+  });
+
+  it('hands a text back to the database when its turn is further than it may be held', async () => {
+    const { ports: p, state } = ports({
+      reserve: (wave) =>
+        Promise.resolve(wave.map((): Slot => ({ granted: false, freeInMs: 60_000 }))),
+    });
+    const pump = new SendPump(2, 5_000, 30_000, p);
+    pump.push([job('a')]);
+    await until(pump);
+    expect(state.outcomes).toEqual(['deferred:a']);
+    expect(state.deferredIn).toEqual([60_000]);
+  });
+
+  it('finds another slot for a text whose slot passed while the process stalled', async () => {
+    let late = true;
+    const { ports: p, state } = ports();
+    const sendAt = p.sendAt;
+    p.sendAt = (j, slot) => {
+      if (!late) return sendAt(j, slot);
+      late = false;
+      return Promise.resolve(null);
+    };
+    const pump = new SendPump(2, 5_000, 30_000, p);
+    pump.push([job('a')]);
+    await until(pump);
+    expect(state.outcomes).toEqual(['sent:a']);
+    expect(state.waves).toEqual([1, 1]);
+  });
+
+  it('hands back, unsent, a text held longer than its lease allows', async () => {
+    // Taken at 0; by the time a permit could take it, 30 s have gone by.
+    const readings = [0];
+    const { ports: p, state } = ports({ now: () => readings.shift() ?? 30_001 });
+    const pump = new SendPump(1, 5_000, 30_000, p);
+    pump.push([job('a')]);
+    await until(pump);
+    expect(state.outcomes).toEqual(['deferred:a']);
+    expect(state.waves).toEqual([]);
+  });
+
+  it('hands everything not yet on its way back when told to, for a shutdown', async () => {
+    const { ports: p, state } = ports({
+      reserve: (wave) =>
+        Promise.resolve(wave.map((): Slot => ({ granted: false, freeInMs: 1_000 }))),
+    });
+    const pump = new SendPump(2, 5_000, 30_000, p);
+    pump.push([job('a'), job('b'), job('c')]);
+    await pump.changed(20);
+    pump.handBack();
+    await until(pump);
+    expect(state.outcomes.sort()).toEqual(['deferred:a', 'deferred:b', 'deferred:c']);
+  });
+
+  it('reports a failed reservation and frees the permits of its wave', async () => {
+    const errors: string[] = [];
+    let fail = true;
+    const { ports: p, state } = ports({
+      reserve: (wave) => {
+        if (fail) {
+          fail = false;
+          return Promise.reject(new Error('database down'));
+        }
+        return Promise.resolve(wave.map(granted));
+      },
+      error: (step) => errors.push(step),
+    });
+    const pump = new SendPump(2, 5_000, 30_000, p);
+    pump.push([job('a'), job('b')]);
+    await until(pump);
+    pump.push([job('c')]);
+    await until(pump);
+    expect(errors).toEqual(['reserve']);
+    expect(state.outcomes).toEqual(['sent:c']);
+  });
+
+  it('puts answers to patients ahead of every routine text already queued', async () => {
+    const order: string[] = [];
+    const { ports: p } = ports({
+      reserve: (wave) => {
+        order.push(...wave.map((j) => j.reminderId!));
+        return Promise.resolve(wave.map(granted));
+      },
+    });
+    const pump = new SendPump(1, 5_000, 30_000, p);
+    pump.push(Array.from({ length: 5 }, (_, i) => job(`r${i}`)));
+    pump.push([job('answer', 0)]);
+    await until(pump);
+    // r0 took the only permit at once; the answer goes next, before r1..r4.
+    expect(order.indexOf('answer')).toBeLessThanOrEqual(1);
+    expect(order).toHaveLength(6);
+  });
+});

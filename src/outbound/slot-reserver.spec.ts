@@ -1,0 +1,66 @@
+import type { AppConfig } from '../config/app-config';
+import type { Pacer } from './pacer';
+import type { SenderBudgetRepository, SlotGrant, SlotRequest } from './sender-budget.repository';
+import { intervalMsFor, SLOT_HORIZON_MS, SlotReserver, type Sender } from './slot-reserver';
+
+const A: Sender = { providerType: 'twilio', senderNumber: '+13125550100', ratePerSecond: 2 };
+const B: Sender = { providerType: 'twilio', senderNumber: '+13125550101', ratePerSecond: 1000 };
+
+function reserver(answer: (r: SlotRequest) => Omit<SlotGrant, 'providerType' | 'senderNumber'>) {
+  const requests: SlotRequest[][] = [];
+  const budgets = {
+    reserve: (batch: SlotRequest[], horizon: number) => {
+      expect(horizon).toBe(SLOT_HORIZON_MS);
+      requests.push(batch);
+      return Promise.resolve(batch.map((r) => ({ ...r, ...answer(r) })));
+    },
+  } as unknown as SenderBudgetRepository;
+  const pacer = { elapsedMs: () => 1_000 } as Pacer;
+  const config = { sendRateMarginMs: 100 } as AppConfig;
+  return { slots: new SlotReserver(budgets, pacer, config), requests };
+}
+
+describe('intervalMsFor', () => {
+  it('spaces a sender’s texts a second plus the margin apart, divided by its rate', () => {
+    expect(intervalMsFor(1, 100)).toBe(1_100);
+    expect(intervalMsFor(2, 100)).toBe(550);
+    expect(intervalMsFor(1000, 100)).toBeCloseTo(1.1);
+  });
+});
+
+describe('SlotReserver', () => {
+  it('asks once per wave, grouped by sender, and spaces the slots of each sender', async () => {
+    const { slots, requests } = reserver((r) => ({
+      granted: r.wanted,
+      intervalMs: r.intervalMs,
+      firstInMs: 5,
+      freeInMs: 5 + r.wanted * r.intervalMs,
+    }));
+    const result = await slots.reserve([B, A, B]);
+    expect(requests).toHaveLength(1);
+    expect(requests[0].map((r) => [r.senderNumber, r.wanted, r.intervalMs])).toEqual([
+      [B.senderNumber, 2, 1.1],
+      [A.senderNumber, 1, 550],
+    ]);
+    expect(result).toEqual([
+      { granted: true, atMs: 1_005 },
+      { granted: true, atMs: 1_005 },
+      { granted: true, atMs: 1_006.1 },
+    ]);
+  });
+
+  it('tells the messages it could not place when their sender is free, one interval apart', async () => {
+    const { slots } = reserver((r) => ({
+      granted: 1,
+      intervalMs: r.intervalMs,
+      firstInMs: 0,
+      freeInMs: r.intervalMs,
+    }));
+    const result = await slots.reserve([A, A, A]);
+    expect(result).toEqual([
+      { granted: true, atMs: 1_000 },
+      { granted: false, freeInMs: 550 },
+      { granted: false, freeInMs: 1_100 },
+    ]);
+  });
+});
