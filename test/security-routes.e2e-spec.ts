@@ -37,6 +37,17 @@ function concrete(path: string): string {
   );
 }
 
+function expectSecurityHeaders(headers: Record<string, string>): void {
+  expect(headers).toEqual(
+    expect.objectContaining({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'content-security-policy': expect.stringContaining("frame-ancestors 'none'"),
+      'referrer-policy': 'no-referrer',
+    }),
+  );
+}
+
 describe('security: every route from the running app', () => {
   let t: TestApp;
   let c: TestClinic;
@@ -112,9 +123,17 @@ describe('security: every route from the running app', () => {
           error: 'Unauthorized',
           message: [expect.any(String)],
         });
+        expectSecurityHeaders(res.headers);
       }
     }
     expect(seen.length).toBe(v1.length * 8);
+  });
+
+  it('sends the security headers on the public routes too', async () => {
+    for (const route of routes.filter((r) => isPublic(r) && r.method === 'GET')) {
+      const res = await call(route, {});
+      expectSecurityHeaders(res.headers);
+    }
   });
 
   it('lets the operator token open exactly the operator routes', async () => {
@@ -259,6 +278,7 @@ describe('security: every route from the running app', () => {
           expect(res.body).toEqual(
             expect.objectContaining({ statusCode: res.status, message: [expect.any(String)] }),
           );
+          expectSecurityHeaders(res.headers);
         }
         expect(await inboxCount()).toBe(before);
       }
