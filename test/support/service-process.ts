@@ -53,9 +53,12 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
   }
 }
 
-export async function stopServiceProcess(service: ServiceProcess): Promise<void> {
+/** SIGTERM, as an orchestrator stops it; SIGKILL after `graceMs` if it has not exited. */
+export async function stopServiceProcess(service: ServiceProcess, graceMs = 20_000): Promise<void> {
   if (service.child.exitCode !== null || service.child.signalCode !== null) return;
   const exited = once(service.child, 'exit');
   service.child.kill('SIGTERM');
+  const timer = setTimeout(() => service.child.kill('SIGKILL'), graceMs);
   await exited;
+  clearTimeout(timer);
 }
