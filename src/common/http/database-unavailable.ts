@@ -31,7 +31,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown; driverError?: unknown };
   if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
   if (typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message)) return true;
-  return e.driverError !== undefined && e.driverError !== error && isDatabaseUnavailable(e.driverError);
+  return (
+    e.driverError !== undefined && e.driverError !== error && isDatabaseUnavailable(e.driverError)
+  );
 }
 
 /** Seconds a client should wait before retrying: about as long as a database restart takes. */
