@@ -447,7 +447,7 @@ describe('hostile input, 10,000 generated requests', () => {
         let body: unknown = value;
         if (mode < 3) {
           const paths = fieldPaths(valid);
-          setAt(valid as unknown as Record<string, unknown>, paths[pick % paths.length], value);
+          setAt(valid, paths[pick % paths.length], value);
           body = valid;
         }
         const text = JSON.stringify(body) ?? 'null';
@@ -490,7 +490,7 @@ describe('hostile input, 10,000 generated requests', () => {
         let body: unknown = value;
         if (mode < 3) {
           const paths = fieldPaths(valid);
-          setAt(valid as unknown as Record<string, unknown>, paths[pick % paths.length], value);
+          setAt(valid, paths[pick % paths.length], value);
           body = valid;
         }
         return {
