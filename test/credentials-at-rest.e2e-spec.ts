@@ -94,9 +94,9 @@ describe('provider credentials at rest', () => {
       secretsSet: ['authToken'],
     });
     await sendsThroughProvider(t, c);
-    expect(twilio.requests.at(-1)?.headers.authorization).toBe(
-      `Basic ${Buffer.from(`${CREDENTIALS.accountSid}:${CREDENTIALS.authToken}`).toString('base64')}`,
-    );
+    // (other clinics' due reminders in the shared database may reach the server too)
+    const basic = `Basic ${Buffer.from(`${CREDENTIALS.accountSid}:${CREDENTIALS.authToken}`).toString('base64')}`;
+    expect(twilio.requests.map((r) => r.headers.authorization)).toContain(basic);
     await webhookAccepted(t, c);
 
     // a new provider setting is sealed too, each record with its own data key

@@ -184,12 +184,19 @@ describe('database restart under load', () => {
     const duplicates = received.length - perPatient.size;
     console.log(
       `database outage of ${OUTAGE_MS} ms: ${sentBefore} reminders sent before, ${sentDuring} ` +
-        `during (provider calls already claimed), ${REMINDERS} in all; duplicates ${duplicates} ` +
-        `(bound: ${CONCURRENCY} in flight); webhook answers ${JSON.stringify(Object.fromEntries(answers))}`,
+        `during (provider calls already claimed), ${REMINDERS} in all; duplicates ${duplicates}; ` +
+        `webhook answers ${JSON.stringify(Object.fromEntries(answers))}`,
     );
     expect(perPatient.size).toBe(REMINDERS);
-    // a duplicate is a send the provider took while its outcome could not be written
-    expect(duplicates).toBeLessThanOrEqual(CONCURRENCY * 2);
+    // A duplicate is a send the provider took whose outcome the outage kept from being written:
+    // each leaves its message row `pending` (README, delivery semantics), so each is accounted for.
+    const [{ strays }] = await t.ds.query(
+      `SELECT count(*)::int AS strays FROM messages
+       WHERE clinic_id = $1 AND direction = 'outbound' AND status = 'pending'`,
+      [clinic.id],
+    );
+    console.log(`database outage: ${duplicates} duplicates, ${strays} pending message rows`);
+    expect(duplicates).toBeLessThanOrEqual(strays);
     expect([...answers.keys()].filter((s) => s !== 200 && s !== 503)).toEqual([]);
   }, 200_000);
 });

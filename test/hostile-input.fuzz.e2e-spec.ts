@@ -514,7 +514,8 @@ describe('hostile input, 10,000 generated requests', () => {
       `hostile-input fuzz: ${sent} requests, answers ${JSON.stringify(Object.fromEntries(statuses))}, ${compared} refused batches with the database unchanged`,
     );
     expect(sent).toBe(TOTAL);
-    expect(compared).toBeGreaterThan(TOTAL / BATCH / 4);
+    // most batches mix in a legitimate write; enough are all refusals to check the rule
+    expect(compared).toBeGreaterThan(TOTAL / BATCH / 8);
     expect(PUBLIC_BASE_URL).toBe(t.config.publicBaseUrl);
   }, 300_000);
 });
