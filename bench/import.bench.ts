@@ -127,6 +127,7 @@ async function main(): Promise<void> {
     ADMIN_TOKEN: ADMIN,
     DISPATCH_INTERVAL_MS: '0',
     INBOX_INTERVAL_MS: '0',
+    API_RATE_LIMIT: '0',
   });
   try {
     const created = await fetch(`${service.baseUrl}/v1/clinics`, {

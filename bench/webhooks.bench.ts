@@ -329,6 +329,8 @@ async function main(): Promise<void> {
     // Nothing is sent: the dispatcher stays off and could not reach a provider anyway.
     DISPATCH_INTERVAL_MS: '0',
     TWILIO_API_BASE_URL: 'http://127.0.0.1:9',
+    // one client address sends everything: the per-address limit would measure itself
+    WEBHOOK_RATE_LIMIT: '0',
   };
   const services: RunningService[] = [];
   // One after the other: the first applies the migrations.

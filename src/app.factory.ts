@@ -43,6 +43,13 @@ export async function createApp(config: ResolvedConfig): Promise<NestExpressAppl
 export function configureApp(app: INestApplication, config: AppConfig): void {
   const express = app as NestExpressApplication;
   express.useLogger(new QuietBootLogger(app.get(Logger)));
+  // Behind a load balancer the client's IP (rate limits per IP) is in X-Forwarded-For.
+  if (config.trustProxy !== undefined) {
+    express.set(
+      'trust proxy',
+      /^\d+$/.test(config.trustProxy) ? Number(config.trustProxy) : config.trustProxy,
+    );
+  }
   securityHeaders(express, config);
   // Registered by hand rather than with useBodyParser, whose rawBody option would replace verify.
   // Only batch uploads may be large; every other body is small, so no route does per-element

@@ -1,10 +1,14 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppointmentsModule } from './appointments/appointments.module';
 import { AuthModule } from './auth/auth.module';
 import { ClinicsModule } from './clinics/clinics.module';
 import { CommonModule } from './common/common.module';
+import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
+import { rateLimits } from './common/rate-limit/rate-limits';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
@@ -40,6 +44,7 @@ export class AppModule {
         LoggingModule.forRoot(config.logLevel, config.logFormat),
         TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
         ScheduleModule.forRoot(),
+        ThrottlerModule.forRoot(rateLimits(config)),
         CommonModule,
         AuthModule,
         HealthModule,
@@ -53,6 +58,8 @@ export class AppModule {
         ReportsModule,
         ConsoleModule,
       ],
+      // global, so it runs before any route's own guard and covers routes added later
+      providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
     };
   }
 }

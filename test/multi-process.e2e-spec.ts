@@ -1,10 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClinic, TestClinic } from './support/factories';
 import { maxPerSecond, RecordingTwilioServer } from './support/recording-twilio.server';
+import {
+  ServiceProcess,
+  startServiceProcess as startService,
+  stopServiceProcess as stopService,
+} from './support/service-process';
 import { ADMIN_TOKEN, startTestApp, TestApp } from './support/test-app';
 
 const CREDENTIALS = { accountSid: `AC${'3b0c35e5'.repeat(4)}`, authToken: 'multi-process-token' };
@@ -12,57 +13,6 @@ const PROCESSES = 3;
 const CLINICS = 5;
 const PER_CLINIC = 2_000;
 const TOTAL = CLINICS * PER_CLINIC;
-const ROOT = join(__dirname, '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Service {
-  child: ChildProcess;
-  stderr: string[];
-}
-
-/** The real service, as `npm start` runs it, minus the build: TypeScript loaded by ts-node. */
-async function startService(env: Record<string, string>): Promise<Service> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env, PORT: String(port) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  const stderr: string[] = [];
-  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited: ${stderr.join('')}`);
-    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (ready) return { child, stderr };
-    if (Date.now() > deadline) throw new Error('service not ready within 60 s');
-    await sleep(200);
-  }
-}
-
-async function stopService(service: Service): Promise<void> {
-  if (service.child.exitCode !== null) return;
-  const exited = once(service.child, 'exit');
-  service.child.kill('SIGTERM');
-  await exited;
-}
 
 /**
  * Several instances on one database: claims with SKIP LOCKED and leases mean each due reminder
@@ -71,7 +21,7 @@ async function stopService(service: Service): Promise<void> {
 describe('three service processes on one database', () => {
   let t: TestApp;
   let recorder: RecordingTwilioServer;
-  const services: Service[] = [];
+  const services: ServiceProcess[] = [];
 
   beforeAll(async () => {
     recorder = await RecordingTwilioServer.start();

@@ -52,4 +52,25 @@ export class ClinicsRepository {
   async findByFlowrouteSecretHash(hash: string): Promise<ClinicEntity | null> {
     return this.ds.manager.findOneBy(ClinicEntity, { flowroutePathSecretHash: hash });
   }
+
+  /** A page of clinics' stored credentials by id, locked for re-sealing (others skip them). */
+  async lockCredentialsPage(
+    manager: EntityManager,
+    afterId: string,
+    limit: number,
+  ): Promise<{ id: string; credentials: unknown }[]> {
+    return manager.query(
+      `SELECT id, provider_credentials AS credentials FROM clinics
+       WHERE id > $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [afterId, limit],
+    );
+  }
+
+  /** Same credentials, sealed differently: not a settings change, so the version stays. */
+  async replaceStoredCredentials(manager: EntityManager, id: string, stored: unknown) {
+    await manager.query('UPDATE clinics SET provider_credentials = $2::jsonb WHERE id = $1', [
+      id,
+      JSON.stringify(stored),
+    ]);
+  }
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiKeysRepository } from '../auth/api-keys.repository';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { CredentialsVault } from '../common/crypto/credentials-vault';
 import { Secrets, sha256Hex } from '../common/crypto/secrets';
 import { NotFoundError } from '../common/errors/domain-errors';
 import { ClinicSettingsChanged } from './clinic-settings-changed';
@@ -16,6 +17,7 @@ import {
 } from './clinic-settings';
 import { toClinicView } from './clinic-view.mapper';
 import { ClinicsRepository } from './clinics.repository';
+import type { ProviderCredentials } from '../messaging/providers/sms-provider.port';
 import type { CreateClinicDto, UpdateClinicDto } from './dto/clinic-input.dto';
 import type { ClinicView, CreatedClinicView } from './dto/clinic-view.dto';
 
@@ -28,6 +30,7 @@ export class ClinicsService {
     private readonly apiKeys: ApiKeysRepository,
     private readonly secrets: Secrets,
     private readonly settingsChanged: ClinicSettingsChanged,
+    private readonly vault: CredentialsVault,
   ) {}
 
   async create(dto: CreateClinicDto): Promise<CreatedClinicView> {
@@ -50,7 +53,7 @@ export class ClinicsService {
             ? settingPhone('contactPhone', dto.contactPhone, country)
             : null,
           providerType: dto.provider.type,
-          providerCredentials: credentials,
+          providerCredentials: this.vault.seal(credentials) as ProviderCredentials,
           reminderOffsets: dto.reminderOffsets ?? DEFAULT_REMINDER_OFFSETS,
           quietHoursStart: quiet?.start ?? null,
           quietHoursEnd: quiet?.end ?? null,
@@ -68,14 +71,19 @@ export class ClinicsService {
       return saved;
     });
     return {
-      ...toClinicView(clinic, this.config.publicBaseUrl, flowrouteSecret),
+      ...toClinicView(this.opened(clinic), this.config.publicBaseUrl, flowrouteSecret),
       apiKey,
       webhookSecret,
     };
   }
 
   view(clinic: ClinicEntity): ClinicView {
-    return toClinicView(clinic, this.config.publicBaseUrl);
+    return toClinicView(this.opened(clinic), this.config.publicBaseUrl);
+  }
+
+  /** The view shows the provider's public identifiers (account SID, public key), sealed at rest. */
+  private opened(clinic: ClinicEntity): ClinicEntity {
+    return { ...clinic, providerCredentials: this.vault.open(clinic.providerCredentials) };
   }
 
   async update(clinicId: string, dto: UpdateClinicDto): Promise<ClinicView> {
@@ -98,7 +106,9 @@ export class ClinicsService {
       }
       if (dto.provider !== undefined) {
         changes.providerType = dto.provider.type;
-        changes.providerCredentials = credentialsFor(dto.provider);
+        changes.providerCredentials = this.vault.seal(
+          credentialsFor(dto.provider),
+        ) as ProviderCredentials;
         if (dto.keywordReplies === undefined && dto.provider.type !== current.providerType) {
           changes.keywordReplies = defaultKeywordReplies(dto.provider.type);
         }
@@ -125,6 +135,6 @@ export class ClinicsService {
       await this.settingsChanged.afterUpdate(manager, current, next);
       return next;
     });
-    return toClinicView(updated, this.config.publicBaseUrl, newFlowrouteSecret);
+    return toClinicView(this.opened(updated), this.config.publicBaseUrl, newFlowrouteSecret);
   }
 }

@@ -41,6 +41,20 @@ export interface AppConfig {
   logFormat: LogFormat;
   /** when set, GET /metrics wants `Authorization: Bearer <token>` */
   metricsToken: string | undefined;
+  /** requests per minute per API key (or per IP without one) on /v1; 0 turns the limit off */
+  apiRateLimitPerMinute: number;
+  /** console sign-in attempts per minute per IP; 0 turns the limit off */
+  signInRateLimitPerMinute: number;
+  /** provider webhooks per second per IP: far above any provider's burst; 0 turns it off */
+  webhookRateLimitPerSecond: number;
+  /** Express `trust proxy`: how the client IP is read behind a load balancer (unset: the socket's) */
+  trustProxy: string | undefined;
+  /**
+   * Master keys for provider credentials at rest (32 bytes, base64 or hex). Unset: stored as
+   * given. The previous key is only read, while a rotation re-encrypts under the current one.
+   */
+  credentialsKey: Buffer | undefined;
+  credentialsKeyPrevious: Buffer | undefined;
   /** JSON body limit of the batch uploads, e.g. "8mb": 5,000 items fit comfortably (other routes take 64 kB) */
   bodyLimit: string;
 }
@@ -71,6 +85,24 @@ function url(env: Env, name: string, fallback: string): string {
     throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
   }
   return raw.replace(/\/+$/, '');
+}
+
+/** A 256-bit key written as 64 hex digits or as base64 of 32 bytes. */
+function key(env: Env, name: string): Buffer | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const bytes = /^[0-9a-fA-F]{64}$/.test(raw)
+    ? Buffer.from(raw, 'hex')
+    : Buffer.from(raw, 'base64');
+  if (
+    bytes.length !== 32 ||
+    (!/^[0-9a-fA-F]{64}$/.test(raw) && !/^[A-Za-z0-9+/_-]+=*$/.test(raw))
+  ) {
+    throw new ConfigError(
+      `${name} must be 32 random bytes as 64 hex digits or base64 (openssl rand -base64 32)`,
+    );
+  }
+  return bytes;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -132,6 +164,12 @@ export function loadConfig(
     logFormat: logFormat(env, stdoutIsTty),
     metricsToken,
     bodyLimit: env.BODY_LIMIT || '8mb',
+    apiRateLimitPerMinute: int(env, 'API_RATE_LIMIT', 1200, 0, 10_000_000),
+    signInRateLimitPerMinute: int(env, 'SIGN_IN_RATE_LIMIT', 10, 0, 10_000_000),
+    webhookRateLimitPerSecond: int(env, 'WEBHOOK_RATE_LIMIT', 500, 0, 10_000_000),
+    trustProxy: env.TRUST_PROXY || undefined,
+    credentialsKey: key(env, 'CREDENTIALS_KEY'),
+    credentialsKeyPrevious: key(env, 'CREDENTIALS_KEY_PREVIOUS'),
   };
 }
 

@@ -20,6 +20,8 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     // Failed queries are reported by the exception filter; TypeORM's own log would print
     // parameters, i.e. patients' phone numbers.
     logging: false,
-    extra: { max: 10, idleTimeoutMillis: 30_000 },
+    // A database that does not answer a connection within 5 s is down: callers get an error
+    // (a 503) instead of waiting in the pool's queue for ever.
+    extra: { max: 10, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 },
   };
 }

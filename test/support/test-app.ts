@@ -41,6 +41,10 @@ export async function startTestApp(
     DISPATCH_INTERVAL_MS: '0',
     INBOX_INTERVAL_MS: '0',
     LOG_LEVEL: 'silent',
+    // tests send thousands of requests from one key and one address; test/rate-limits turns them on
+    API_RATE_LIMIT: '0',
+    SIGN_IN_RATE_LIMIT: '0',
+    WEBHOOK_RATE_LIMIT: '0',
     ...options.env,
   });
   const config = { ...base, databaseUrl: base.databaseUrl!, adminToken: ADMIN_TOKEN };

@@ -16,6 +16,7 @@ import {
   MissingSignatureError,
   NotFoundError,
 } from '../errors/domain-errors';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database-unavailable';
 import { MAX_JSON_DEPTH } from './json-depth';
 import { describePgError } from './pg-errors';
 
@@ -44,6 +45,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, message } = this.classify(exception);
     if (res.headersSent) return;
+    if (status === 503) res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
     res.status(status).json({ statusCode: status, error: REASONS[status] ?? 'Error', message });
   }
 
@@ -68,6 +70,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (exception instanceof ConflictError) return { status: 409, message: exception.messages };
     if (exception instanceof DomainError) return { status: 400, message: exception.messages };
+    if (isDatabaseUnavailable(exception)) {
+      // Expected during a database restart: one line, no stack; the client retries.
+      this.logger.warn('database unavailable: answered 503');
+      return { status: 503, message: ['the database is unavailable; retry shortly'] };
+    }
     if (exception instanceof QueryFailedError) {
       const known = describePgError(exception);
       if (known) return known;

@@ -1,4 +1,5 @@
 import {
+  isWithinMaxOffset,
   durationToMs,
   formatIsoDuration,
   isPositiveDuration,
@@ -228,5 +229,21 @@ describe('subtractOffset', () => {
     const startsAt = new Date('2026-12-01T00:00:00Z');
     expect(() => subtractOffset(startsAt, duration('P999999999Y'), 'UTC')).toThrow(RangeError);
     expect(() => subtractOffset(startsAt, duration('P99999999W'), 'UTC')).toThrow(RangeError);
+  });
+});
+
+describe('isWithinMaxOffset', () => {
+  it.each([
+    ['P1Y', true],
+    ['P400D', true],
+    ['P57W', true],
+    ['PT9600H', true],
+    ['P401D', false],
+    ['P2Y', false],
+    ['P14M', false],
+    ['PT9601H', false],
+    ['P99999999Y', false],
+  ])('%s: %s', (text, expected) => {
+    expect(isWithinMaxOffset(parseIsoDuration(text)!)).toBe(expected);
   });
 });

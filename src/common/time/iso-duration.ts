@@ -45,6 +45,18 @@ export function isPositiveDuration(d: IsoDuration): boolean {
   return Object.values(d).some((part) => part > 0);
 }
 
+/** At most this many days, counting each calendar part at its longest (a year 366 days...). */
+export const MAX_OFFSET_DAYS = 400;
+
+/**
+ * Whether a duration is at most MAX_OFFSET_DAYS long. A reminder further ahead than that is no
+ * reminder, and an offset of millions of years would leave the range of dates when applied.
+ */
+export function isWithinMaxOffset(d: IsoDuration): boolean {
+  const days = d.years * 366 + d.months * 31 + d.weeks * 7 + d.days + timeMs(d) / DAY_MS;
+  return days <= MAX_OFFSET_DAYS;
+}
+
 function timeMs(d: IsoDuration): number {
   return ((d.hours * 60 + d.minutes) * 60 + d.seconds) * 1000;
 }

@@ -1,6 +1,11 @@
 import { ValidateIf, ValidationOptions, registerDecorator } from 'class-validator';
 import { isSupportedCountry } from '../phone/phone';
-import { isPositiveDuration, parseIsoDuration } from '../time/iso-duration';
+import {
+  isPositiveDuration,
+  isWithinMaxOffset,
+  MAX_OFFSET_DAYS,
+  parseIsoDuration,
+} from '../time/iso-duration';
 import { isValidTimeZone } from '../time/starts-at';
 
 function simple(
@@ -37,16 +42,16 @@ export const IsPhoneCountry = (o?: ValidationOptions) =>
     o,
   );
 
-/** A positive ISO 8601 duration down to seconds: P2D, PT2H, PT30S. */
+/** A positive ISO 8601 duration down to seconds, at most 400 days: P2D, PT2H, PT30S. */
 export const IsIsoDuration = (o?: ValidationOptions) =>
   simple(
     'isIsoDuration',
     (v) => {
       if (typeof v !== 'string') return false;
       const d = parseIsoDuration(v);
-      return d !== null && isPositiveDuration(d);
+      return d !== null && isPositiveDuration(d) && isWithinMaxOffset(d);
     },
-    'must be a positive ISO 8601 duration such as P2D or PT2H',
+    `must be a positive ISO 8601 duration of at most ${MAX_OFFSET_DAYS} days such as P2D or PT2H`,
     o,
   );
 

@@ -1,0 +1,69 @@
+import type { ExecutionContext } from '@nestjs/common';
+import type { ThrottlerModuleOptions } from '@nestjs/throttler';
+import type { Request } from 'express';
+import type { AppConfig } from '../../config/app-config';
+import { sha256Hex } from '../crypto/secrets';
+
+/** The console's sign-in: takes a key in the body, so it is what a key-guesser would hammer. */
+const SIGN_IN = 'POST /v1/console/session';
+
+function route(context: ExecutionContext): { req: Request; name: string; path: string } {
+  const req = context.switchToHttp().getRequest<Request>();
+  const path = (req.route as { path?: string } | undefined)?.path ?? req.path;
+  return { req, name: `${req.method} ${path}`, path };
+}
+
+function clientIp(req: Request): string {
+  return `ip:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
+}
+
+/**
+ * Per API key where there is one (each clinic its own bucket, so one clinic's flood never
+ * slows another), else per IP. The key is hashed: buckets must not hold credentials.
+ */
+function apiClient(req: Request): string {
+  const header = req.headers.authorization;
+  const bearer = header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+  return bearer ? `key:${sha256Hex(bearer)}` : clientIp(req);
+}
+
+/**
+ * Three limits, each for its kind of route (any route added later falls under its prefix):
+ * the public API per key, the console sign-in per IP and strict, provider webhooks per IP and
+ * generous, since a refused webhook is only retried if the provider is set to retry it. Kept
+ * in each instance's memory: behind a load balancer a client may get up to one limit per
+ * instance. A limit of 0 is off.
+ */
+export function rateLimits(config: AppConfig): ThrottlerModuleOptions {
+  return {
+    throttlers: [
+      {
+        name: 'api',
+        ttl: 60_000,
+        limit: config.apiRateLimitPerMinute,
+        getTracker: (req) => apiClient(req as Request),
+        skipIf: (context) => {
+          const { path, name } = route(context);
+          return config.apiRateLimitPerMinute === 0 || !path.startsWith('/v1/') || name === SIGN_IN;
+        },
+      },
+      {
+        name: 'signIn',
+        ttl: 60_000,
+        limit: config.signInRateLimitPerMinute,
+        getTracker: (req) => clientIp(req as Request),
+        skipIf: (context) =>
+          config.signInRateLimitPerMinute === 0 || route(context).name !== SIGN_IN,
+      },
+      {
+        name: 'webhooks',
+        ttl: 1_000,
+        limit: config.webhookRateLimitPerSecond,
+        getTracker: (req) => clientIp(req as Request),
+        skipIf: (context) =>
+          config.webhookRateLimitPerSecond === 0 || !route(context).path.startsWith('/webhooks/'),
+      },
+    ],
+    setHeaders: false,
+  };
+}
