@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppointmentsModule } from './appointments/appointments.module';
 import { AuthModule } from './auth/auth.module';
+import { CalendarModule } from './calendar/calendar.module';
 import { ClinicsModule } from './clinics/clinics.module';
 import { CommonModule } from './common/common.module';
 import { APP_CONFIG, AppConfig } from './config/app-config';
@@ -46,6 +47,7 @@ export class AppModule {
         ClinicsModule,
         AppointmentsModule,
         SlotsModule,
+        CalendarModule,
         MessagingModule,
         MetricsModule,
         DispatchModule,

@@ -1,0 +1,23 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock/clock';
+import { SlotHoldsRepository } from '../slots/slot-holds.repository';
+
+const BATCH_SIZE = 500;
+
+/**
+ * Due work for the due-work engine: slots whose 15-minute hold lapsed go back to open. Listing
+ * and booking already read a lapsed hold as open; this keeps the rows saying so. Any number of
+ * instances may run it (SKIP LOCKED).
+ */
+@Injectable()
+export class HoldExpiry {
+  constructor(
+    private readonly holds: SlotHoldsRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Clears one batch of lapsed holds; returns how many. */
+  runOnce(limit = BATCH_SIZE): Promise<number> {
+    return this.holds.expireHolds(this.clock.now(), limit);
+  }
+}
