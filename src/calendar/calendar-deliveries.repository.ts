@@ -100,27 +100,25 @@ export class CalendarDeliveriesRepository {
 
   /** Only while our lease holds: an instance that lost it cannot overwrite the new owner. */
   async markDelivered(r: AttemptRecord): Promise<boolean> {
-    return this.settle(
-      r,
-      `status = 'delivered', delivered_at = $5, lease_until = NULL, last_error = NULL`,
-    );
+    return this.settle(r, `status = 'delivered', delivered_at = $5`, [r.now]);
   }
 
   async markRetry(r: AttemptRecord, at: Date): Promise<boolean> {
-    return this.settle(r, `next_attempt_at = $6, lease_until = NULL`, [at]);
+    return this.settle(r, `next_attempt_at = $5`, [at]);
   }
 
   async markFailed(r: AttemptRecord): Promise<boolean> {
-    return this.settle(r, `status = 'failed', lease_until = NULL`);
+    return this.settle(r, `status = 'failed'`, []);
   }
 
-  private async settle(r: AttemptRecord, set: string, extra: unknown[] = []): Promise<boolean> {
+  /** `set` may use $5 onwards, filled from `extra`. */
+  private async settle(r: AttemptRecord, set: string, extra: unknown[]): Promise<boolean> {
     const result: unknown = await this.ds.query(
       `UPDATE calendar_deliveries
-       SET last_status_code = $3, last_error = $4, ${set}
+       SET last_status_code = $3, last_error = $4, lease_until = NULL, ${set}
        WHERE id = $1 AND status = 'pending' AND lease_until = $2
        RETURNING id`,
-      [r.id, r.leaseUntil, r.statusCode, r.error, r.now, ...extra],
+      [r.id, r.leaseUntil, r.statusCode, r.error, ...extra],
     );
     return returningRows(result).length > 0;
   }

@@ -7,7 +7,7 @@ import { CalendarMetrics } from './calendar.metrics';
 import { afterAttempt } from './delivery-policy';
 
 const BATCH_SIZE = 50;
-/** Far longer than a call may take (the client gives up after 10 s). */
+/** Far longer than a call may take (the client gives up after CALENDAR_TIMEOUT_MS). */
 const LEASE_MS = 60_000;
 const CONCURRENCY = 8;
 

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 export interface CalendarAnswer {
   status: number;
@@ -12,11 +13,14 @@ export abstract class CalendarWebhookClient {
   abstract post(url: string, body: string, signature: string): Promise<CalendarAnswer>;
 }
 
-const TIMEOUT_MS = 10_000;
 const KEEP_ANSWER_CHARS = 500;
 
 @Injectable()
 export class FetchCalendarWebhookClient extends CalendarWebhookClient {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    super();
+  }
+
   async post(url: string, body: string, signature: string): Promise<CalendarAnswer> {
     const res = await fetch(url, {
       method: 'POST',
@@ -27,7 +31,7 @@ export class FetchCalendarWebhookClient extends CalendarWebhookClient {
       },
       body,
       redirect: 'manual',
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(this.config.calendarTimeoutMs),
     });
     const text = await res.text().catch(() => '');
     return { status: res.status, body: text.slice(0, KEEP_ANSWER_CHARS) };
