@@ -291,6 +291,21 @@ describe('patient replies (C, X, R and a digit)', () => {
     await t.http.patch(`/v1/appointments/${other.id}`).set(c.auth).send({ status: 'arrived' });
     expect(await deliveriesOf(t, other.id)).toEqual([]);
 
+    // The clinic's own cancel, by upload, is not news to its calendar.
+    const input = { externalId: 'UP-1', patient: { name: 'Ana', phone: uniquePhone() } };
+    const uploaded = await t.http
+      .post('/v1/appointments')
+      .set(c.auth)
+      .send({ ...input, startsAt: '2026-12-01T09:30:00-06:00' })
+      .expect(201);
+    await t.http
+      .post('/v1/appointments')
+      .set(c.auth)
+      .send({ ...input, startsAt: '2026-12-01T09:30:00-06:00', status: 'cancelled' })
+      .expect(200);
+    expect(await statusOf(t, uploaded.body.id)).toBe('cancelled');
+    expect(await deliveriesOf(t, uploaded.body.id)).toEqual([]);
+
     const quiet = await createClinic(t);
     const q = await createAppointment(t, quiet);
     await t.http.patch(`/v1/appointments/${q.id}`).set(quiet.auth).send({ status: 'no_show' });

@@ -6,6 +6,7 @@ import {
   AppointmentEffect,
   AppointmentEventType,
   AppointmentStatus,
+  CalendarEventType,
   decide,
 } from './appointment.machine';
 import { AppointmentRow, AppointmentsRepository } from './appointments.repository';
@@ -69,15 +70,23 @@ export class AppointmentWorkflowService {
           now,
         );
       } else {
-        await this.calendar.record(
-          m,
-          clinic,
-          { appointmentId: row.id, type: effect.eventType, occurredAt: now },
-          () => this.snapshot(m, clinic.id, row.id),
-        );
+        await this.writeBack(m, clinic, row.id, effect.eventType, now);
       }
     }
     return result;
+  }
+
+  /** Records a change for the clinic's calendar, in the caller's transaction. */
+  async writeBack(
+    m: EntityManager,
+    clinic: ClinicEntity,
+    appointmentId: string,
+    type: CalendarEventType,
+    now: Date,
+  ): Promise<void> {
+    await this.calendar.record(m, clinic, { appointmentId, type, occurredAt: now }, () =>
+      this.snapshot(m, clinic.id, appointmentId),
+    );
   }
 
   /** The appointment as it stands in this transaction, as the calendar receives it. */
