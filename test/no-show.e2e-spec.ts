@@ -4,6 +4,8 @@ import { deliveriesOf, statusOf } from './support/replies';
 import { startTestApp, TestApp } from './support/test-app';
 import { createAppointment } from './support/webhooks';
 
+/** A calendar URL that refuses at once: these specs look at the outbox rows, not delivery. */
+const NOWHERE = 'http://127.0.0.1:9/turnout-events';
 describe('automatic no-show', () => {
   let t: TestApp;
   let c: TestClinic;
@@ -14,7 +16,7 @@ describe('automatic no-show', () => {
   beforeEach(async () => {
     c = await createClinic(t, {
       noShowGraceMinutes: 30,
-      calendarWebhookUrl: 'https://pms.example/turnout-events',
+      calendarWebhookUrl: NOWHERE,
     });
   });
   afterAll(() => t.close());

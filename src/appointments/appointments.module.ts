@@ -10,6 +10,7 @@ import { AppointmentDetailsRepository } from './appointment-details.repository';
 import { AppointmentsRepository } from './appointments.repository';
 import { AppointmentsService } from './appointments.service';
 import { NoShowSweep } from './no-show-sweep.service';
+import { NoShowScheduler } from './no-show.scheduler';
 
 @Module({
   imports: [PatientsModule, RemindersModule, CalendarModule, ClinicsModule],
@@ -21,6 +22,7 @@ import { NoShowSweep } from './no-show-sweep.service';
     AppointmentsRepository,
     AppointmentDetailsRepository,
     NoShowSweep,
+    NoShowScheduler,
   ],
   exports: [
     NoShowSweep,

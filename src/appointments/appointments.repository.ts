@@ -227,6 +227,20 @@ export class AppointmentsRepository {
     );
   }
 
+  /**
+   * About when the next appointment becomes a no-show: looked for among the first thousand live
+   * ones to end (a longer grace further down the list is found by the engine's poll instead).
+   */
+  async nextNoShowDue(): Promise<Date | null> {
+    const rows: { at: Date | null }[] = await this.ds.query(
+      `SELECT min(x.ends_at + make_interval(mins => c.no_show_grace_minutes)) AS at
+       FROM (SELECT clinic_id, ends_at FROM appointments
+             WHERE status IN ('scheduled', 'confirmed') ORDER BY ends_at LIMIT 1000) x
+       JOIN clinics c ON c.id = x.clinic_id`,
+    );
+    return rows[0]?.at ?? null;
+  }
+
   /** Keyset pagination on (starts_at, id): stable under concurrent inserts. */
   async list(clinicId: string, f: ListFilter): Promise<AppointmentRow[]> {
     const where = ['a.clinic_id = $1'];

@@ -25,6 +25,12 @@ export class NoShowSweep {
     private readonly clock: Clock,
   ) {}
 
+  /** The due-work engine's pass: every appointment due now, then when to look again. */
+  async pass(): Promise<Date | null> {
+    while ((await this.runOnce()) > 0);
+    return this.appointments.nextNoShowDue();
+  }
+
   /** Marks one batch; returns how many appointments became no-shows. */
   async runOnce(limit = BATCH_SIZE): Promise<number> {
     const now = this.clock.now();

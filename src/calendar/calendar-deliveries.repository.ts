@@ -98,6 +98,14 @@ export class CalendarDeliveriesRepository {
     return returningRows<ClaimedDelivery>(result);
   }
 
+  /** The earliest next attempt of a pending event (some may be waiting for earlier ones). */
+  async nextDue(): Promise<Date | null> {
+    const rows: { at: Date | null }[] = await this.ds.query(
+      `SELECT min(next_attempt_at) AS at FROM calendar_deliveries WHERE status = 'pending'`,
+    );
+    return rows[0]?.at ?? null;
+  }
+
   /** Only while our lease holds: an instance that lost it cannot overwrite the new owner. */
   async markDelivered(r: AttemptRecord): Promise<boolean> {
     return this.settle(r, `status = 'delivered', delivered_at = $5`, [r.now]);

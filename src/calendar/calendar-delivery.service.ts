@@ -27,6 +27,12 @@ export class CalendarDeliveryService {
     private readonly metrics: CalendarMetrics,
   ) {}
 
+  /** The due-work engine's pass: everything due now, then when to look again. */
+  async pass(): Promise<Date | null> {
+    while ((await this.runOnce()) === BATCH_SIZE);
+    return this.deliveries.nextDue();
+  }
+
   /** One batch of due events; returns how many were attempted. */
   async runOnce(limit = BATCH_SIZE): Promise<number> {
     const now = this.clock.now();

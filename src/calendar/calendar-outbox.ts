@@ -3,8 +3,12 @@ import type { EntityManager } from 'typeorm';
 import type { AppointmentView } from '../appointments/dto/appointment-view.dto';
 import { CalendarEvent, CalendarEvents } from '../appointments/calendar-events.port';
 import type { ClinicEntity } from '../clinics/clinic.entity';
+import { DueSignals } from '../common/due-work/due-signals';
 import { CalendarDeliveriesRepository } from './calendar-deliveries.repository';
 import { GIVE_UP_AFTER_MS } from './delivery-policy';
+
+/** The due-work kind (and signal) of calendar delivery: the outbox notifies it. */
+export const CALENDAR_WORK = 'calendar';
 
 /**
  * Writes each status change into the write-back outbox, in the transaction that made it. A
@@ -13,7 +17,10 @@ import { GIVE_UP_AFTER_MS } from './delivery-policy';
  */
 @Injectable()
 export class CalendarOutbox extends CalendarEvents {
-  constructor(private readonly deliveries: CalendarDeliveriesRepository) {
+  constructor(
+    private readonly deliveries: CalendarDeliveriesRepository,
+    private readonly signals: DueSignals,
+  ) {
     super();
   }
 
@@ -39,5 +46,7 @@ export class CalendarOutbox extends CalendarEvents {
         }),
       giveUpAt: new Date(event.occurredAt.getTime() + GIVE_UP_AFTER_MS),
     });
+    // Delivered right after this transaction commits, by whichever instance is listening.
+    await this.signals.notify(m, CALENDAR_WORK);
   }
 }

@@ -3,6 +3,7 @@ import { CalendarEvents } from '../appointments/calendar-events.port';
 import { CalendarDeliveriesController } from './calendar-deliveries.controller';
 import { CalendarDeliveriesRepository } from './calendar-deliveries.repository';
 import { CalendarDeliveriesService } from './calendar-deliveries.service';
+import { CalendarDeliveryScheduler } from './calendar-delivery.scheduler';
 import { CalendarDeliveryService } from './calendar-delivery.service';
 import { CalendarOutbox } from './calendar-outbox';
 import { CalendarWebhookClient, FetchCalendarWebhookClient } from './calendar-webhook.client';
@@ -15,6 +16,7 @@ import { CalendarMetrics } from './calendar.metrics';
     CalendarDeliveriesRepository,
     CalendarDeliveriesService,
     CalendarDeliveryService,
+    CalendarDeliveryScheduler,
     CalendarMetrics,
     { provide: CalendarEvents, useClass: CalendarOutbox },
     { provide: CalendarWebhookClient, useClass: FetchCalendarWebhookClient },

@@ -9,12 +9,14 @@ import { ConversationsController } from './conversations.controller';
 import { ConversationsRepository } from './conversations.repository';
 import { ConversationsService } from './conversations.service';
 import { InboundMessageHandler } from './inbound-message-handler';
-import { PendingMessageOutbox } from './pending-message.outbox';
+import { PipelineConversationOutbox } from './pipeline.outbox';
+import { KeywordFactsRepository } from './keyword-facts.repository';
 import { ReplyAnswers } from './reply-answers';
 import { ReplyWorkflowHandler } from './reply-workflow.handler';
 import { RescheduleOffersRepository } from './reschedule-offers.repository';
 import { RescheduleOffers } from './reschedule-offers.service';
 import { HoldExpiry } from './hold-expiry.service';
+import { HoldExpiryScheduler } from './hold-expiry.scheduler';
 
 /** Patients' replies and the staff inbox: the InboundMessageHandler the webhook inbox calls. */
 @Module({
@@ -30,8 +32,9 @@ import { HoldExpiry } from './hold-expiry.service';
     ConversationsRepository,
     ConversationsService,
     HoldExpiry,
-    // TEMPORARY until the outbound pipeline lands: see PendingMessageOutbox.
-    { provide: ConversationOutbox, useClass: PendingMessageOutbox },
+    HoldExpiryScheduler,
+    KeywordFactsRepository,
+    { provide: ConversationOutbox, useClass: PipelineConversationOutbox },
     { provide: InboundMessageHandler, useExisting: ReplyWorkflowHandler },
   ],
   exports: [InboundMessageHandler, ConversationOutbox, HoldExpiry],

@@ -16,6 +16,12 @@ export class HoldExpiry {
     private readonly clock: Clock,
   ) {}
 
+  /** The due-work engine's pass: every lapsed hold, then when the next one lapses. */
+  async pass(): Promise<Date | null> {
+    while ((await this.runOnce()) === BATCH_SIZE);
+    return this.holds.nextHoldExpiry();
+  }
+
   /** Clears one batch of lapsed holds; returns how many. */
   runOnce(limit = BATCH_SIZE): Promise<number> {
     return this.holds.expireHolds(this.clock.now(), limit);

@@ -15,8 +15,8 @@ import type { ReplyTurn } from './reply-turn';
 /**
  * The conversation workflow behind the webhook inbox: reads what a patient's text means and
  * does it, inside the inbox's transaction (a failure rolls the whole text back for a retry).
- * Consent first: carrier keywords go to the consent handler exactly as before this workflow,
- * so the carrier's idea of consent and Turnout's never drift. Then the reply acts on the
+ * Consent first: carrier keywords, plain-language revocations and HELP go to the consent handler
+ * (ledger and answers) exactly as without this workflow. Then the reply acts on the
  * appointment it is about (see AppointmentReplies), or, with none, waits for staff.
  */
 @Injectable()
@@ -37,27 +37,11 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
   async handle(m: EntityManager, message: ReceivedMessage): Promise<void> {
     const known = await this.patients.forReply(m, message.clinicId, message.from);
     const meaning = classifyReply(message.body, { optedOut: known?.opted_out ?? false });
-    if (meaning.kind === 'opt_in' || meaning.kind === 'help') {
-      // Answers to these belong to the consent pipeline; the ledger is recorded as before.
+    if (meaning.kind === 'opt_out' || meaning.kind === 'opt_in' || meaning.kind === 'help') {
+      // Consent and its answers are the consent handler's, exactly as without this workflow.
       await this.consent.handle(m, message);
-      return;
-    }
-    if (meaning.kind === 'opt_out') {
-      if (meaning.source === 'keyword') {
-        await this.consent.handle(m, message);
-      } else {
-        const patient = await this.patientFor(m, message, known);
-        await this.patients.optOut(
-          m,
-          message.clinicId,
-          patient.phone,
-          'plain_language',
-          meaning.phrase,
-          message.receivedAt,
-        );
-      }
       // CANCEL is the carrier's opt-out word, but the patient probably meant the visit.
-      if (meaning.source === 'keyword' && meaning.word === 'CANCEL') {
+      if (meaning.kind === 'opt_out' && meaning.source === 'keyword' && meaning.word === 'CANCEL') {
         const turn = await this.turn(m, message, known);
         await this.conversations.flag(
           m,

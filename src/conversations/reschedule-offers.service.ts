@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AppointmentRow } from '../appointments/appointments.repository';
+import { DueSignals } from '../common/due-work/due-signals';
 import { HeldSlot, SlotHoldsRepository } from '../slots/slot-holds.repository';
+import { HOLD_WORK } from './hold-expiry.scheduler';
 import { RescheduleOffersRepository } from './reschedule-offers.repository';
 
 /** How far ahead a text offer looks, how many times it names, how long each is held. */
@@ -18,6 +20,7 @@ export class RescheduleOffers {
   constructor(
     private readonly holds: SlotHoldsRepository,
     private readonly offers: RescheduleOffersRepository,
+    private readonly signals: DueSignals,
   ) {}
 
   /** Holds open slots and records them as the appointment's offer; none held, no offer. */
@@ -52,6 +55,7 @@ export class RescheduleOffers {
       held.map((s) => s.id),
       now,
     );
+    await this.signals.notify(m, HOLD_WORK, new Date(now.getTime() + HOLD_MS));
     return held;
   }
 

@@ -147,6 +147,13 @@ export class SlotHoldsRepository {
     );
   }
 
+  async nextHoldExpiry(): Promise<Date | null> {
+    const rows: { at: Date | null }[] = await this.ds.query(
+      `SELECT min(held_until) AS at FROM slots WHERE held_until IS NOT NULL`,
+    );
+    return rows[0]?.at ?? null;
+  }
+
   /**
    * Due work: lapsed holds, claimed without waiting on rows another instance holds, cleared.
    * Listing and booking already treat a lapsed hold as open; this keeps the rows honest.

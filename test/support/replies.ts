@@ -24,11 +24,12 @@ export interface AnswerRow {
   encoding: string;
 }
 
-/** Outbound texts to this number other than reminders, oldest first. */
+/** The workflow's answers and staff replies to this number, oldest first. */
 export function answersTo(t: TestApp, clinicId: string, phone: string): Promise<AnswerRow[]> {
   return t.ds.query(
     `SELECT body, kind, status, appointment_id, segments, encoding FROM messages
-     WHERE clinic_id = $1 AND to_number = $2 AND direction = 'outbound' AND kind <> 'reminder'
+     WHERE clinic_id = $1 AND to_number = $2 AND direction = 'outbound'
+       AND kind IN ('workflow_reply', 'staff')
      ORDER BY created_at, id`,
     [clinicId, phone],
   );
