@@ -56,7 +56,8 @@ describe('staff inbox', () => {
       expect.objectContaining({
         patientPhone: canceller.phone,
         reason: 'cancel_keyword',
-        lastMessage: expect.objectContaining({ direction: 'inbound', body: 'CANCEL' }),
+        // the opt-out's confirmation, sent by the consent handler
+        lastMessage: expect.objectContaining({ direction: 'outbound', kind: 'keyword_reply' }),
       }),
     ]);
     const all = await t.http.get('/v1/conversations').set(c.auth).expect(200);
