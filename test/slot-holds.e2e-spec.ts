@@ -1,5 +1,5 @@
 import { HoldExpiry } from '../src/conversations/hold-expiry.service';
-import { createClinic, TestClinic, uniquePhone } from './support/factories';
+import { createClinic, TestClinic, uniqueId, uniquePhone } from './support/factories';
 import { answersTo, reply, statusOf, uploadSlots } from './support/replies';
 import { startTestApp, TestApp } from './support/test-app';
 import { createAppointment, sentReminder, twilioSid } from './support/webhooks';
@@ -28,7 +28,7 @@ describe('slot holds of a text offer', () => {
   }
 
   it('an expired hold frees its slot, claimed by the due work, not by a timer', async () => {
-    const practitioner = `Dr. ${uniquePhone()}`;
+    const practitioner = `Dr. ${uniqueId('H')}`;
     const appt = await createAppointment(t, c, { practitioner });
     await sentReminder(
       t,
