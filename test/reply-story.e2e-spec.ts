@@ -96,13 +96,15 @@ describe.each([ENGLISH, SPANISH])('the reply story ($language)', (words) => {
     return res.body.id as string;
   }
 
-  async function outbox(): Promise<{ to: string; kind: string; body: string }[]> {
+  async function outbox(): Promise<{ to: string; kind: string; body: string; status: string }[]> {
     return (await t.http.get('/v1/simulator/outbox').set(c.auth).expect(200)).body.items;
   }
 
+  /** The patient's text, then the pipeline run, as the app does at once (answers go first). */
   async function text(body: string) {
     t.clock.advance(1_000);
     await reply(t, c, phone, body);
+    await dispatcherOf(t).tick();
   }
 
   const lastAnswer = async () => (await answersTo(t, c.id, phone)).slice(-1)[0]?.body;
@@ -177,8 +179,12 @@ describe.each([ENGLISH, SPANISH])('the reply story ($language)', (words) => {
     const keywordAnswers = (await outbox()).filter(
       (m) => m.to === phone && m.kind === 'keyword_reply',
     );
-    // the newest: HELP's answer, with the clinic's contact phone
+    // the newest: HELP's answer, with the clinic's contact phone, handed to the provider
     expect(keywordAnswers[0].body).toContain('+13125550199');
+    expect(keywordAnswers[0].status).toMatch(/^(queued|sent|delivered)$/);
+    // STOP, START, CANCEL (an opt-out again), UNSTOP and HELP: each answered once, and all sent
+    // (the opt-out confirmations are the texts that still go to a patient who opted out).
+    expect(keywordAnswers.map((m) => m.status)).toEqual(Array(5).fill('queued'));
   });
 
   it('an unrecognised reply is answered once, then waits for staff, who answer', async () => {
