@@ -21,8 +21,8 @@ import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { normalizePhone } from '../src/common/phone/phone';
+import { twilioSignature } from '../src/messaging/providers/twilio-signature';
 import { FakeTwilioServer } from '../test/support/fake-twilio.server';
 import { freshDatabase } from './support/database';
 import { startService } from './support/service';
@@ -143,11 +143,7 @@ function signed(p: Patient, body: string): { form: string; signature: string } {
   };
   return {
     form: new URLSearchParams(params).toString(),
-    signature: getExpectedTwilioSignature(
-      p.clinic.authToken,
-      `${PUBLIC_BASE_URL}${INBOUND}`,
-      params,
-    ),
+    signature: twilioSignature(p.clinic.authToken, `${PUBLIC_BASE_URL}${INBOUND}`, params),
   };
 }
 
