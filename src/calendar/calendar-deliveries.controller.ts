@@ -1,8 +1,10 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ClinicKeyGuard } from '../auth/clinic-key.guard';
 import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
+import { ApiClinicKeyAuth } from '../common/openapi/auth';
 import { CalendarDeliveriesService } from './calendar-deliveries.service';
 import {
   CalendarDeliveryList,
@@ -11,7 +13,7 @@ import {
 } from './dto/calendar-deliveries.dto';
 
 @ApiTags('calendar write-back')
-@ApiBearerAuth()
+@ApiClinicKeyAuth()
 @UseGuards(ClinicKeyGuard)
 @Controller('v1/calendar-deliveries')
 export class CalendarDeliveriesController {
@@ -23,8 +25,7 @@ export class CalendarDeliveriesController {
     summary: 'Recent calendar write-back events, newest first, with their attempts and last answer',
   })
   @ApiResponse({ status: 200, type: CalendarDeliveryList })
-  @ApiResponse({ status: 400, description: 'unknown status or bad limit' })
-  @ApiResponse({ status: 401, description: 'missing or bad API key' })
+  @ApiErrors(400, 401)
   list(
     @CurrentClinic() clinic: ClinicEntity,
     @Query() q: ListCalendarDeliveriesQuery,
@@ -39,9 +40,8 @@ export class CalendarDeliveriesController {
     summary: 'Try a failed write-back event again (another day of attempts)',
   })
   @ApiResponse({ status: 200, type: CalendarDeliveryView })
-  @ApiResponse({ status: 401, description: 'missing or bad API key' })
-  @ApiResponse({ status: 404, description: 'no such event at this clinic' })
-  @ApiResponse({ status: 409, description: 'the event is not failed (pending or delivered)' })
+  // 409: the event is not failed (pending or delivered)
+  @ApiErrors(401, 403, 404, 409)
   retry(
     @CurrentClinic() clinic: ClinicEntity,
     @Param('id') id: string,

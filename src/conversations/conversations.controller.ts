@@ -1,8 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ClinicKeyGuard } from '../auth/clinic-key.guard';
 import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
+import { ApiClinicKeyAuth } from '../common/openapi/auth';
 import { ConversationsService } from './conversations.service';
 import {
   ConversationList,
@@ -18,7 +20,7 @@ const PHONE_PARAM = {
 };
 
 @ApiTags('staff inbox')
-@ApiBearerAuth()
+@ApiClinicKeyAuth()
 @UseGuards(ClinicKeyGuard)
 @Controller('v1/conversations')
 export class ConversationsController {
@@ -30,8 +32,7 @@ export class ConversationsController {
     summary: 'Conversations, with why each waits for staff (needsAttention=true: only those)',
   })
   @ApiResponse({ status: 200, type: ConversationList })
-  @ApiResponse({ status: 400, description: 'needsAttention not true/false, or a bad limit' })
-  @ApiResponse({ status: 401, description: 'missing or bad API key' })
+  @ApiErrors(400, 401)
   list(
     @CurrentClinic() clinic: ClinicEntity,
     @Query() q: ListConversationsQuery,
@@ -46,9 +47,7 @@ export class ConversationsController {
   })
   @ApiParam(PHONE_PARAM)
   @ApiResponse({ status: 200, type: ConversationView })
-  @ApiResponse({ status: 400, description: 'patientPhone is not +E.164' })
-  @ApiResponse({ status: 401, description: 'missing or bad API key' })
-  @ApiResponse({ status: 404, description: 'no conversation with this number at this clinic' })
+  @ApiErrors(400, 401, 404)
   get(
     @CurrentClinic() clinic: ClinicEntity,
     @Param('patientPhone') phone: string,
@@ -64,10 +63,8 @@ export class ConversationsController {
   })
   @ApiParam(PHONE_PARAM)
   @ApiResponse({ status: 201, type: ConversationView })
-  @ApiResponse({ status: 400, description: 'body missing, blank or over 1600 characters' })
-  @ApiResponse({ status: 401, description: 'missing or bad API key' })
-  @ApiResponse({ status: 404, description: 'no patient with this number at this clinic' })
-  @ApiResponse({ status: 409, description: 'the patient opted out' })
+  // 409: the patient opted out
+  @ApiErrors(400, 401, 403, 404, 409, 413, 415)
   reply(
     @CurrentClinic() clinic: ClinicEntity,
     @Param('patientPhone') phone: string,
@@ -84,9 +81,7 @@ export class ConversationsController {
   })
   @ApiParam(PHONE_PARAM)
   @ApiResponse({ status: 200, type: ConversationView })
-  @ApiResponse({ status: 400, description: 'patientPhone is not +E.164' })
-  @ApiResponse({ status: 401, description: 'missing or bad API key' })
-  @ApiResponse({ status: 404, description: 'no conversation with this number at this clinic' })
+  @ApiErrors(400, 401, 403, 404)
   resolve(
     @CurrentClinic() clinic: ClinicEntity,
     @Param('patientPhone') phone: string,
