@@ -11,6 +11,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { MESSAGE_STATUS_DESCRIPTION, MESSAGE_STATUSES } from '../../messaging/message-statuses';
 import { ATTENTION_REASONS } from '../conversations.repository';
 
 export class ListConversationsQuery {
@@ -47,7 +48,8 @@ export class ConversationMessageView {
   kind: string;
   @ApiProperty() body: string;
   @ApiProperty() at: string;
-  @ApiProperty() status: string;
+  @ApiProperty({ enum: MESSAGE_STATUSES, description: MESSAGE_STATUS_DESCRIPTION })
+  status: string;
   @ApiProperty({ type: String, nullable: true }) appointmentId: string | null;
 }
 
@@ -57,7 +59,8 @@ export class ConversationSummaryView {
   @ApiProperty({ type: String, nullable: true, description: 'the appointment it is about' })
   appointmentId: string | null;
   @ApiProperty() needsAttention: boolean;
-  @ApiProperty({ enum: ATTENTION_REASONS, nullable: true, type: String })
+  // OpenAPI 3.0: a nullable enum lists null among its values (null: nothing waits for staff).
+  @ApiProperty({ enum: [...ATTENTION_REASONS, null], nullable: true, type: String })
   reason: string | null;
   @ApiProperty({ type: String, nullable: true }) flaggedAt: string | null;
   @ApiProperty() lastMessageAt: string;
@@ -74,7 +77,8 @@ export class ConversationView {
   @ApiProperty() patientName: string;
   @ApiProperty({ type: String, nullable: true }) appointmentId: string | null;
   @ApiProperty() needsAttention: boolean;
-  @ApiProperty({ enum: ATTENTION_REASONS, nullable: true, type: String })
+  // OpenAPI 3.0: a nullable enum lists null among its values (null: nothing waits for staff).
+  @ApiProperty({ enum: [...ATTENTION_REASONS, null], nullable: true, type: String })
   reason: string | null;
   @ApiProperty({ type: String, nullable: true }) flaggedAt: string | null;
   @ApiProperty({ type: [ConversationMessageView], description: 'newest last' })
