@@ -5,6 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppointmentsModule } from './appointments/appointments.module';
 import { AuthModule } from './auth/auth.module';
+import { CalendarModule } from './calendar/calendar.module';
 import { ClinicsModule } from './clinics/clinics.module';
 import { CommonModule } from './common/common.module';
 import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
@@ -51,6 +52,7 @@ export class AppModule {
         ClinicsModule,
         AppointmentsModule,
         SlotsModule,
+        CalendarModule,
         MessagingModule,
         MetricsModule,
         DispatchModule,

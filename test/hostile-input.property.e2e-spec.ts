@@ -10,11 +10,13 @@ describe('hostile input, property-based', () => {
   let t: TestApp;
   let c: TestClinic;
   let appointmentId: string;
+  let patientPhone: string;
   beforeAll(async () => {
     t = await startTestApp();
     c = await createClinic(t);
     const res = await t.http.post('/v1/appointments').set(c.auth).send(appointmentInput());
     appointmentId = res.body.id;
+    patientPhone = res.body.patient.phone;
   });
   afterAll(() => t.close());
 
@@ -87,6 +89,11 @@ describe('hostile input, property-based', () => {
       method: 'post',
       path: () => '/v1/simulator/inbound',
       body: () => ({ from: uniquePhone(), body: 'C' }),
+    },
+    staffReply: {
+      method: 'post',
+      path: () => `/v1/conversations/${encodeURIComponent(patientPhone)}/messages`,
+      body: () => ({ body: 'See you Thursday.' }),
     },
   };
 

@@ -71,10 +71,22 @@ describe('carrier keywords and consent', () => {
     await text(a.phone, 'HELP');
     await text(a.phone, 'STOP');
     expect(await sentTo(a.phone)).toHaveLength(1);
-    expect((await outbound(a.phone)).map((m) => [m.kind, m.status])).toEqual([
-      ['keyword_reply', 'queued'],
-      ['keyword_reply', 'failed'],
+    // The STOP confirmation went; HELP's answer was stopped by the opt-out; the second STOP
+    // changed nothing, so it has no answer. (Sorted: texts written in the same millisecond
+    // have ids in no particular order.)
+    const rows = await outbound(a.phone);
+    expect(rows.map((m) => [m.status, m.body]).sort()).toEqual([
+      [
+        'failed',
+        `Lakeside Dental appointment reminders. Questions? Call ${CONTACT}. ` +
+          'Reply STOP to opt out. Msg&data rates may apply.',
+      ],
+      [
+        'queued',
+        'Lakeside Dental: you will get no more texts from us. Reply START to get them again.',
+      ],
     ]);
+    expect(rows.map((m) => m.kind)).toEqual(['keyword_reply', 'keyword_reply']);
 
     await text(a.phone, 'start');
     expect((await sentTo(a.phone)).at(-1)).toBe(
@@ -115,13 +127,17 @@ describe('carrier keywords and consent', () => {
   it('takes YES as an opt-in (with its answer) only from an opted-out patient', async () => {
     const a = await createAppointment(t, c);
     await text(a.phone, 'YES');
-    expect(await sentTo(a.phone)).toEqual([]);
+    // From everyone else YES confirms the appointment: the workflow's answer, no consent change.
+    expect(await sentTo(a.phone)).toEqual([expect.stringContaining('is confirmed')]);
     await text(a.phone, 'STOP');
-    expect(await sentTo(a.phone)).toEqual([expect.stringContaining('no more texts')]);
+    expect(await sentTo(a.phone)).toEqual([
+      expect.stringContaining('is confirmed'),
+      expect.stringContaining('no more texts'),
+    ]);
     await text(a.phone, 'yes');
     const sent = await sentTo(a.phone);
-    expect(sent).toHaveLength(2);
-    expect(sent[1]).toContain('you will get appointment texts from us again');
+    expect(sent).toHaveLength(3);
+    expect(sent[2]).toContain('you will get appointment texts from us again');
   });
 
   it('does not send the confirmation of an opt-out the patient reversed before it went', async () => {
@@ -155,10 +171,11 @@ describe('carrier keywords and consent', () => {
     ]);
   });
 
-  it('sends nothing when the message is neither a keyword nor a revocation', async () => {
+  it('answers no keyword when the message is neither a keyword nor a revocation', async () => {
     const a = await createAppointment(t, c);
     await text(a.phone, 'stopping by at 5, is that ok?');
-    expect(await sentTo(a.phone)).toEqual([]);
+    // Only the workflow's "did not understand", no consent answer.
+    expect((await outbound(a.phone)).map((m) => m.kind)).toEqual(['workflow_reply']);
     expect((await t.http.get(`/v1/appointments/${a.id}`).set(c.auth)).body.patient.consent).toBe(
       null,
     );

@@ -2,6 +2,7 @@ import { createClinic, TestClinic, uniquePhone } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
 import {
   createAppointment,
+  inboundRows,
   inboxRows,
   messageRows,
   patientConsent,
@@ -46,7 +47,7 @@ describe('simulator (the fake provider)', () => {
       expect(await messageRows(t, c.id)).toEqual([]);
 
       await processInbox(t);
-      expect(await messageRows(t, c.id)).toEqual([
+      expect(await inboundRows(t, c.id)).toEqual([
         expect.objectContaining({
           direction: 'inbound',
           body: 'C',
@@ -82,7 +83,7 @@ describe('simulator (the fake provider)', () => {
           .expect(202);
       }
       await processInbox(t);
-      expect(await messageRows(t, c.id)).toHaveLength(2);
+      expect(await inboundRows(t, c.id)).toHaveLength(2);
     });
 
     it('needs the clinic’s API key', async () => {
@@ -159,6 +160,13 @@ describe('simulator (the fake provider)', () => {
 
       const res = await t.http.get('/v1/simulator/outbox').set(c.auth).expect(200);
       expect(res.body.items).toEqual([
+        // the answer to the patient's C, newest
+        expect.objectContaining({
+          to: appt.phone,
+          kind: 'workflow_reply',
+          at: '2026-11-26T15:00:00.000Z',
+          appointmentId: appt.id,
+        }),
         expect.objectContaining({
           to: other.phone,
           from: sender,

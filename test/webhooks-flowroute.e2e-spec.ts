@@ -4,6 +4,7 @@ import { startTestApp, TestApp } from './support/test-app';
 import {
   createAppointment,
   inboxRows,
+  inboundRows,
   messageRows,
   processInbox,
   reminderStatus,
@@ -88,7 +89,7 @@ describe('Flowroute webhooks', () => {
       expect.objectContaining({ kind: 'inbound', event_key: id }),
     ]);
     await processInbox(t);
-    expect(await messageRows(t, c.id)).toEqual([
+    expect(await inboundRows(t, c.id)).toEqual([
       expect.objectContaining({
         direction: 'inbound',
         body: 'C',
@@ -113,7 +114,7 @@ describe('Flowroute webhooks', () => {
     await post(inboundPath, inbound(from, 'C', id)).expect(200);
     await processInbox(t);
     expect(await inboxRows(t, c.id)).toHaveLength(1);
-    expect(await messageRows(t, c.id)).toHaveLength(1);
+    expect(await inboundRows(t, c.id)).toHaveLength(1);
   });
 
   it('answers 404 to a wrong or unknown path secret, revealing nothing, and stores nothing', async () => {

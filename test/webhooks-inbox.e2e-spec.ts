@@ -8,7 +8,7 @@ import { InboxProcessor } from '../src/webhooks/inbox/inbox-processor.service';
 import { InboxRepository } from '../src/webhooks/inbox/inbox.repository';
 import { createClinic, TestClinic, uniquePhone } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
-import { inboxRows, messageRows, signedTwilio, twilioSid } from './support/webhooks';
+import { inboundRows, inboxRows, messageRows, signedTwilio, twilioSid } from './support/webhooks';
 
 const AUTH_TOKEN = 'twilio-auth-token-inbox-tests';
 const INBOUND = '/webhooks/twilio/inbound';
@@ -52,14 +52,14 @@ describe('webhook inbox', () => {
     const processor = t.app.get(InboxProcessor);
     await processor.drain();
     expect((await inboxRows(t, c.id))[0].processed_at).toBeNull();
-    expect(await messageRows(t, c.id)).toEqual([]);
+    expect(await inboundRows(t, c.id)).toEqual([]);
 
     t.clock.advance(30_000);
     await processor.drain();
     const [row] = await inboxRows(t, c.id);
     expect(row.processed_at).not.toBeNull();
     expect(row.attempts).toBe(2);
-    expect(await messageRows(t, c.id)).toHaveLength(1);
+    expect(await inboundRows(t, c.id)).toHaveLength(1);
   });
 
   it('processes each event exactly once with several processors running side by side', async () => {
@@ -78,7 +78,7 @@ describe('webhook inbox', () => {
     const rows = await inboxRows(t, c.id);
     expect(rows).toHaveLength(60);
     expect(rows.every((r) => r.processed_at !== null && r.attempts === 1)).toBe(true);
-    const messages = await messageRows(t, c.id);
+    const messages = await inboundRows(t, c.id);
     expect(messages).toHaveLength(60);
     expect(new Set(messages.map((m) => m.provider_message_id))).toEqual(new Set(sids));
   });
@@ -93,7 +93,8 @@ describe('webhook inbox', () => {
     for (let i = 0; i < 8; i += 1) {
       await processor.runOnce();
       const rows: { provider_message_id: string }[] = await t.ds.query(
-        `SELECT provider_message_id FROM messages WHERE clinic_id = $1 ORDER BY created_at, id`,
+        `SELECT provider_message_id FROM messages WHERE clinic_id = $1 AND direction = 'inbound'
+         ORDER BY created_at, id`,
         [c.id],
       );
       processed.splice(0, processed.length, ...rows);
@@ -119,7 +120,7 @@ describe('webhook inbox', () => {
     expect(await inboxRows(t, c.id)).toEqual([]);
     await postInbound(from, 'C', sid).expect(200);
     await processor.work();
-    expect(await messageRows(t, c.id)).toHaveLength(1);
+    expect(await inboundRows(t, c.id)).toHaveLength(1);
   });
 });
 
@@ -144,7 +145,7 @@ describe('webhook inbox loop', () => {
       while ((await messageRows(t, c.id)).length === 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      expect(await messageRows(t, c.id)).toHaveLength(1);
+      expect(await inboundRows(t, c.id)).toHaveLength(1);
     } finally {
       await t.close();
     }

@@ -4,6 +4,7 @@ import { startTestApp, TestApp } from './support/test-app';
 import {
   createAppointment,
   inboxRows,
+  inboundRows,
   messageRows,
   patientConsent,
   processInbox,
@@ -98,7 +99,7 @@ describe('Telnyx webhooks', () => {
     const rows = await inboxRows(t, c.id);
     expect(rows).toEqual([expect.objectContaining({ kind: 'inbound', event_key: id })]);
     await processInbox(t);
-    expect(await messageRows(t, c.id)).toEqual([
+    expect(await inboundRows(t, c.id)).toEqual([
       expect.objectContaining({
         direction: 'inbound',
         body: 'Sí',
@@ -118,7 +119,7 @@ describe('Telnyx webhooks', () => {
     await post(inbound(from, 'C', id)).expect(200);
     await processInbox(t);
     expect(await inboxRows(t, c.id)).toHaveLength(1);
-    expect(await messageRows(t, c.id)).toHaveLength(1);
+    expect(await inboundRows(t, c.id)).toHaveLength(1);
   });
 
   it('answers 401 when the signature or timestamp header is missing', async () => {

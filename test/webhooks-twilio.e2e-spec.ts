@@ -2,6 +2,7 @@ import { createClinic, TestClinic, uniquePhone } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
 import {
   createAppointment,
+  inboundRows,
   inboxRows,
   messageRows,
   patientConsent,
@@ -88,12 +89,12 @@ describe('Twilio webhooks', () => {
         message: { providerMessageId: sid, from: appt.phone, to: sender, body: 'C' },
       });
       expect(JSON.stringify(inbox[0].payload)).not.toContain(AUTH_TOKEN);
-      expect(await messageRows(t, c.id)).toEqual([]);
+      expect(await inboundRows(t, c.id)).toEqual([]);
 
       await processInbox(t);
       inbox = await inboxRows(t, c.id);
       expect(inbox[0].processed_at).toEqual(t.clock.now());
-      const messages = await messageRows(t, c.id);
+      const messages = await inboundRows(t, c.id);
       expect(messages).toHaveLength(1);
       expect(messages[0]).toMatchObject({
         direction: 'inbound',
@@ -108,7 +109,13 @@ describe('Twilio webhooks', () => {
       });
       const view = await t.http.get(`/v1/appointments/${appt.id}`).set(c.auth).expect(200);
       expect(view.body.messages).toEqual([
-        expect.objectContaining({ direction: 'inbound', body: 'C', status: 'received' }),
+        expect.objectContaining({
+          direction: 'inbound',
+          kind: 'inbound',
+          body: 'C',
+          status: 'received',
+        }),
+        expect.objectContaining({ direction: 'outbound', kind: 'workflow_reply' }),
       ]);
     });
 
@@ -122,7 +129,7 @@ describe('Twilio webhooks', () => {
       await postInbound(from, 'hello', sid).expect(200);
       await processInbox(t);
       expect(await inboxRows(t, c.id)).toHaveLength(1);
-      expect(await messageRows(t, c.id)).toHaveLength(1);
+      expect(await inboundRows(t, c.id)).toHaveLength(1);
     });
 
     it('answers 401 to a missing signature and stores nothing', async () => {
@@ -272,11 +279,20 @@ describe('Twilio webhooks', () => {
       ]);
     });
 
-    it('stores a text from an unknown sender unlinked', async () => {
-      await postInbound(uniquePhone(), 'who is this?').expect(200);
+    it('stores a text from an unknown sender, with a new patient record and no appointment', async () => {
+      const from = uniquePhone();
+      await postInbound(from, 'who is this?').expect(200);
       await processInbox(t);
-      expect(await messageRows(t, c.id)).toEqual([
-        expect.objectContaining({ patient_id: null, appointment_id: null, body: 'who is this?' }),
+      const [patient] = await t.ds.query(
+        'SELECT id, name FROM patients WHERE clinic_id = $1 AND phone = $2',
+        [c.id, from],
+      );
+      expect(await inboundRows(t, c.id)).toEqual([
+        expect.objectContaining({
+          patient_id: patient.id,
+          appointment_id: null,
+          body: 'who is this?',
+        }),
       ]);
     });
   });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 export interface ReminderReadRow {
   appointment_id: string;
@@ -25,8 +25,11 @@ export interface MessageReadRow {
 export class AppointmentDetailsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async remindersFor(ids: string[]): Promise<ReminderReadRow[]> {
-    return this.ds.manager.query(
+  async remindersFor(
+    ids: string[],
+    manager: EntityManager = this.ds.manager,
+  ): Promise<ReminderReadRow[]> {
+    return manager.query(
       `SELECT appointment_id, "offset", due_at, status, sent_at, reason FROM reminders
        WHERE appointment_id = ANY($1::uuid[]) ORDER BY appointment_id, due_at, created_at`,
       [ids],
@@ -35,8 +38,9 @@ export class AppointmentDetailsRepository {
 
   async messagesFor(id: string): Promise<MessageReadRow[]> {
     return this.ds.manager.query(
+      // An answer can share its message's instant: the message comes first.
       `SELECT direction, kind, body, created_at, status, segments FROM messages
-       WHERE appointment_id = $1 ORDER BY created_at, id`,
+       WHERE appointment_id = $1 ORDER BY created_at, direction = 'outbound', id`,
       [id],
     );
   }

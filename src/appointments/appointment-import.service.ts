@@ -5,7 +5,8 @@ import type { ClinicEntity } from '../clinics/clinic.entity';
 import { Clock } from '../common/clock/clock';
 import { PatientsRepository } from '../patients/patients.repository';
 import { AppointmentReminders, ReminderTarget } from '../reminders/appointment-reminders.port';
-import { MACHINE_VERSION } from './appointment.machine';
+import { CalendarEventType, MACHINE_VERSION } from './appointment.machine';
+import { AppointmentWorkflowService } from './appointment-workflow.service';
 import { normalizeAppointment } from './appointment-normalizer';
 import { AppointmentWrite, AppointmentsRepository, HistoryWrite } from './appointments.repository';
 import { bulkWithRowFallback } from './bulk-with-row-fallback';
@@ -33,6 +34,7 @@ interface Plan {
   history: HistoryWrite[];
   replan: ReminderTarget[];
   cancel: string[];
+  writeBack: { appointmentId: string; type: CalendarEventType }[];
 }
 
 /**
@@ -47,6 +49,7 @@ export class AppointmentImportService {
     private readonly appointments: AppointmentsRepository,
     private readonly patients: PatientsRepository,
     private readonly reminders: AppointmentReminders,
+    private readonly workflow: AppointmentWorkflowService,
   ) {}
 
   async upsert(clinic: ClinicEntity, rawItems: unknown[]): Promise<ImportOutcome[]> {
@@ -103,7 +106,14 @@ export class AppointmentImportService {
         clinic.id,
         valid.map((v) => v.externalId),
       );
-      const plan: Plan = { creates: [], updates: [], history: [], replan: [], cancel: [] };
+      const plan: Plan = {
+        creates: [],
+        updates: [],
+        history: [],
+        replan: [],
+        cancel: [],
+        writeBack: [],
+      };
 
       for (const item of valid) {
         const patient = patientRefs.get(item.phone)!;
@@ -156,6 +166,8 @@ export class AppointmentImportService {
               });
             }
             if (decision.cancelReminders) plan.cancel.push(id);
+            for (const type of decision.calendarEvents)
+              plan.writeBack.push({ appointmentId: id, type });
             if (decision.replan) {
               plan.replan.push({
                 appointmentId: id,
@@ -194,6 +206,9 @@ export class AppointmentImportService {
         plan.replan.filter((t) => updated.has(t.appointmentId)),
         now,
       );
+      for (const w of plan.writeBack.filter((x) => updated.has(x.appointmentId))) {
+        await this.workflow.writeBack(m, clinic, w.appointmentId, w.type, now);
+      }
       await this.reminders.plan(
         m,
         clinic,

@@ -54,6 +54,7 @@ export function toAppointmentView(
   if (messages) {
     view.messages = messages.map((m) => ({
       direction: m.direction,
+      // the log stores a patient's text as 'reply'; the contract calls it 'inbound'
       kind: m.direction === 'inbound' ? 'inbound' : m.kind,
       body: m.body,
       at: m.created_at.toISOString(),

@@ -6,10 +6,14 @@ import {
   AppointmentEffect,
   AppointmentEventType,
   AppointmentStatus,
+  CalendarEventType,
   decide,
 } from './appointment.machine';
 import { AppointmentRow, AppointmentsRepository } from './appointments.repository';
+import { AppointmentDetailsRepository } from './appointment-details.repository';
 import type { EventSource } from './appointment-event.entity';
+import { toAppointmentView } from './appointment-view.mapper';
+import { CalendarEvents } from './calendar-events.port';
 
 export type WorkflowResult =
   | { accepted: true; from: AppointmentStatus; to: AppointmentStatus; effects: AppointmentEffect[] }
@@ -17,14 +21,17 @@ export type WorkflowResult =
 
 /**
  * Applies one machine event to a locked appointment: computes the next state with the pure
- * machine, saves it, writes the history and the reminder changes in the caller's transaction.
- * Effects that leave the database (texts, calendar calls) are returned for after the commit.
+ * machine, saves it, writes the history, the reminder changes and the calendar write-back event
+ * in the caller's transaction, whoever caused it (patient, staff, system). Nothing here leaves
+ * the database: the write-back outbox is delivered after the commit by its own worker.
  */
 @Injectable()
 export class AppointmentWorkflowService {
   constructor(
     private readonly appointments: AppointmentsRepository,
     private readonly reminders: AppointmentReminders,
+    private readonly details: AppointmentDetailsRepository,
+    private readonly calendar: CalendarEvents,
   ) {}
 
   async apply(
@@ -52,7 +59,6 @@ export class AppointmentWorkflowService {
         detail: newTime ? { startsAt: startsAt.toISOString() } : null,
       },
     ]);
-    const outside: AppointmentEffect[] = [];
     for (const effect of result.effects) {
       if (effect.type === 'cancelPendingReminders') {
         await this.reminders.cancelPending(m, [row.id], now);
@@ -64,9 +70,31 @@ export class AppointmentWorkflowService {
           now,
         );
       } else {
-        outside.push(effect);
+        await this.writeBack(m, clinic, row.id, effect.eventType, now);
       }
     }
-    return { accepted: true, from: result.from, to: result.to, effects: outside };
+    return result;
+  }
+
+  /** Records a change for the clinic's calendar, in the caller's transaction. */
+  async writeBack(
+    m: EntityManager,
+    clinic: ClinicEntity,
+    appointmentId: string,
+    type: CalendarEventType,
+    now: Date,
+  ): Promise<void> {
+    await this.calendar.record(m, clinic, { appointmentId, type, occurredAt: now }, () =>
+      this.snapshot(m, clinic.id, appointmentId),
+    );
+  }
+
+  /** The appointment as it stands in this transaction, as the calendar receives it. */
+  private async snapshot(m: EntityManager, clinicId: string, id: string) {
+    // One after another: the queries share the transaction's connection anyway.
+    const row = await this.appointments.findById(clinicId, id, m);
+    const reminders = await this.details.remindersFor([id], m);
+    const history = await this.appointments.historyFor([id], m);
+    return toAppointmentView(row!, reminders, history);
   }
 }

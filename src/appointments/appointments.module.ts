@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { CalendarModule } from '../calendar/calendar.module';
+import { ClinicsModule } from '../clinics/clinics.module';
 import { PatientsModule } from '../patients/patients.module';
 import { RemindersModule } from '../reminders/reminders.module';
 import { AppointmentImportService } from './appointment-import.service';
@@ -7,9 +9,11 @@ import { AppointmentsController } from './appointments.controller';
 import { AppointmentDetailsRepository } from './appointment-details.repository';
 import { AppointmentsRepository } from './appointments.repository';
 import { AppointmentsService } from './appointments.service';
+import { NoShowSweep } from './no-show-sweep.service';
+import { NoShowScheduler } from './no-show.scheduler';
 
 @Module({
-  imports: [PatientsModule, RemindersModule],
+  imports: [PatientsModule, RemindersModule, CalendarModule, ClinicsModule],
   controllers: [AppointmentsController],
   providers: [
     AppointmentsService,
@@ -17,7 +21,14 @@ import { AppointmentsService } from './appointments.service';
     AppointmentWorkflowService,
     AppointmentsRepository,
     AppointmentDetailsRepository,
+    NoShowSweep,
+    NoShowScheduler,
   ],
-  exports: [AppointmentWorkflowService, AppointmentsRepository],
+  exports: [
+    NoShowSweep,
+    AppointmentWorkflowService,
+    AppointmentsRepository,
+    AppointmentDetailsRepository,
+  ],
 })
 export class AppointmentsModule {}

@@ -207,6 +207,40 @@ export class AppointmentsRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * Due work: live-but-unattended appointments past their end plus the clinic's grace, locked,
+   * skipping rows another instance (or a patient's reply) holds right now.
+   */
+  async lockDueNoShows(
+    manager: EntityManager,
+    now: Date,
+    limit: number,
+  ): Promise<AppointmentRow[]> {
+    return manager.query(
+      `${SELECT_WITH_PATIENT} JOIN clinics c ON c.id = a.clinic_id
+       WHERE a.status IN ('scheduled', 'confirmed') AND a.ends_at <= $1
+         AND a.ends_at + make_interval(mins => c.no_show_grace_minutes) <= $1
+       ORDER BY a.ends_at
+       LIMIT $2
+       FOR UPDATE OF a SKIP LOCKED`,
+      [now, limit],
+    );
+  }
+
+  /**
+   * About when the next appointment becomes a no-show: looked for among the first thousand live
+   * ones to end (a longer grace further down the list is found by the engine's poll instead).
+   */
+  async nextNoShowDue(): Promise<Date | null> {
+    const rows: { at: Date | null }[] = await this.ds.query(
+      `SELECT min(x.ends_at + make_interval(mins => c.no_show_grace_minutes)) AS at
+       FROM (SELECT clinic_id, ends_at FROM appointments
+             WHERE status IN ('scheduled', 'confirmed') ORDER BY ends_at LIMIT 1000) x
+       JOIN clinics c ON c.id = x.clinic_id`,
+    );
+    return rows[0]?.at ?? null;
+  }
+
   /** Keyset pagination on (starts_at, id): stable under concurrent inserts. */
   async list(clinicId: string, f: ListFilter): Promise<AppointmentRow[]> {
     const where = ['a.clinic_id = $1'];
@@ -231,7 +265,10 @@ export class AppointmentsRepository {
     );
   }
 
-  async historyFor(ids: string[]): Promise<
+  async historyFor(
+    ids: string[],
+    manager: EntityManager = this.ds.manager,
+  ): Promise<
     {
       appointment_id: string;
       at: Date;
@@ -241,7 +278,7 @@ export class AppointmentsRepository {
       source: string;
     }[]
   > {
-    return this.ds.manager.query(
+    return manager.query(
       `SELECT appointment_id, at, event, from_status, to_status, source FROM appointment_events
        WHERE appointment_id = ANY($1::uuid[]) ORDER BY appointment_id, id`,
       [ids],

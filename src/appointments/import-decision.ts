@@ -1,4 +1,10 @@
-import { AppointmentEventType, AppointmentStatus, decide, isLive } from './appointment.machine';
+import {
+  AppointmentEventType,
+  AppointmentStatus,
+  CalendarEventType,
+  decide,
+  isLive,
+} from './appointment.machine';
 
 /** An uploaded appointment after validation and normalisation. */
 export interface IncomingAppointment {
@@ -40,6 +46,8 @@ export type ImportDecision =
       events: { type: AppointmentEventType; from: AppointmentStatus; to: AppointmentStatus }[];
       replan: boolean;
       cancelReminders: boolean;
+      /** what the machine marks for the calendar (nothing today: the clinic made the change) */
+      calendarEvents: CalendarEventType[];
     }
   | { kind: 'conflict'; message: string };
 
@@ -59,6 +67,7 @@ export function decideImport(
     [];
   let replan = false;
   let cancelReminders = false;
+  const calendarEvents: CalendarEventType[] = [];
 
   const apply = (type: AppointmentEventType): boolean => {
     const result = decide(status, { type });
@@ -67,6 +76,7 @@ export function decideImport(
     for (const effect of result.effects) {
       if (effect.type === 'replanReminders') replan = true;
       if (effect.type === 'cancelPendingReminders') cancelReminders = true;
+      if (effect.type === 'emitCalendarEvent') calendarEvents.push(effect.eventType);
     }
     status = result.to;
     return true;
@@ -104,5 +114,5 @@ export function decideImport(
 
   if (events.length === 0 && !timeChanged && !fieldsChanged) return { kind: 'unchanged' };
   if (patientChanged && isLive(status)) replan = true;
-  return { kind: 'update', status, events, replan, cancelReminders };
+  return { kind: 'update', status, events, replan, cancelReminders, calendarEvents };
 }

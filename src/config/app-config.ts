@@ -33,6 +33,8 @@ export interface AppConfig {
   /** the webhook inbox's safety-net poll (woken by the intake); 0 disables the loop */
   inboxIntervalMs: number;
   providerTimeoutMs: number;
+  /** how long a clinic's calendar endpoint may take to answer a write-back event */
+  calendarTimeoutMs: number;
   twilioApiBaseUrl: string;
   flowrouteApiBaseUrl: string;
   telnyxApiBaseUrl: string;
@@ -157,6 +159,7 @@ export function loadConfig(
     sendRateMarginMs: int(env, 'SEND_RATE_MARGIN_MS', 100, 10, 1_000),
     inboxIntervalMs: int(env, 'INBOX_INTERVAL_MS', 1_000, 0, 3_600_000),
     providerTimeoutMs: int(env, 'PROVIDER_TIMEOUT_MS', 10_000, 100, 120_000),
+    calendarTimeoutMs: int(env, 'CALENDAR_TIMEOUT_MS', 10_000, 100, 120_000),
     twilioApiBaseUrl: url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com'),
     flowrouteApiBaseUrl: url(env, 'FLOWROUTE_API_BASE_URL', 'https://api.flowroute.com'),
     telnyxApiBaseUrl: url(env, 'TELNYX_API_BASE_URL', 'https://api.telnyx.com'),

@@ -46,6 +46,14 @@ const RANK_SQL = (col: string) =>
 export class MessagesRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
+  /** A message from a number that had no patient yet, linked to the one just made for it. */
+  async linkPatient(m: EntityManager, messageId: string, patientId: string): Promise<void> {
+    await m.query(`UPDATE messages SET patient_id = $2 WHERE id = $1 AND patient_id IS NULL`, [
+      messageId,
+      patientId,
+    ]);
+  }
+
   /** Writes an outbound text for the pipeline to send; false when the clinic is gone. */
   async insertOutbound(m: EntityManager, w: OutboundMessageWrite): Promise<boolean> {
     const result: unknown = await m.query(

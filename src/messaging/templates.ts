@@ -37,7 +37,7 @@ const MESSAGE_FIELDS = ['clinic', 'day', 'time'];
 const ANSWER_FIELDS = ['clinic', 'contact'];
 const DAY_FIELDS = ['weekday', 'month', 'date'];
 const TIME_FIELDS = ['hour12', 'hour24', 'minute', 'ampm'];
-const PLACEHOLDER = /\{([a-z0-9_]+)\}/gi;
+export const PLACEHOLDER = /\{([a-z0-9_]+)\}/gi;
 
 function text(value: unknown, where: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
@@ -46,7 +46,7 @@ function text(value: unknown, where: string): string {
   return value;
 }
 
-function pattern(value: unknown, where: string, allowed: string[]): string {
+export function pattern(value: unknown, where: string, allowed: string[]): string {
   const s = text(value, where);
   for (const [, name] of s.matchAll(PLACEHOLDER)) {
     if (!allowed.includes(name)) {
@@ -63,7 +63,7 @@ function names(value: unknown, where: string, count: number): string[] {
   return value.map((v, i) => text(v, `${where}[${i}]`));
 }
 
-function record(value: unknown, where: string): Record<string, unknown> {
+export function record(value: unknown, where: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TemplateConfigError(`${where} must be an object`);
   }
@@ -101,7 +101,7 @@ export function loadTemplates(input: unknown): Templates {
 
 export const TEMPLATES: Templates = loadTemplates(raw);
 
-function fill(template: string, values: Record<string, string>): string {
+export function fill(template: string, values: Record<string, string>): string {
   return template.replace(PLACEHOLDER, (match, name: string) => values[name] ?? match);
 }
 

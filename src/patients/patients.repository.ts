@@ -215,6 +215,25 @@ export class PatientsRepository {
     );
     return rows[0] ? String(rows[0].id) : null;
   }
+
+  /** What answering this number needs, read in the caller's transaction. */
+  async forReply(m: EntityManager, clinicId: string, phone: string): Promise<ReplyPatient | null> {
+    const rows: ReplyPatient[] = await m.query(
+      `SELECT id, phone, language, timezone, opted_out_at IS NOT NULL AS opted_out
+       FROM patients WHERE clinic_id = $1 AND phone = $2`,
+      [clinicId, phone],
+    );
+    return rows[0] ?? null;
+  }
+}
+
+export interface ReplyPatient {
+  id: string;
+  /** +E.164 */
+  phone: string;
+  language: 'en' | 'es';
+  timezone: string | null;
+  opted_out: boolean;
 }
 
 export type ConsentSource = 'keyword' | 'phrase' | 'provider' | 'staff';

@@ -79,6 +79,11 @@ export function messageRows(t: TestApp, clinicId: string): Promise<MessageRowVie
   );
 }
 
+/** The patient's texts only: what the inbox stored, without the workflow's answers. */
+export async function inboundRows(t: TestApp, clinicId: string): Promise<MessageRowView[]> {
+  return (await messageRows(t, clinicId)).filter((m) => m.direction === 'inbound');
+}
+
 export async function createAppointment(
   t: TestApp,
   c: TestClinic,

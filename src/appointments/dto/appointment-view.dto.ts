@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { MESSAGE_STATUS_DESCRIPTION, MESSAGE_STATUSES } from '../../messaging/message-statuses';
 import { ConsentView } from '../../patients/dto/consent.dto';
 import { APPOINTMENT_STATUSES } from '../appointment.machine';
 
@@ -41,22 +42,7 @@ export class MessageView {
   kind: string;
   @ApiProperty() body: string;
   @ApiProperty() at: string;
-  @ApiProperty({
-    enum: [
-      'pending',
-      'queued',
-      'sent',
-      'delivered',
-      'undelivered',
-      'failed',
-      'expired',
-      'unknown',
-      'received',
-    ],
-    description:
-      'unknown: the instance sending it stopped mid-call, it may or may not have reached the ' +
-      'provider; expired: an answer that could not be sent within 10 minutes',
-  })
+  @ApiProperty({ enum: MESSAGE_STATUSES, description: MESSAGE_STATUS_DESCRIPTION })
   status: string;
   @ApiProperty() segments: number;
 }

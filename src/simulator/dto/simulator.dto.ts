@@ -1,6 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import {
+  MESSAGE_STATUS_DESCRIPTION,
+  OUTBOUND_MESSAGE_STATUSES,
+} from '../../messaging/message-statuses';
 
 export class SimulateInboundDto {
   @ApiProperty({ example: '(312) 555-0123', description: "read with the clinic's defaultCountry" })
@@ -40,7 +44,7 @@ export class OutboxItemView {
   @ApiProperty({ example: '+13125550123' }) to: string;
   @ApiProperty({ example: '+13125550100' }) from: string;
   @ApiProperty() body: string;
-  @ApiProperty({ enum: ['pending', 'queued', 'sent', 'delivered', 'undelivered', 'failed'] })
+  @ApiProperty({ enum: OUTBOUND_MESSAGE_STATUSES, description: MESSAGE_STATUS_DESCRIPTION })
   status: string;
   @ApiProperty() segments: number;
   @ApiProperty({ description: 'when it was handed to the provider (created, while pending)' })

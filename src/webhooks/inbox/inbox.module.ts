@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ConsentKeywordHandler } from '../../conversations/consent-keyword.handler';
-import { InboundMessageHandler } from '../../conversations/inbound-message-handler';
-import { KeywordFactsRepository } from '../../conversations/keyword-facts.repository';
+import { ConversationsModule } from '../../conversations/conversations.module';
 import { WebhookMetrics } from '../webhooks.metrics';
 import { InboundEventProcessor } from './inbound-event.processor';
 import { InboxEffectsRepository } from './inbox-effects.repository';
@@ -13,6 +11,7 @@ import { StatusEventProcessor } from './status-event.processor';
 
 /** The webhook inbox: where provider events wait, once each, until they are processed. */
 @Module({
+  imports: [ConversationsModule],
   providers: [
     InboxRepository,
     InboxWriter,
@@ -22,8 +21,6 @@ import { StatusEventProcessor } from './status-event.processor';
     InboundEventProcessor,
     StatusEventProcessor,
     WebhookMetrics,
-    KeywordFactsRepository,
-    { provide: InboundMessageHandler, useClass: ConsentKeywordHandler },
   ],
   exports: [InboxRepository, InboxWriter, InboxProcessor, WebhookMetrics],
 })

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { CalendarEvents } from '../appointments/calendar-events.port';
+import { CalendarDeliveriesController } from './calendar-deliveries.controller';
+import { CalendarDeliveriesRepository } from './calendar-deliveries.repository';
+import { CalendarDeliveriesService } from './calendar-deliveries.service';
+import { CalendarDeliveryScheduler } from './calendar-delivery.scheduler';
+import { CalendarDeliveryService } from './calendar-delivery.service';
+import { CalendarOutbox } from './calendar-outbox';
+import { CalendarWebhookClient, FetchCalendarWebhookClient } from './calendar-webhook.client';
+import { CalendarMetrics } from './calendar.metrics';
+
+/** Calendar write-back: the outbox status changes are written to, and its delivery. */
+@Module({
+  controllers: [CalendarDeliveriesController],
+  providers: [
+    CalendarDeliveriesRepository,
+    CalendarDeliveriesService,
+    CalendarDeliveryService,
+    CalendarDeliveryScheduler,
+    CalendarMetrics,
+    { provide: CalendarEvents, useClass: CalendarOutbox },
+    { provide: CalendarWebhookClient, useClass: FetchCalendarWebhookClient },
+  ],
+  exports: [CalendarEvents, CalendarDeliveryService],
+})
+export class CalendarModule {}

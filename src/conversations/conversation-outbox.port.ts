@@ -1,0 +1,26 @@
+import type { EntityManager } from 'typeorm';
+
+export type ConversationMessageKind = 'workflow_reply' | 'staff';
+
+export interface ConversationText {
+  clinicId: string;
+  patientId: string;
+  appointmentId: string | null;
+  /** +E.164 */
+  to: string;
+  body: string;
+  kind: ConversationMessageKind;
+  /** the inbound message this answers, if any */
+  inReplyTo?: string;
+  /** when it was decided (the Clock's now) */
+  at: Date;
+}
+
+/**
+ * How the conversation workflow sends a text: recorded in the caller's transaction (so an
+ * answer exists exactly when the change it describes committed) and sent after the commit by
+ * the one outbound pipeline, answers ahead of reminders.
+ */
+export abstract class ConversationOutbox {
+  abstract enqueue(m: EntityManager, text: ConversationText): Promise<void>;
+}

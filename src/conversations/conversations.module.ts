@@ -1,0 +1,42 @@
+import { Module } from '@nestjs/common';
+import { AppointmentsModule } from '../appointments/appointments.module';
+import { ClinicsModule } from '../clinics/clinics.module';
+import { SlotsModule } from '../slots/slots.module';
+import { AppointmentReplies } from './appointment-replies.service';
+import { ConsentKeywordHandler } from './consent-keyword.handler';
+import { ConversationOutbox } from './conversation-outbox.port';
+import { ConversationsController } from './conversations.controller';
+import { ConversationsRepository } from './conversations.repository';
+import { ConversationsService } from './conversations.service';
+import { InboundMessageHandler } from './inbound-message-handler';
+import { PipelineConversationOutbox } from './pipeline.outbox';
+import { KeywordFactsRepository } from './keyword-facts.repository';
+import { ReplyAnswers } from './reply-answers';
+import { ReplyWorkflowHandler } from './reply-workflow.handler';
+import { RescheduleOffersRepository } from './reschedule-offers.repository';
+import { RescheduleOffers } from './reschedule-offers.service';
+import { HoldExpiry } from './hold-expiry.service';
+import { HoldExpiryScheduler } from './hold-expiry.scheduler';
+
+/** Patients' replies and the staff inbox: the InboundMessageHandler the webhook inbox calls. */
+@Module({
+  imports: [AppointmentsModule, ClinicsModule, SlotsModule],
+  controllers: [ConversationsController],
+  providers: [
+    ConsentKeywordHandler,
+    ReplyWorkflowHandler,
+    AppointmentReplies,
+    ReplyAnswers,
+    RescheduleOffers,
+    RescheduleOffersRepository,
+    ConversationsRepository,
+    ConversationsService,
+    HoldExpiry,
+    HoldExpiryScheduler,
+    KeywordFactsRepository,
+    { provide: ConversationOutbox, useClass: PipelineConversationOutbox },
+    { provide: InboundMessageHandler, useExisting: ReplyWorkflowHandler },
+  ],
+  exports: [InboundMessageHandler, ConversationOutbox, HoldExpiry],
+})
+export class ConversationsModule {}

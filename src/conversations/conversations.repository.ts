@@ -1,0 +1,157 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { returningRows } from '../database/returning-rows';
+
+export const ATTENTION_REASONS = [
+  'unrecognized_reply',
+  'cancel_keyword',
+  'no_slots',
+  'no_appointment',
+] as const;
+export type AttentionReason = (typeof ATTENTION_REASONS)[number];
+
+export interface ConversationRow {
+  patient_phone: string;
+  patient_id: string;
+  patient_name: string;
+  appointment_id: string | null;
+  needs_attention: boolean;
+  reason: AttentionReason | null;
+  flagged_at: Date | null;
+  resolved_at: Date | null;
+  last_message_at: Date;
+}
+
+export interface ConversationMessageRow {
+  id: string;
+  direction: 'inbound' | 'outbound';
+  kind: string;
+  body: string;
+  status: string;
+  created_at: Date;
+  appointment_id: string | null;
+}
+
+export interface Touch {
+  clinicId: string;
+  phone: string;
+  patientId: string;
+  appointmentId: string | null;
+  at: Date;
+}
+
+const ROW = `c.patient_phone, c.patient_id, p.name AS patient_name, c.appointment_id,
+  c.needs_attention, c.reason, c.flagged_at, c.resolved_at, c.last_message_at`;
+
+/** A patient's thread with the clinic, and whether staff need to look at it. */
+@Injectable()
+export class ConversationsRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /**
+   * Records that the patient wrote (or was written to) and locks the conversation for the rest
+   * of the transaction; returns whether it was already waiting for staff.
+   */
+  async touch(m: EntityManager, t: Touch): Promise<{ needsAttention: boolean }> {
+    const before: { needs_attention: boolean }[] = await m.query(
+      `SELECT needs_attention FROM conversations
+       WHERE clinic_id = $1 AND patient_phone = $2 FOR UPDATE`,
+      [t.clinicId, t.phone],
+    );
+    await m.query(
+      `INSERT INTO conversations (clinic_id, patient_phone, patient_id, appointment_id,
+         last_message_at)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (clinic_id, patient_phone) DO UPDATE
+         SET patient_id = EXCLUDED.patient_id,
+             appointment_id = coalesce(EXCLUDED.appointment_id, conversations.appointment_id),
+             last_message_at = greatest(conversations.last_message_at, EXCLUDED.last_message_at),
+             updated_at = now()`,
+      [t.clinicId, t.phone, t.patientId, t.appointmentId, t.at],
+    );
+    return { needsAttention: before[0]?.needs_attention ?? false };
+  }
+
+  /** Waits for staff with this reason (the latest reason wins; the first flag time stays). */
+  async flag(
+    m: EntityManager,
+    clinicId: string,
+    phone: string,
+    reason: AttentionReason,
+    at: Date,
+  ): Promise<void> {
+    await m.query(
+      `UPDATE conversations
+       SET needs_attention = true, reason = $3,
+           flagged_at = CASE WHEN needs_attention THEN flagged_at ELSE $4 END, updated_at = now()
+       WHERE clinic_id = $1 AND patient_phone = $2`,
+      [clinicId, phone, reason, at],
+    );
+  }
+
+  async resolve(clinicId: string, phone: string, at: Date): Promise<boolean> {
+    const result: unknown = await this.ds.query(
+      `UPDATE conversations
+       SET resolved_at = CASE WHEN needs_attention THEN $3 ELSE resolved_at END,
+           needs_attention = false, reason = NULL, flagged_at = NULL, updated_at = now()
+       WHERE clinic_id = $1 AND patient_phone = $2
+       RETURNING patient_phone`,
+      [clinicId, phone, at],
+    );
+    return returningRows(result).length > 0;
+  }
+
+  async list(
+    clinicId: string,
+    f: { needsAttention?: boolean; limit: number },
+  ): Promise<(ConversationRow & { last: ConversationMessageRow | null })[]> {
+    const where =
+      f.needsAttention === undefined
+        ? ''
+        : f.needsAttention
+          ? 'AND c.needs_attention'
+          : 'AND NOT c.needs_attention';
+    const order = f.needsAttention ? 'c.flagged_at, c.patient_phone' : 'c.last_message_at DESC';
+    return this.ds.query(
+      `SELECT ${ROW},
+              (SELECT row_to_json(x) FROM (
+                 SELECT msg.id, msg.direction, msg.kind, msg.body, msg.status, msg.created_at,
+                        msg.appointment_id
+                 FROM messages msg WHERE msg.patient_id = c.patient_id
+                 ORDER BY msg.created_at DESC, msg.direction = 'outbound' DESC, msg.id DESC
+                 LIMIT 1) x) AS last
+       FROM conversations c JOIN patients p ON p.id = c.patient_id
+       WHERE c.clinic_id = $1 ${where}
+       ORDER BY ${order}
+       LIMIT $2`,
+      [clinicId, f.limit],
+    );
+  }
+
+  async find(clinicId: string, phone: string): Promise<ConversationRow | null> {
+    const rows: ConversationRow[] = await this.ds.query(
+      `SELECT ${ROW} FROM conversations c JOIN patients p ON p.id = c.patient_id
+       WHERE c.clinic_id = $1 AND c.patient_phone = $2`,
+      [clinicId, phone],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Every message with the patient, newest last (the most recent `limit`). */
+  async messages(
+    clinicId: string,
+    patientId: string,
+    limit: number,
+  ): Promise<ConversationMessageRow[]> {
+    return this.ds.query(
+      `SELECT * FROM (
+         SELECT id, direction, kind, body, status, created_at, appointment_id FROM messages
+         WHERE clinic_id = $1 AND patient_id = $2
+         ORDER BY created_at DESC, direction = 'outbound' DESC, id DESC LIMIT $3) newest
+       -- An answer can share its message's instant: the message comes first.
+       ORDER BY created_at, direction = 'outbound', id`,
+      [clinicId, patientId, limit],
+    );
+  }
+}

@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock/clock';
+import { SlotHoldsRepository } from '../slots/slot-holds.repository';
+
+const BATCH_SIZE = 500;
+
+/**
+ * Due work for the due-work engine: slots whose 15-minute hold lapsed go back to open. Listing
+ * and booking already read a lapsed hold as open; this keeps the rows saying so. Any number of
+ * instances may run it (SKIP LOCKED).
+ */
+@Injectable()
+export class HoldExpiry {
+  constructor(
+    private readonly holds: SlotHoldsRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The due-work engine's pass: every lapsed hold, then when the next one lapses. */
+  async pass(): Promise<Date | null> {
+    while ((await this.runOnce()) === BATCH_SIZE);
+    return this.holds.nextHoldExpiry();
+  }
+
+  /** Clears one batch of lapsed holds; returns how many. */
+  runOnce(limit = BATCH_SIZE): Promise<number> {
+    return this.holds.expireHolds(this.clock.now(), limit);
+  }
+}

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { ClinicsRepository } from '../clinics/clinics.repository';
+import { Clock } from '../common/clock/clock';
+import { MessagesRepository } from '../messaging/messages.repository';
+import { PatientsRepository, ReplyPatient } from '../patients/patients.repository';
+import { AppointmentReplies } from './appointment-replies.service';
+import { ConsentKeywordHandler } from './consent-keyword.handler';
+import { ConversationsRepository } from './conversations.repository';
+import { InboundMessageHandler, ReceivedMessage } from './inbound-message-handler';
+import { ReplyAnswers } from './reply-answers';
+import { classifyReply } from './reply-classifier';
+import type { ReplyTurn } from './reply-turn';
+
+/**
+ * The conversation workflow behind the webhook inbox: reads what a patient's text means and
+ * does it, inside the inbox's transaction (a failure rolls the whole text back for a retry).
+ * Consent first: carrier keywords, plain-language revocations and HELP go to the consent handler
+ * (ledger and answers) exactly as without this workflow. Then the reply acts on the
+ * appointment it is about (see AppointmentReplies), or, with none, waits for staff.
+ */
+@Injectable()
+export class ReplyWorkflowHandler extends InboundMessageHandler {
+  constructor(
+    private readonly consent: ConsentKeywordHandler,
+    private readonly clinics: ClinicsRepository,
+    private readonly patients: PatientsRepository,
+    private readonly messages: MessagesRepository,
+    private readonly conversations: ConversationsRepository,
+    private readonly replies: AppointmentReplies,
+    private readonly answers: ReplyAnswers,
+    private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  async handle(m: EntityManager, message: ReceivedMessage): Promise<void> {
+    const known = await this.patients.forReply(m, message.clinicId, message.from);
+    const meaning = classifyReply(message.body, { optedOut: known?.opted_out ?? false });
+    if (meaning.kind === 'opt_out' || meaning.kind === 'opt_in' || meaning.kind === 'help') {
+      // Consent and its answers are the consent handler's, exactly as without this workflow.
+      await this.consent.handle(m, message);
+      // CANCEL is the carrier's opt-out word, but the patient probably meant the visit.
+      if (meaning.kind === 'opt_out' && meaning.source === 'keyword' && meaning.word === 'CANCEL') {
+        const turn = await this.turn(m, message, known);
+        await this.conversations.flag(
+          m,
+          message.clinicId,
+          message.from,
+          'cancel_keyword',
+          turn.now,
+        );
+      }
+      return;
+    }
+    const turn = await this.turn(m, message, known);
+    const handled =
+      message.appointmentId !== null &&
+      (await this.replies.apply(m, turn, message.appointmentId, meaning));
+    if (handled) return;
+    if (meaning.kind === 'unrecognized') {
+      await this.replies.unrecognized(m, turn, null);
+      return;
+    }
+    // C, R, X or a digit with no appointment to apply it to: the help answer once, then staff.
+    if (!turn.waitingForStaff) {
+      await this.answers.send(m, turn, 'no_appointment', { appointmentId: null, startsAt: null });
+    }
+    await this.conversations.flag(m, message.clinicId, message.from, 'no_appointment', turn.now);
+  }
+
+  /** The patient, the clinic and the conversation, touched and locked for this text. */
+  private async turn(
+    m: EntityManager,
+    message: ReceivedMessage,
+    known: ReplyPatient | null,
+  ): Promise<ReplyTurn> {
+    const patient = await this.patientFor(m, message, known);
+    const clinic = (await this.clinics.findById(message.clinicId, m))!;
+    const { needsAttention } = await this.conversations.touch(m, {
+      clinicId: clinic.id,
+      phone: patient.phone,
+      patientId: patient.id,
+      appointmentId: message.appointmentId,
+      at: message.receivedAt,
+    });
+    return { clinic, message, patient, now: this.clock.now(), waitingForStaff: needsAttention };
+  }
+
+  /** A number the clinic does not know yet gets a patient row, so its thread can be read. */
+  private async patientFor(
+    m: EntityManager,
+    message: ReceivedMessage,
+    known: ReplyPatient | null,
+  ): Promise<ReplyPatient> {
+    if (known) return known;
+    await this.patients.upsertMany(m, message.clinicId, [
+      { phone: message.from, name: null, language: null, timezone: null },
+    ]);
+    const made = (await this.patients.forReply(m, message.clinicId, message.from))!;
+    await this.messages.linkPatient(m, message.messageId, made.id);
+    return made;
+  }
+}

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+export interface OpenOffer {
+  id: string;
+  /** slot_ids[0] is the answer "1" */
+  slot_ids: string[];
+}
+
+export type OfferClosedReason = 'booked' | 'replaced' | 'withdrawn';
+
+/** The offers made by text: which slots a patient's "1", "2" or "3" refers to. */
+@Injectable()
+export class RescheduleOffersRepository {
+  /** The appointment's open offer, locked (the appointment row is locked already). */
+  async open(m: EntityManager, appointmentId: string): Promise<OpenOffer | null> {
+    const rows: OpenOffer[] = await m.query(
+      `SELECT id, slot_ids FROM reschedule_offers
+       WHERE appointment_id = $1 AND closed_at IS NULL FOR UPDATE`,
+      [appointmentId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** A new offer replaces the open one (one open offer per appointment, by a unique index). */
+  async insert(
+    m: EntityManager,
+    clinicId: string,
+    appointmentId: string,
+    slotIds: string[],
+    now: Date,
+  ): Promise<void> {
+    await this.close(m, appointmentId, 'replaced', now);
+    await m.query(
+      `INSERT INTO reschedule_offers (clinic_id, appointment_id, slot_ids, created_at)
+       VALUES ($1, $2, $3::uuid[], $4)`,
+      [clinicId, appointmentId, slotIds, now],
+    );
+  }
+
+  async close(
+    m: EntityManager,
+    appointmentId: string,
+    reason: OfferClosedReason,
+    now: Date,
+    bookedSlotId: string | null = null,
+  ): Promise<void> {
+    await m.query(
+      `UPDATE reschedule_offers SET closed_at = $2, closed_reason = $3, booked_slot_id = $4
+       WHERE appointment_id = $1 AND closed_at IS NULL`,
+      [appointmentId, now, reason, bookedSlotId],
+    );
+  }
+}

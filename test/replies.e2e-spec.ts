@@ -1,0 +1,314 @@
+import { createClinic, TestClinic, uniquePhone } from './support/factories';
+import { startTestApp, TestApp } from './support/test-app';
+import {
+  answersTo,
+  conversationsOf,
+  deliveriesOf,
+  reply,
+  statusOf,
+  uploadSlots,
+} from './support/replies';
+import { createAppointment, sentReminder, twilioSid } from './support/webhooks';
+
+/** A calendar URL that refuses at once: these specs look at the outbox rows, not delivery. */
+const NOWHERE = 'http://127.0.0.1:9/turnout-events';
+describe('patient replies (C, X, R and a digit)', () => {
+  let t: TestApp;
+  let c: TestClinic;
+  let sender: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  beforeEach(async () => {
+    sender = uniquePhone();
+    c = await createClinic(t, {
+      senderNumber: sender,
+      contactPhone: '+13125550199',
+      calendarWebhookUrl: NOWHERE,
+    });
+  });
+  afterAll(() => t.close());
+
+  const clinicRef = () => ({ id: c.id, senderNumber: sender, providerType: 'fake' });
+
+  async function reminded(overrides: Record<string, unknown> = {}) {
+    const appt = await createAppointment(t, c, overrides);
+    await sentReminder(t, clinicRef(), appt, twilioSid());
+    return appt;
+  }
+
+  async function view(id: string) {
+    return (await t.http.get(`/v1/appointments/${id}`).set(c.auth).expect(200)).body;
+  }
+
+  it('C confirms, answers once naming the day and time, and writes the change back', async () => {
+    const appt = await reminded();
+    await reply(t, c, appt.phone, ' yes! ');
+    expect(await statusOf(t, appt.id)).toBe('confirmed');
+    const v = await view(appt.id);
+    expect(v.history).toEqual([
+      expect.objectContaining({ event: 'CREATED' }),
+      expect.objectContaining({
+        event: 'REPLY_CONFIRM',
+        from: 'scheduled',
+        to: 'confirmed',
+        source: 'patient',
+      }),
+    ]);
+    expect(await answersTo(t, c.id, appt.phone)).toEqual([
+      expect.objectContaining({
+        kind: 'workflow_reply',
+        status: 'pending',
+        appointment_id: appt.id,
+        body: 'Lakeside Dental: your appointment Tue Dec 1 at 9:30 AM is confirmed. See you then.',
+        segments: 1,
+        encoding: 'GSM-7',
+      }),
+    ]);
+    const [delivery] = await deliveriesOf(t, appt.id);
+    expect(delivery).toMatchObject({ type: 'appointment.confirmed', status: 'pending' });
+    const event = JSON.parse(delivery.body);
+    expect(event).toMatchObject({
+      id: delivery.id,
+      type: 'appointment.confirmed',
+      occurredAt: '2026-11-26T15:00:00.000Z',
+      appointment: { id: appt.id, status: 'confirmed', startsAt: '2026-12-01T15:30:00.000Z' },
+    });
+    expect(event.appointment.messages).toBeUndefined();
+
+    // Confirming twice answers once and changes nothing the second time.
+    await reply(t, c, appt.phone, 'C');
+    expect(await answersTo(t, c.id, appt.phone)).toHaveLength(1);
+    expect((await view(appt.id)).history).toHaveLength(2);
+    expect(await deliveriesOf(t, appt.id)).toHaveLength(1);
+  });
+
+  it('X cancels, stops the reminders, frees the time as an open slot', async () => {
+    const practitioner = 'Dr. Kim';
+    const appt = await reminded({ practitioner });
+    await reply(t, c, appt.phone, 'x');
+    const v = await view(appt.id);
+    expect(v.status).toBe('cancelled');
+    expect(v.reminders.filter((r: { status: string }) => r.status === 'pending')).toEqual([]);
+    expect((await answersTo(t, c.id, appt.phone)).map((a) => a.body)).toEqual([
+      'Lakeside Dental: your appointment Tue Dec 1 at 9:30 AM is cancelled.',
+    ]);
+    expect((await deliveriesOf(t, appt.id)).map((d) => d.type)).toEqual(['appointment.cancelled']);
+    const slots = await t.http.get('/v1/slots').set(c.auth).expect(200);
+    expect(slots.body.items).toEqual([
+      expect.objectContaining({ practitioner, startsAt: '2026-12-01T15:30:00.000Z' }),
+    ]);
+  });
+
+  it('R offers three held slots of the same practitioner; 2 moves, replans and confirms', async () => {
+    const practitioner = 'Dr. Kim';
+    const appt = await reminded({ practitioner });
+    const ids = await uploadSlots(t, c, practitioner, [
+      '2026-12-03T10:00:00-06:00',
+      '2026-12-02T09:00:00-06:00',
+      '2026-12-02T14:15:00-06:00',
+      '2026-12-04T09:00:00-06:00',
+      // after the 14 days
+      '2026-12-11T09:00:00-06:00',
+    ]);
+    await uploadSlots(t, c, 'Dr. Other', ['2026-12-01T08:00:00-06:00']);
+
+    await reply(t, c, appt.phone, 'R');
+    expect(await statusOf(t, appt.id)).toBe('reschedule_requested');
+    expect((await answersTo(t, c.id, appt.phone)).map((a) => a.body)).toEqual([
+      'Lakeside Dental: new times for your Tue Dec 1 9:30 AM visit, held 15 min. ' +
+        'Reply 1) Wed Dec 2 9:00 AM, 2) Wed Dec 2 2:15 PM, 3) Thu Dec 3 10:00 AM',
+    ]);
+    // Held for this patient: nobody else is offered them, nor sees them as open.
+    const open = await t.http.get(`/v1/slots?practitioner=${practitioner}`).set(c.auth);
+    expect(open.body.items.map((s: { id: string }) => s.id)).toEqual([ids[3], ids[4]]);
+
+    t.clock.advance(60_000);
+    await reply(t, c, appt.phone, '2');
+    const v = await view(appt.id);
+    expect(v).toMatchObject({
+      status: 'confirmed',
+      startsAt: '2026-12-02T20:15:00.000Z',
+      endsAt: '2026-12-02T20:45:00.000Z',
+    });
+    expect(v.history.slice(-2)).toEqual([
+      expect.objectContaining({ event: 'REPLY_RESCHEDULE', to: 'reschedule_requested' }),
+      expect.objectContaining({
+        event: 'REPLY_SLOT',
+        from: 'reschedule_requested',
+        to: 'confirmed',
+      }),
+    ]);
+    const pending = v.reminders.filter((r: { status: string }) => r.status === 'pending');
+    expect(pending.length).toBeGreaterThan(0);
+    for (const r of pending) expect(new Date(r.dueAt) < new Date(v.startsAt)).toBe(true);
+    expect(v.reminders.some((r: { reason: string }) => r.reason === 'replanned')).toBe(true);
+    expect((await answersTo(t, c.id, appt.phone)).map((a) => a.body).slice(-1)).toEqual([
+      'Lakeside Dental: your appointment is moved to Wed Dec 2 at 2:15 PM and confirmed.',
+    ]);
+    expect((await deliveriesOf(t, appt.id)).map((d) => d.type)).toEqual([
+      'appointment.reschedule_requested',
+      'appointment.rescheduled',
+    ]);
+    // The other held slots are open again, and so is the time the patient left.
+    const after = await t.http.get(`/v1/slots?practitioner=${practitioner}`).set(c.auth);
+    expect(after.body.items.map((s: { startsAt: string }) => s.startsAt)).toEqual([
+      '2026-12-01T15:30:00.000Z',
+      '2026-12-02T15:00:00.000Z',
+      '2026-12-03T16:00:00.000Z',
+      '2026-12-04T15:00:00.000Z',
+      '2026-12-11T15:00:00.000Z',
+    ]);
+    const booked: { booked_appointment_id: string }[] = await t.ds.query(
+      'SELECT booked_appointment_id FROM slots WHERE id = $1',
+      [ids[2]],
+    );
+    expect(booked[0].booked_appointment_id).toBe(appt.id);
+  });
+
+  it('R with no open slot: the clinic will call, and staff see no_slots', async () => {
+    const appt = await reminded();
+    await reply(t, c, appt.phone, 'Reschedule');
+    expect((await answersTo(t, c.id, appt.phone)).map((a) => a.body)).toEqual([
+      'Lakeside Dental: no open times to offer right now; the clinic will call you to reschedule Tue Dec 1 9:30 AM.',
+    ]);
+    expect(await conversationsOf(t).find(c.id, appt.phone)).toMatchObject({
+      needs_attention: true,
+      reason: 'no_slots',
+      appointment_id: appt.id,
+    });
+  });
+
+  it('a digit with no open offer is an unrecognised reply', async () => {
+    const appt = await reminded();
+    await reply(t, c, appt.phone, '1');
+    expect(await statusOf(t, appt.id)).toBe('scheduled');
+    expect((await answersTo(t, c.id, appt.phone)).map((a) => a.body)).toEqual([
+      expect.stringContaining('sorry, we did not understand'),
+    ]);
+    expect(await conversationsOf(t).find(c.id, appt.phone)).toMatchObject({
+      reason: 'unrecognized_reply',
+    });
+  });
+
+  it('an unrecognised reply is answered once, then waits for staff until resolved', async () => {
+    const appt = await reminded();
+    await reply(t, c, appt.phone, 'Can I come at 3?');
+    await reply(t, c, appt.phone, 'hello?');
+    expect(await answersTo(t, c.id, appt.phone)).toHaveLength(1);
+    // A reply the workflow understands is still applied and answered.
+    await reply(t, c, appt.phone, 'C');
+    expect(await answersTo(t, c.id, appt.phone)).toHaveLength(2);
+    const enc = encodeURIComponent(appt.phone);
+    await t.http.post(`/v1/conversations/${enc}/resolve`).set(c.auth).expect(200);
+    await reply(t, c, appt.phone, 'what?');
+    expect(await answersTo(t, c.id, appt.phone)).toHaveLength(3);
+  });
+
+  it('no upcoming appointment: the help answer once, and the conversation goes to staff', async () => {
+    const stranger = uniquePhone();
+    await reply(t, c, stranger, 'C');
+    await reply(t, c, stranger, 'C');
+    expect(await answersTo(t, c.id, stranger)).toEqual([
+      expect.objectContaining({
+        body:
+          'Lakeside Dental: we have no upcoming appointment for this number. ' +
+          'Questions: +13125550199. Reply STOP to opt out.',
+        appointment_id: null,
+      }),
+    ]);
+    const res = await t.http.get('/v1/conversations?needsAttention=true').set(c.auth).expect(200);
+    expect(res.body.items).toEqual([
+      expect.objectContaining({ patientPhone: stranger, reason: 'no_appointment' }),
+    ]);
+  });
+
+  it('with several upcoming appointments, applies to the one reminded last and says which', async () => {
+    const phone = uniquePhone();
+    const patient = { name: 'Ana Diaz', phone, language: 'en' };
+    const first = await createAppointment(t, c, { patient });
+    const second = await createAppointment(t, c, {
+      patient,
+      startsAt: '2026-12-08T14:00:00-06:00',
+    });
+    await sentReminder(t, clinicRef(), first, twilioSid(), '2026-11-26T10:00:00Z');
+    await sentReminder(t, clinicRef(), second, twilioSid(), '2026-11-26T12:00:00Z');
+    await reply(t, c, phone, 'C');
+    expect(await statusOf(t, second.id)).toBe('confirmed');
+    expect(await statusOf(t, first.id)).toBe('scheduled');
+    expect((await answersTo(t, c.id, phone))[0].body).toContain('Tue Dec 8 at 2:00 PM');
+  });
+
+  it('answers a Spanish-speaking patient in Spanish, in their zone', async () => {
+    const appt = await reminded({
+      patient: { name: 'Ana', phone: uniquePhone(), language: 'es', timezone: 'America/New_York' },
+    });
+    await reply(t, c, appt.phone, 'Sí');
+    expect((await answersTo(t, c.id, appt.phone)).map((a) => a.body)).toEqual([
+      'Lakeside Dental: su cita el mar 1 dic a las 10:30 queda confirmada. Le esperamos.',
+    ]);
+    await reply(t, c, appt.phone, 'Cancelar');
+    expect(await statusOf(t, appt.id)).toBe('cancelled');
+  });
+
+  it('CANCEL opts out as the carrier does, leaves the appointment, and flags it for staff', async () => {
+    const appt = await reminded();
+    await reply(t, c, appt.phone, 'CANCEL');
+    expect(await statusOf(t, appt.id)).toBe('scheduled');
+    expect((await view(appt.id)).patient.optedOut).toBe(true);
+    expect(await conversationsOf(t).find(c.id, appt.phone)).toMatchObject({
+      reason: 'cancel_keyword',
+    });
+  });
+
+  it('a plain-language revocation opts out, appointment unchanged', async () => {
+    const appt = await reminded();
+    await reply(t, c, appt.phone, 'please stop texting me');
+    expect((await view(appt.id)).patient.optedOut).toBe(true);
+    expect(await statusOf(t, appt.id)).toBe('scheduled');
+    const rows = await t.ds.query(
+      'SELECT opt_out_source, opt_out_detail FROM patients WHERE id = $1',
+      [appt.patientId],
+    );
+    expect(rows[0]).toEqual({ opt_out_source: 'phrase', opt_out_detail: 'STOP TEXTING ME' });
+  });
+
+  it('an opted-out patient’s C still confirms, but nothing is texted to them', async () => {
+    const appt = await reminded();
+    await reply(t, c, appt.phone, 'STOP');
+    await reply(t, c, appt.phone, 'C');
+    expect(await statusOf(t, appt.id)).toBe('confirmed');
+    expect(await answersTo(t, c.id, appt.phone)).toEqual([]);
+  });
+
+  it('staff changes are written back where the machine says so; a clinic without URL keeps them', async () => {
+    const appt = await reminded();
+    await t.http.patch(`/v1/appointments/${appt.id}`).set(c.auth).send({ status: 'cancelled' });
+    expect((await deliveriesOf(t, appt.id)).map((d) => d.type)).toEqual(['appointment.cancelled']);
+    const other = await reminded();
+    await t.http.patch(`/v1/appointments/${other.id}`).set(c.auth).send({ status: 'arrived' });
+    expect(await deliveriesOf(t, other.id)).toEqual([]);
+
+    // The clinic's own cancel, by upload, is not news to its calendar.
+    const input = { externalId: 'UP-1', patient: { name: 'Ana', phone: uniquePhone() } };
+    const uploaded = await t.http
+      .post('/v1/appointments')
+      .set(c.auth)
+      .send({ ...input, startsAt: '2026-12-01T09:30:00-06:00' })
+      .expect(201);
+    await t.http
+      .post('/v1/appointments')
+      .set(c.auth)
+      .send({ ...input, startsAt: '2026-12-01T09:30:00-06:00', status: 'cancelled' })
+      .expect(200);
+    expect(await statusOf(t, uploaded.body.id)).toBe('cancelled');
+    expect(await deliveriesOf(t, uploaded.body.id)).toEqual([]);
+
+    const quiet = await createClinic(t);
+    const q = await createAppointment(t, quiet);
+    await t.http.patch(`/v1/appointments/${q.id}`).set(quiet.auth).send({ status: 'no_show' });
+    expect(await statusOf(t, q.id)).toBe('no_show');
+    expect(await deliveriesOf(t, q.id)).toEqual([]);
+  });
+});
