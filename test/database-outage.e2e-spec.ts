@@ -178,7 +178,10 @@ describe('database restart under load', () => {
     expect(state).toEqual({ sent: REMINDERS, inbox: REPLIES, processed: REPLIES });
     expect(service.child.exitCode).toBeNull();
 
-    const received = recorder.received.filter((sms) => sms.from === sender);
+    // Reminder patients are +13127...; the repliers (+13128..., +13129...) get the workflow's answers.
+    const received = recorder.received.filter(
+      (sms) => sms.from === sender && sms.to.startsWith('+13127'),
+    );
     const perPatient = new Map<string, number>();
     for (const sms of received) perPatient.set(sms.to, (perPatient.get(sms.to) ?? 0) + 1);
     const duplicates = received.length - perPatient.size;

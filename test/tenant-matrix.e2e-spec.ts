@@ -91,8 +91,10 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
     echoes: ['patientPhone'],
   },
   'GET /v1/simulator/outbox': {
+    // The number that texted B above is B's own contact now: B's answer to it is B's data.
     send: (t, b) => t.http.get('/v1/simulator/outbox').set(b.auth),
     expect: 'own',
+    echoes: ['patientPhone'],
   },
   // Routes of API.md that land with later issues: their rows wait here.
   'POST /v1/patients/:phone/opt-out': {
@@ -107,8 +109,10 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
     echoes: ['patientPhone'],
   },
   'GET /v1/conversations': {
+    // The number that texted B (simulator row above) is B's own conversation now.
     send: (t, b) => t.http.get('/v1/conversations').query({ needsAttention: 'true' }).set(b.auth),
     expect: 'own',
+    echoes: ['patientPhone'],
   },
   'GET /v1/conversations/:patientPhone': {
     send: (t, b, a) => t.http.get(`/v1/conversations/${a.phoneParam}`).set(b.auth),
