@@ -26,6 +26,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Every child still running; afterAll kills them, so a test that fails never leaves one behind. */
+const children = new Set<ChildProcess>();
+
 interface Run {
   child: ChildProcess;
   output: () => string;
@@ -42,6 +45,8 @@ function run(env: Record<string, string | undefined>, cwd = root): Run {
     ...env,
   };
   const child = spawn(process.execPath, ENTRY, { cwd, env: childEnv });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -52,7 +57,10 @@ function run(env: Record<string, string | undefined>, cwd = root): Run {
 /** Runs the entry point to its exit and returns its single fatal message. */
 async function failure(env: Record<string, string | undefined>, cwd = root): Promise<string> {
   const started = run(env, cwd);
-  expect(await started.exited).toBe(1);
+  // A start that does not fail would run forever: give it 60 s, then kill it and say so.
+  const timer = setTimeout(() => started.child.kill('SIGKILL'), 60_000);
+  const code = await started.exited.finally(() => clearTimeout(timer));
+  if (code !== 1) throw new Error(`expected exit code 1, got ${code}: ${started.output()}`);
   const lines = started.output().trim().split('\n');
   const parsed = lines.map((line) => JSON.parse(line) as { level: number; msg: string });
   const fatal = parsed.filter((line) => line.level === 60);
@@ -97,8 +105,70 @@ function privateClone(withEmbeddedPostgres: boolean): string {
   return dir;
 }
 
+/**
+ * Whether the server at `url` checks passwords: a PostgreSQL with trust auth (CI's service) lets
+ * any password in, so a wrong one cannot be refused there.
+ */
+async function checksPasswords(url: URL): Promise<boolean> {
+  const wrong = new URL(url.href);
+  wrong.password = 'surely-not-the-password';
+  const client = new Client({ connectionString: wrong.href });
+  try {
+    await client.connect();
+    await client.end();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * A stand-in that speaks PostgreSQL's wire protocol just far enough to refuse a password as the
+ * real server does: it asks for a cleartext password, then answers ErrorResponse 28P01.
+ */
+async function passwordRefusingServer(): Promise<Server> {
+  const field = (type: string, value: string) =>
+    Buffer.concat([Buffer.from(type), Buffer.from(`${value}\0`)]);
+  const server = createServer((socket) => {
+    let asked = false;
+    socket.on('data', (data: Buffer) => {
+      if (!asked && data.length >= 8 && data.readInt32BE(4) === 80877103) {
+        socket.write('N'); // SSLRequest: no SSL here
+        return;
+      }
+      if (!asked) {
+        asked = true;
+        const ask = Buffer.alloc(9);
+        ask.write('R', 0);
+        ask.writeInt32BE(8, 1);
+        ask.writeInt32BE(3, 5); // AuthenticationCleartextPassword
+        socket.write(ask);
+        return;
+      }
+      const body = Buffer.concat([
+        field('S', 'FATAL'),
+        field('V', 'FATAL'),
+        field('C', '28P01'),
+        field('M', 'password authentication failed for user "turnout"'),
+        Buffer.from([0]),
+      ]);
+      const head = Buffer.alloc(5);
+      head.write('E', 0);
+      head.writeInt32BE(body.length + 4, 1);
+      socket.end(Buffer.concat([head, body]));
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
 describe('start-up failures a newcomer can meet: one line naming the cause and the fix', () => {
   jest.setTimeout(180_000);
+
+  afterAll(() => {
+    for (const child of children) child.kill('SIGKILL');
+  });
 
   it('the HTTP port is in use', async () => {
     const busy = await listenOn();
@@ -126,9 +196,19 @@ describe('start-up failures a newcomer can meet: one line naming the cause and t
   });
 
   it('DATABASE_URL has the wrong password, which the message never shows', async () => {
-    const url = new URL(process.env.DATABASE_URL!);
+    let url = new URL(process.env.DATABASE_URL!);
+    let standIn: Server | undefined;
+    if (!(await checksPasswords(url))) {
+      // This server lets any password in (trust auth): refuse it at the wire instead.
+      standIn = await passwordRefusingServer();
+      const { port } = standIn.address() as { port: number };
+      url = new URL(`postgres://turnout@127.0.0.1:${port}/turnout`);
+    }
     url.password = 'not-the-password';
-    const message = await failure({ PORT: String(await freePort()), DATABASE_URL: url.href });
+    const message = await failure({
+      PORT: String(await freePort()),
+      DATABASE_URL: url.href,
+    }).finally(() => standIn?.close());
     expect(message).toMatch(
       /^PostgreSQL at postgres:\/\/\w+@[^ ]+ refused the password for \w+: fix the password in DATABASE_URL$/,
     );
