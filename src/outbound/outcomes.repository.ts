@@ -134,13 +134,15 @@ const APPLY_SQL = `
     WHERE msg.id = v.message_id AND NOT (v.kind = 'deferred' AND v.reminder_id IS NOT NULL)
       AND CASE WHEN v.attempted = 1 THEN msg.status IN ('pending', 'unknown')
                ELSE msg.status = 'pending' AND msg.leased_by = $1 END
-    RETURNING msg.id
+    RETURNING msg.id, v.reminder_id
   ), unsent AS (
     DELETE FROM messages msg USING v
     WHERE v.kind = 'deferred' AND v.reminder_id IS NOT NULL AND msg.id = v.message_id
       AND msg.status = 'pending' AND msg.provider_message_id IS NULL
   )
-  SELECT 'r:' || id AS key FROM reminder UNION ALL SELECT 'm:' || id FROM message`;
+  -- a reminder's outcome applied when its reminder took it (its text's row follows the same fate)
+  SELECT 'r:' || id AS key FROM reminder
+  UNION ALL SELECT 'm:' || id FROM message WHERE reminder_id IS NULL`;
 
 /** The key `apply` returns for an outcome that applied. */
 export function appliedKey(o: SendOutcome): string {

@@ -9,12 +9,26 @@ export abstract class Randomness {
   abstract fraction(): number;
 }
 
+/** Random bytes drawn from the CSPRNG in blocks: one call per 400 ids rather than one per id. */
+const POOL_BYTES = 4_000;
+let pool = Buffer.alloc(0);
+let taken = POOL_BYTES;
+
+function tenRandomBytes(): Buffer {
+  if (taken + 10 > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    taken = 0;
+  }
+  taken += 10;
+  return pool.subarray(taken - 10, taken);
+}
+
 /**
  * UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits. Ids made close
  * in time sort close together, so a busy dispatcher's inserts land at the right edge of the
  * primary-key index instead of on a random page of it.
  */
-export function uuidV7(ms: number, random: Buffer = randomBytes(10)): string {
+export function uuidV7(ms: number, random: Buffer = tenRandomBytes()): string {
   const bytes = Buffer.alloc(16);
   bytes.writeUIntBE(Math.max(0, Math.floor(ms)) % 2 ** 48, 0, 6);
   random.copy(bytes, 6, 0, 10);
