@@ -1,25 +1,30 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The no-show rollup's triggers (1795741000000-NoShowReport), made cheap on the send path while
- * keeping them exact. Every reminder sent went through both of them:
+ * The no-show rollup's triggers (1795741000000-NoShowReport), taken off the send path while
+ * keeping the rollup exact. Every reminder sent went through them:
  *
+ * - `reminder_reached_fact` re-read, for every appointment one of whose reminders was sent,
+ *   whether one of its reminders had reached the patient, and wrote it on the appointment: one
+ *   appointment row written (often not heap-only: seven indexes, one a GiST exclusion index) and
+ *   `no_show_daily_follow` run, per first reminder sent. Yet the report reads that fact only for
+ *   a no-show (no_shows_unconfirmed, no_shows_unreached). `appointments.reminder_reached` now
+ *   means what the report reads: for a no-show, whether one of its reminders reached the
+ *   patient. It is set when the appointment becomes a no-show (a row trigger, filtered by its
+ *   WHEN clause, so no other update pays for it), and kept current while it is one by
+ *   `reminder_reached_fact`, which writes no-shows only. Sending a reminder for a booked
+ *   appointment writes nothing outside the pipeline's own rows.
  * - `reminder_reached_fact` found the reminders that entered or left sent/delivered by joining
  *   the statement's old and new transition tables on id. Transition tables carry no statistics,
- *   so the planner estimates one row each and joins them by nested loop: a claim or an outcome
+ *   so the planner estimated one row each and joined them by nested loop: a claim or an outcome
  *   batch of 200 reminders compared 40,000 pairs. It now takes the appointments of the rows
- *   that are sent/delivered before or after the statement, one pass over each table with no
- *   join: a superset of those whose fact can have changed, and harmless, because the fact is
- *   re-read from the reminders themselves and written only where it differs.
+ *   that are sent/delivered before or after the statement, one pass over each with no join: a
+ *   superset of those whose fact can have changed, harmless because the fact is re-read from
+ *   the reminders themselves and written only where it differs.
  * - `no_show_daily_follow` summed every updated appointment's old contribution out and new one
  *   in, grouped four ways and joined to its clinic, even when nothing the report counts had
- *   changed: the first reminder reaching an appointment flips `reminder_reached`, which counts
- *   only for a no-show. It now first drops the rows whose contribution is the same before and
- *   after (old and new cancel out, with `reminder_reached` read only where the status is
- *   no_show, as the report reads it), one hash aggregate, and sums only what is left.
- * - appointments get a fillfactor of 85: the fact updates leave every indexed column as it was,
- *   so with room in the page they are heap-only (HOT) updates, which touch none of the
- *   appointments' seven indexes (one of them a GiST exclusion index) and write far less WAL.
+ *   changed. It now first drops the rows counted the same before and after (one hash
+ *   aggregate; `reminder_reached` read only for a no-show, as the report reads it).
  */
 
 const FACT_COLUMNS = `clinic_id, starts_at, practitioner, location, type, status,
@@ -118,7 +123,7 @@ function followFunction(updated: string): string {
 }
 
 const REACHED = `('sent', 'delivered')`;
-const recompute = (touched: string) => `
+const recompute = (touched: string, noShowsOnly: boolean) => `
         UPDATE appointments a SET reminder_reached = f.reached
         FROM (
           SELECT t.appointment_id, EXISTS (
@@ -127,7 +132,9 @@ const recompute = (touched: string) => `
           ) AS reached
           FROM (${touched}) t
         ) f
-        WHERE a.id = f.appointment_id AND a.reminder_reached <> f.reached;`;
+        WHERE a.id = f.appointment_id AND a.reminder_reached <> f.reached${
+          noShowsOnly ? ` AND a.status = 'no_show'` : ''
+        };`;
 
 const UPDATED_REMINDERS_BEFORE = `SELECT DISTINCT n.appointment_id FROM new_reminders n
                        JOIN old_reminders o ON o.id = n.id
@@ -138,16 +145,16 @@ const UPDATED_REMINDERS_NOW = `SELECT appointment_id FROM new_reminders
                        UNION SELECT appointment_id FROM old_reminders
                        WHERE status IN ${REACHED}`;
 
-function reachedFunction(updated: string): string {
+function reachedFunction(updated: string, noShowsOnly: boolean): string {
   return `
       CREATE OR REPLACE FUNCTION reminder_reached_fact() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF TG_OP = 'INSERT' THEN
-          ${recompute(`SELECT DISTINCT appointment_id FROM new_reminders WHERE status IN ${REACHED}`)}
+          ${recompute(`SELECT DISTINCT appointment_id FROM new_reminders WHERE status IN ${REACHED}`, noShowsOnly)}
         ELSIF TG_OP = 'UPDATE' THEN
-          ${recompute(updated)}
+          ${recompute(updated, noShowsOnly)}
         ELSE
-          ${recompute(`SELECT DISTINCT appointment_id FROM old_reminders WHERE status IN ${REACHED}`)}
+          ${recompute(`SELECT DISTINCT appointment_id FROM old_reminders WHERE status IN ${REACHED}`, noShowsOnly)}
         END IF;
         RETURN NULL;
       END $$`;
@@ -157,14 +164,35 @@ export class RollupTriggersOnTheSendPath1795744000000 implements MigrationInterf
   name = 'RollupTriggersOnTheSendPath1795744000000';
 
   public async up(q: QueryRunner): Promise<void> {
-    await q.query(reachedFunction(UPDATED_REMINDERS_NOW));
+    await q.query(reachedFunction(UPDATED_REMINDERS_NOW, true));
     await q.query(followFunction(UPDATED_NOW));
-    await q.query(`ALTER TABLE appointments SET (fillfactor = 70)`);
+    // Becoming a no-show reads the fact; its reminders keep it current from then on.
+    await q.query(`
+      CREATE FUNCTION no_show_reached_fact() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.reminder_reached := EXISTS (
+          SELECT 1 FROM reminders r
+          WHERE r.appointment_id = NEW.id AND r.status IN ${REACHED});
+        RETURN NEW;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER appointments_no_show_reached BEFORE UPDATE OF status ON appointments
+        FOR EACH ROW WHEN (NEW.status = 'no_show' AND OLD.status <> 'no_show')
+        EXECUTE FUNCTION no_show_reached_fact()`);
+    await q.query(`
+      COMMENT ON COLUMN appointments.reminder_reached IS
+        'for a no-show: one of its reminders is sent or delivered (set when it becomes a no-show, kept by trigger while it is one); not kept for other statuses'`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE appointments RESET (fillfactor)`);
+    await q.query(`DROP TRIGGER appointments_no_show_reached ON appointments`);
+    await q.query(`DROP FUNCTION no_show_reached_fact()`);
     await q.query(followFunction(UPDATED_BEFORE));
-    await q.query(reachedFunction(UPDATED_REMINDERS_BEFORE));
+    await q.query(reachedFunction(UPDATED_REMINDERS_BEFORE, false));
+    await q.query(`
+      COMMENT ON COLUMN appointments.reminder_reached IS
+        'one of its reminders is sent or delivered; kept by trigger'`);
+    // Every appointment's fact again, not only the no-shows'.
+    await q.query(`SELECT no_show_facts_rebuild(id) FROM clinics`);
   }
 }
