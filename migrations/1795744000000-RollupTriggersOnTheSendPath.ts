@@ -123,7 +123,8 @@ function followFunction(updated: string): string {
 }
 
 const REACHED = `('sent', 'delivered')`;
-const recompute = (touched: string, noShowsOnly: boolean) => `
+/** As 1795741000000-NoShowReport wrote it: every touched appointment's fact re-read. */
+const recomputeAll = (touched: string) => `
         UPDATE appointments a SET reminder_reached = f.reached
         FROM (
           SELECT t.appointment_id, EXISTS (
@@ -132,9 +133,22 @@ const recompute = (touched: string, noShowsOnly: boolean) => `
           ) AS reached
           FROM (${touched}) t
         ) f
-        WHERE a.id = f.appointment_id AND a.reminder_reached <> f.reached${
-          noShowsOnly ? ` AND a.status = 'no_show'` : ''
-        };`;
+        WHERE a.id = f.appointment_id AND a.reminder_reached <> f.reached;`;
+
+/**
+ * The no-shows' facts only: the appointment is looked up first, and its reminders read only
+ * when it is a no-show (a subplan is the last condition PostgreSQL evaluates).
+ */
+const recomputeNoShows = (touched: string) => `
+        UPDATE appointments a SET reminder_reached = NOT a.reminder_reached
+        FROM (${touched}) t
+        WHERE a.id = t.appointment_id AND a.status = 'no_show'
+          AND a.reminder_reached <> EXISTS (
+            SELECT 1 FROM reminders r
+            WHERE r.appointment_id = a.id AND r.status IN ${REACHED});`;
+
+const recompute = (touched: string, noShowsOnly: boolean) =>
+  noShowsOnly ? recomputeNoShows(touched) : recomputeAll(touched);
 
 const UPDATED_REMINDERS_BEFORE = `SELECT DISTINCT n.appointment_id FROM new_reminders n
                        JOIN old_reminders o ON o.id = n.id

@@ -172,6 +172,29 @@ describe(`no-show rollup equals the raw count (seed ${SEED})`, () => {
       // Checked along the way too: a rebuild (new time zone) must not hide an earlier drift.
       if (step % 50 === 49) await expectRollupEqualsSource('2026-10-01', '2026-12-01');
     }
+    // No-shows whose reminder reached the patient (the fact is read as they become no-shows),
+    // and one whose reminder then failed (kept current while it is one).
+    const reminded: { appointment_id: string }[] = await t.ds.query(
+      `SELECT DISTINCT r.appointment_id FROM reminders r
+       JOIN appointments a ON a.id = r.appointment_id
+       WHERE r.clinic_id = $1 AND r.status IN ('sent', 'delivered')
+         AND a.status IN ('scheduled', 'confirmed')
+       ORDER BY 1 LIMIT 4`,
+      [clinic.id],
+    );
+    for (const { appointment_id } of reminded) {
+      await t.http
+        .patch(`/v1/appointments/${appointment_id}`)
+        .set(clinic.auth)
+        .send({ status: 'no_show' })
+        .expect(200);
+    }
+    await expectRollupEqualsSource('2026-10-01', '2026-12-01');
+    await t.ds.query(
+      `UPDATE reminders SET status = 'failed'
+       WHERE appointment_id = $1 AND status IN ('sent', 'delivered')`,
+      [reminded.length > 1 ? reminded[0].appointment_id : null],
+    );
     // The mix really reached the states the report counts.
     const statuses: { status: string; n: number }[] = await t.ds.query(
       `SELECT status, count(*)::int AS n FROM appointments WHERE clinic_id = $1 GROUP BY status`,
