@@ -39,6 +39,7 @@ import {
   countSent,
   dueStats,
   announceDue,
+  latenessBySecond,
   makeDue,
   park,
   seed,
@@ -203,6 +204,12 @@ async function main(): Promise<void> {
       await sleep(IDLE_SECONDS * 1000);
       const idle = process.cpuUsage(idleFrom);
       const share = (u: NodeJS.CpuUsage, s: number) => (u.user + u.system) / 1e6 / s;
+      const bySecond = await latenessBySecond(client);
+      const worst = [...bySecond].sort((a, b) => b.maxMs - a.maxMs).slice(0, 5);
+      const show = (s: (typeof bySecond)[number]) =>
+        `${s.second}s: ${s.n} due, p50 ${Math.round(s.p50Ms)} ms, max ${Math.round(s.maxMs)} ms`;
+      console.log(`paced, first seconds: ${bySecond.slice(0, 3).map(show).join('; ')}`);
+      console.log(`paced, worst seconds: ${worst.map(show).join('; ')}`);
       return {
         seconds,
         stats: await dueStats(client),

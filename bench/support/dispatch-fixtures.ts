@@ -194,3 +194,28 @@ export async function countSent(client: Client): Promise<number> {
   );
   return Number((rows[0] as { n: number }).n);
 }
+
+/**
+ * Lateness of the due set second by second of due time (p50 and max per second): tells a
+ * single stall (a few bad seconds) from lateness spread over the whole run.
+ */
+export async function latenessBySecond(
+  client: Client,
+): Promise<{ second: number; n: number; p50Ms: number; maxMs: number }[]> {
+  const { rows } = await client.query(
+    `WITH l AS (
+       SELECT floor(extract(epoch FROM r.due_at))::bigint AS s,
+              extract(epoch FROM r.sent_at - r.due_at) * 1000 AS ms
+       FROM reminders r JOIN bench_due b ON b.id = r.id WHERE r.status = 'sent'
+     )
+     SELECT s - min(s) OVER () AS second, count(*)::int AS n,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, max(ms) AS max
+     FROM l GROUP BY s ORDER BY s`,
+  );
+  return (rows as { second: string; n: number; p50: number; max: number }[]).map((r) => ({
+    second: Number(r.second),
+    n: r.n,
+    p50Ms: Number(r.p50),
+    maxMs: Number(r.max),
+  }));
+}
