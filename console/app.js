@@ -1,6 +1,8 @@
 import { api, SignedOut } from './api.js';
 import { showAppointments } from './appointments.js';
 import { initReport } from './report.js';
+import { showInbox } from './inbox.js';
+import { showCalendar } from './calendar.js';
 
 const SECTIONS = ['appointments', 'report', 'inbox', 'calendar'];
 let clinic = null;
@@ -32,6 +34,8 @@ async function route() {
     show(id);
     if (id === 'appointments') await showAppointments(clinic);
     if (id === 'report') await initReport(clinic);
+    if (id === 'inbox') await showInbox(clinic);
+    if (id === 'calendar') await showCalendar(clinic);
   } catch (e) {
     if (e instanceof SignedOut) signedOut();
     else throw e;

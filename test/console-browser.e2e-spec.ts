@@ -4,11 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CalendarDeliveryService } from '../src/calendar/calendar-delivery.service';
 import { localDate } from '../src/common/time/starts-at';
+import { twilioSignature } from '../src/messaging/providers/twilio-signature';
+import { CalendarReceiver } from './support/calendar-receiver';
 import { dispatcherOf, upload } from './support/dispatch-helpers';
-import { createClinic, TestClinic } from './support/factories';
-import { applyPatientReply } from './support/patient-replies';
+import { createClinic, TestClinic, uniquePhone } from './support/factories';
+import { RecordingTwilioServer } from './support/recording-twilio.server';
 import { startTestApp, TestApp } from './support/test-app';
+import { processInbox, twilioSid } from './support/webhooks';
 
 jest.setTimeout(180_000);
 
@@ -18,6 +22,8 @@ const ARTIFACTS = join(__dirname, '..', 'test-artifacts', 'console');
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 const ZONE = 'America/Chicago';
+const PUBLIC_BASE_URL = 'http://127.0.0.1';
+const AUTH_TOKEN = 'console-browser-twilio-token';
 
 function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
@@ -27,12 +33,19 @@ function addDays(date: string, days: number): string {
 
 /**
  * The console in a real headless Chromium against the real app: sign in, today's and tomorrow's
- * appointments with their texts, the report with its charts and CSV, at desktop and phone sizes,
- * with axe-core finding no serious or critical accessibility violation, under the service's CSP.
+ * appointments with their texts, the needs-attention inbox (a staff reply that reaches the
+ * provider, resolve), calendar deliveries (retry a failed one), the report with its charts and
+ * CSV, at desktop and phone sizes, with axe-core finding no serious or critical accessibility
+ * violation, under the service's CSP. The clinic is on Twilio, spoken to over the wire: the
+ * reminders and the staff reply reach a recording stand-in for api.twilio.com, and the patients'
+ * texts arrive as signed Twilio webhooks.
  */
 describe('staff console in Chromium', () => {
   let t: TestApp;
   let clinic: TestClinic;
+  let twilio: RecordingTwilioServer;
+  let calendar: CalendarReceiver;
+  let sender: string;
   let base: string;
   let context: BrowserContext;
   let page: Page;
@@ -42,9 +55,12 @@ describe('staff console in Chromium', () => {
   beforeAll(async () => {
     // The browser's "today" is the real one, so the app's clock starts at the real now.
     // Plain http here, so the service's own CSP comes without upgrade-insecure-requests.
+    twilio = await RecordingTwilioServer.start();
+    calendar = new CalendarReceiver();
+    const calendarUrl = await calendar.start();
     t = await startTestApp({
       now: new Date().toISOString(),
-      env: { PUBLIC_BASE_URL: 'http://127.0.0.1' },
+      env: { PUBLIC_BASE_URL, TWILIO_API_BASE_URL: twilio.baseUrl },
     });
     const server = t.app.getHttpServer() as import('node:http').Server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -55,7 +71,13 @@ describe('staff console in Chromium', () => {
       reminderOffsets: ['PT1H'],
       quietHours: null,
       sendRatePerSecond: 100,
+      senderNumber: (sender = uniquePhone()),
+      provider: { type: 'twilio', accountSid: `AC${'1'.repeat(32)}`, authToken: AUTH_TOKEN },
+      calendarWebhookUrl: calendarUrl,
     });
+    calendar.secret = clinic.webhookSecret;
+    // The calendar is down for the whole seeding: its events fail for a day, then give up.
+    calendar.answers = Array.from({ length: 2_000 }, () => ({ status: 503 }));
 
     // Tomorrow: one reminded and confirmed by text, one waiting.
     const ana = await upload(t, clinic, {
@@ -68,11 +90,24 @@ describe('staff console in Chromium', () => {
       startsAt: `${addDays(today, 1)}T11:00:00`,
       practitioner: 'Dr. Lee',
     });
+    const dan = await upload(t, clinic, {
+      patient: { name: 'Dan Moreau', phone: DAN },
+      startsAt: `${addDays(today, 1)}T09:30:00`,
+      practitioner: 'Dr. Lee',
+    });
     const realNow = t.clock.now();
     t.clock.set(await reminderDue(ana.id));
-    await dispatcherOf(t).tick();
-    await applyPatientReply(t, clinic.id, ana.id, { kind: 'confirm' });
+    await sendDue(2);
+    expect(twilio.from(sender).map((sms) => sms.to)).toEqual(
+      expect.arrayContaining(['+13125550123', DAN]),
+    );
+    await patientTexts('+13125550123', 'C');
+    await patientTexts(DAN, 'Can I bring my son along?');
     t.clock.set(realNow);
+    expect(await t.http.get(`/v1/appointments/${dan.id}`).set(clinic.auth)).toHaveProperty(
+      'body.status',
+      'scheduled',
+    );
     // Today, and the past fortnight for the report.
     await upload(t, clinic, {
       patient: { name: 'Cara Singh', phone: '+13125550125' },
@@ -92,6 +127,9 @@ describe('staff console in Chromium', () => {
         .send({ status: fates[day % fates.length] })
         .expect(200);
     }
+    await calendarGivesUp();
+    t.clock.set(realNow);
+    calendar.answers = [];
 
     profile = mkdtempSync(join(tmpdir(), 'turnout-chromium-'));
     rmSync(ARTIFACTS, { recursive: true, force: true });
@@ -118,8 +156,63 @@ describe('staff console in Chromium', () => {
   afterAll(async () => {
     await context?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
-    await t.close();
+    await t?.close();
+    await twilio?.stop();
+    await calendar?.stop();
   });
+
+  const DAN = '+13125550126';
+
+  /** A patient's text as Twilio delivers it: a signed form POST, then the inbox processed. */
+  async function patientTexts(from: string, body: string): Promise<void> {
+    const path = '/webhooks/twilio/inbound';
+    const sid = twilioSid();
+    const params = {
+      MessageSid: sid,
+      SmsSid: sid,
+      AccountSid: `AC${'1'.repeat(32)}`,
+      From: from,
+      To: sender,
+      Body: body,
+      NumMedia: '0',
+    };
+    await t.http
+      .post(path)
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .set('X-Twilio-Signature', twilioSignature(AUTH_TOKEN, `${PUBLIC_BASE_URL}${path}`, params))
+      .send(new URLSearchParams(params).toString())
+      .expect(200);
+    await processInbox(t);
+  }
+
+  /** Runs the outbound pipeline until `count` more texts reached the Twilio stand-in. */
+  async function sendDue(count: number): Promise<void> {
+    const target = twilio.from(sender).length + count;
+    for (let i = 0; i < 100 && twilio.from(sender).length < target; i += 1) {
+      await dispatcherOf(t).tick();
+      if (twilio.from(sender).length < target) await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async function deliverCalendar(): Promise<void> {
+    const service = t.app.get(CalendarDeliveryService);
+    while ((await service.runOnce()) > 0);
+  }
+
+  /** Hour by hour through a day of failed attempts, until every event is given up on. */
+  async function calendarGivesUp(): Promise<void> {
+    for (let i = 0; i < 60; i += 1) {
+      await deliverCalendar();
+      const [{ open }] = await t.ds.query(
+        `SELECT count(*)::int AS open FROM calendar_deliveries
+         WHERE clinic_id = $1 AND status <> 'failed'`,
+        [clinic.id],
+      );
+      if (open === 0) return;
+      t.clock.advance(3600_000);
+    }
+    throw new Error('calendar deliveries did not fail within 60 hours');
+  }
 
   async function reminderDue(appointmentId: string): Promise<string> {
     const [row] = await t.ds.query(`SELECT due_at FROM reminders WHERE appointment_id = $1`, [
@@ -184,6 +277,67 @@ describe('staff console in Chromium', () => {
     await expectAccessible('appointments, desktop');
   });
 
+  it('answers a patient from the inbox: the reply reaches Twilio; then resolves', async () => {
+    await page.getByRole('link', { name: 'Inbox' }).click();
+    await page.getByRole('heading', { name: 'Needs attention' }).waitFor();
+    const row = page.getByRole('button', { name: /Dan Moreau/ });
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(/Reply not understood/);
+    await row.click();
+    await page.getByRole('heading', { name: `Dan Moreau · ${DAN}` }).waitFor();
+    await page.getByText('Can I bring my son along?').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'inbox-desktop.png'), fullPage: true });
+    await expectAccessible('inbox, desktop');
+
+    const before = twilio.from(sender).length;
+    await page.getByLabel('Reply to Dan Moreau').fill('Of course, see you tomorrow at 9:30.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await page.getByRole('status').filter({ hasText: 'Reply sent.' }).waitFor();
+    await page.getByText('Of course, see you tomorrow at 9:30.').waitFor();
+    // The outbound pipeline hands it to the provider: Twilio's API received it.
+    await sendDue(1);
+    expect(twilio.from(sender).slice(before)).toEqual([
+      expect.objectContaining({ to: DAN, body: 'Of course, see you tomorrow at 9:30.' }),
+    ]);
+
+    await page.getByRole('button', { name: 'Resolve' }).click();
+    await page.getByRole('status').filter({ hasText: 'Resolved: Dan Moreau.' }).waitFor();
+    await page.getByText('Nothing needs attention.').waitFor();
+    const left = await t.http.get('/v1/conversations?needsAttention=true').set(clinic.auth);
+    expect(left.body.items).toEqual([]);
+  });
+
+  it('lists calendar deliveries and retries a failed one', async () => {
+    await page.getByRole('link', { name: 'Calendar deliveries' }).click();
+    await page.getByRole('heading', { name: 'Calendar deliveries' }).waitFor();
+    const retry = page.getByRole('button', { name: /^Retry: Confirmed/ });
+    await retry.waitFor();
+    expect(await page.locator('#calendar-list li.status-failed').count()).toBeGreaterThan(1);
+    expect(await page.locator('#calendar-list li.status-failed').first().innerText()).toMatch(
+      /attempts · last answer 503/,
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'calendar-desktop.png'), fullPage: true });
+    await expectAccessible('calendar, desktop');
+
+    const failedBefore = await page.locator('#calendar-list li.status-failed').count();
+    await retry.click();
+    await page.getByRole('status').filter({ hasText: /^Retrying: Confirmed/ }).waitFor();
+    await page.locator('#calendar-list li.status-failed').nth(failedBefore - 2).waitFor();
+    expect(await page.locator('#calendar-list li.status-failed').count()).toBe(failedBefore - 1);
+    // Pending again; the calendar is back, so the next run delivers it.
+    await deliverCalendar();
+    expect(calendar.events.slice(-1)[0]).toMatchObject({
+      type: 'appointment.confirmed',
+      signatureValid: true,
+    });
+    await page.locator('#calendar-form select[name=status]').selectOption('delivered');
+    await page.locator('#calendar-list li.status-delivered').waitFor();
+    expect(await page.locator('#calendar-list li.status-delivered').innerText()).toMatch(
+      /^Confirmed/,
+    );
+    await page.locator('#calendar-form select[name=status]').selectOption('');
+  });
+
   it('shows the report with its charts, and downloads the CSV', async () => {
     await page.getByRole('link', { name: 'No-show report' }).click();
     const form = page.locator('#report-form');
@@ -196,9 +350,9 @@ describe('staff console in Chromium', () => {
         hasText: `${addDays(today, -14)} to ${addDays(today, 3)}`,
       })
       .waitFor();
-    // 12 past visits (2 arrived, 4 completed, 4 no-shows, 2 cancelled) and three upcoming.
+    // 12 past visits (2 arrived, 4 completed, 4 no-shows, 2 cancelled) and four upcoming.
     const total = await page.locator('#report-table tr.total').innerText();
-    expect(total.split('\t').slice(0, 5)).toEqual(['Total', '15', '6', '4', '2']);
+    expect(total.split('\t').slice(0, 5)).toEqual(['Total', '16', '6', '4', '2']);
     expect(await page.locator('#report-chart-groups svg rect.bar').count()).toBe(2);
     expect(await page.locator('#report-chart-time svg circle.dot').count()).toBeGreaterThan(3);
     expect(await page.locator('#report-totals svg.split rect').count()).toBe(3);
@@ -218,7 +372,7 @@ describe('staff console in Chromium', () => {
     const csv = readFileSync(await download.path(), 'utf8').split('\r\n');
     expect(csv[0]).toMatch(/^scope,key,appointments,attended,noShows,cancelled,noShowRate,/);
     // The past visits were entered after the fact: their reminders never went out (unreached).
-    expect(csv).toContain('total,,15,6,4,2,0.4,1,0,0,4,0,0');
+    expect(csv).toContain('total,,16,6,4,2,0.4,1,0,0,4,0,0');
   });
 
   it('works at phone size', async () => {
@@ -234,6 +388,24 @@ describe('staff console in Chromium', () => {
     await page.getByText('Ana Diaz').waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'appointments-phone.png'), fullPage: true });
     await expectAccessible('appointments, phone');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    // A new question in the inbox, read and answered on the phone.
+    await patientTexts(DAN, 'Is there parking nearby?');
+    await page.getByRole('link', { name: 'Inbox' }).click();
+    await page.getByRole('button', { name: /Dan Moreau/ }).click();
+    await page.getByText('Is there parking nearby?').waitFor();
+    await page.getByLabel('Reply to Dan Moreau').fill('Yes, behind the building.');
+    await page.screenshot({ path: join(ARTIFACTS, 'inbox-phone.png'), fullPage: true });
+    await expectAccessible('inbox, phone');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    await page.getByRole('link', { name: 'Calendar deliveries' }).click();
+    await page.locator('#calendar-list li.status-delivered').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'calendar-phone.png'), fullPage: true });
+    await expectAccessible('calendar, phone');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       PHONE.width,
     );

@@ -22,4 +22,6 @@ export const CONSOLE_FILES: Record<string, string> = {
   'report.js': 'text/javascript; charset=utf-8',
   'chart.js': 'text/javascript; charset=utf-8',
   'dom.js': 'text/javascript; charset=utf-8',
+  'inbox.js': 'text/javascript; charset=utf-8',
+  'calendar.js': 'text/javascript; charset=utf-8',
 };

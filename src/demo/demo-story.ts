@@ -1,0 +1,218 @@
+import { randomInt } from 'node:crypto';
+import { localDate, localTime } from '../common/time/starts-at';
+import type { DemoClient } from './demo-client';
+import { addDays, demoWeek, LIVE, pastFate, type LivePatient } from './demo-week';
+import type { Progress } from './progress';
+import { reportTable, type ReportLike } from './report-table';
+
+export const ZONE = 'America/Chicago';
+/** The live session starts this long after the upload: time for reminders and answers. */
+const LIVE_LEAD_MS = 40_000;
+/** A reminder this long before the visit, so it is due a few seconds after the upload. */
+const LIVE_OFFSET = 'PT35S';
+
+interface Appointment {
+  id: string;
+  externalId: string;
+  status: string;
+  startsAt: string;
+}
+interface Message {
+  direction: string;
+  kind: string;
+  body: string;
+  appointmentId: string | null;
+  to?: string;
+}
+
+export interface StoryResult {
+  clinicName: string;
+  apiKey: string;
+  report: ReportLike;
+}
+
+/** The whole demo against a running service, through its public API only. */
+export async function runStory(
+  api: DemoClient,
+  adminToken: string,
+  p: Progress,
+): Promise<StoryResult> {
+  const clinicName = 'Lakeside Dental (demo)';
+  const clinic = await api.as(adminToken).post<{ apiKey: string }>('/v1/clinics', {
+    name: clinicName,
+    timezone: ZONE,
+    senderNumber: `+1312555${String(randomInt(3000, 10_000)).padStart(4, '0')}`,
+    provider: { type: 'fake' },
+    contactPhone: '+13125550199',
+    // A day ahead, and a short one so the live session's reminders go out within seconds.
+    reminderOffsets: ['P1D', LIVE_OFFSET],
+    quietHours: null,
+    // Marked the moment a visit ends: nobody waits half an hour in a demo.
+    noShowGraceMinutes: 0,
+    sendRatePerSecond: 10,
+  });
+  const c = api.as(clinic.apiKey);
+  p.step(
+    `Created the clinic "${clinicName}" (${ZONE}) on the fake SMS provider: reminders a day ` +
+      `and ${LIVE_OFFSET.slice(2).toLowerCase()} ahead, no quiet hours, no-shows marked at the end of a visit`,
+  );
+
+  const today = localDate(new Date(), ZONE);
+  const liveStartsAt = new Date(Math.ceil((Date.now() + LIVE_LEAD_MS) / 1000) * 1000);
+  const liveEndsAt = new Date(liveStartsAt.getTime() + 60_000);
+  const week = demoWeek(today, liveStartsAt, Date.now().toString(36));
+  const all = [...week.past, ...week.live, ...week.future];
+  const uploaded = await c.post<{ results: { id: string | null; outcome: string }[] }>(
+    '/v1/appointments/batch',
+    { appointments: all },
+  );
+  const bad = uploaded.results.filter((r) => r.outcome === 'error');
+  if (bad.length > 0) throw new Error(`upload refused ${bad.length}: ${JSON.stringify(bad[0])}`);
+  const idOf = new Map(all.map((a, i) => [a.externalId, uploaded.results[i].id!]));
+  const liveIds = week.live.map((a) => idOf.get(a.externalId)!);
+  p.step(
+    `Uploaded a week: ${week.past.length} visits over the past 6 days (from an older system: ` +
+      `nobody was reminded), ${week.live.length} in a live session at ` +
+      `${localTime(liveStartsAt, ZONE)} today (one minute each), ${week.future.length} over the next 6 days`,
+  );
+  // Open slots for the patient who will ask to reschedule.
+  const dev = LIVE[3];
+  await c.post('/v1/slots/batch', {
+    slots: ['14:00', '14:30', '15:00'].map((t) => ({
+      practitioner: dev.practitioner,
+      location: 'Main St',
+      startsAt: `${addDays(today, 1)}T${t}:00`,
+      durationMinutes: 30,
+    })),
+  });
+
+  // Last week: the front desk marks who came; the rest are left for the system.
+  let came = 0;
+  for (const [i, a] of week.past.entries()) {
+    const fate = pastFate(i);
+    if (fate === 'no_show') continue;
+    const id = idOf.get(a.externalId)!;
+    await c.patch(`/v1/appointments/${id}`, { status: 'arrived' });
+    if (fate === 'completed') await c.patch(`/v1/appointments/${id}`, { status: 'completed' });
+    came += 1;
+  }
+  p.step(`Marked ${came} of last week's visits as arrived or completed`);
+
+  let sent = 0;
+  await p.until(
+    'Reminders for the live session',
+    async () => ((sent = await remindersSent(c, liveIds)) >= liveIds.length ? true : undefined),
+    () => `${sent}/${liveIds.length} handed to the fake provider`,
+    60_000,
+  );
+
+  for (const patient of LIVE) {
+    if (patient.texts[0]) await text(c, patient, patient.texts[0]);
+  }
+  const first = (x: LivePatient) => x.name.split(' ')[0];
+  p.step(`Patients answered: ${LIVE.map((x) => `${first(x)} "${x.texts[0] ?? '…'}"`).join(', ')}`);
+  await p.until(
+    `${dev.name}'s offer of open slots`,
+    async () => ((await offerSent(c, dev)) ? true : undefined),
+    () => 'waiting for the numbered times',
+    30_000,
+  );
+  await text(c, dev, dev.texts[1]);
+  p.step(`${first(dev)} was offered numbered times, and answered "${dev.texts[1]}"`);
+
+  // What each answer leaves the appointment in, before anyone arrives.
+  const settled = (x: LivePatient, v: Appointment): boolean =>
+    x.outcome === 'cancelled'
+      ? v.status === 'cancelled'
+      : x.outcome === 'rescheduled'
+        ? v.status === 'confirmed' && v.startsAt !== week.live[0].startsAt
+        : ['C', 'YES'].includes(x.texts[0] ?? '')
+          ? v.status === 'confirmed'
+          : v.status === 'scheduled';
+  let applied = 0;
+  await p.until(
+    'Answers applied',
+    async () => {
+      const views = await Promise.all(liveIds.map((id) => view(c, id)));
+      applied = LIVE.filter((x, i) => settled(x, views[i])).length;
+      const inbox = await c.get<{ items: { patientPhone: string }[] }>(
+        '/v1/conversations?needsAttention=true',
+      );
+      const flagged = LIVE.filter((x) => x.story.includes('inbox')).every((x) =>
+        inbox.items.some((item) => item.patientPhone === x.phone),
+      );
+      return applied === LIVE.length && flagged ? true : undefined;
+    },
+    () => `${applied}/${LIVE.length} as expected`,
+    60_000,
+  );
+  p.step(
+    `${first(dev)} moved to tomorrow at 14:00; ${first(LIVE[5])}'s question waits in the ` +
+      `inbox; ${first(LIVE[4])} and ${first(LIVE[8])} opted out`,
+  );
+
+  const arriving = LIVE.filter((x) => x.outcome === 'arrived');
+  for (const x of arriving) {
+    await c.patch(`/v1/appointments/${liveIds[LIVE.indexOf(x)]}`, { status: 'arrived' });
+  }
+  p.step(`Front desk: ${arriving.map((x) => x.name).join(', ')} arrived`);
+
+  const absent = LIVE.flatMap((x, i) => (x.outcome === 'no_show' ? [liveIds[i]] : []));
+  let marked = 0;
+  await p.until(
+    `No-shows, marked by the system when the visits end at ${localTime(liveEndsAt, ZONE)}`,
+    async () => {
+      const views = await Promise.all(absent.map((id) => view(c, id)));
+      marked = views.filter((v) => v.status === 'no_show').length;
+      return marked === absent.length ? true : undefined;
+    },
+    () =>
+      `${marked}/${absent.length} marked` +
+      (Date.now() < liveEndsAt.getTime()
+        ? `, ${Math.ceil((liveEndsAt.getTime() - Date.now()) / 1000)} s to go`
+        : ''),
+    liveEndsAt.getTime() - Date.now() + 60_000,
+    1_000,
+  );
+
+  const report = await c.get<ReportLike>(
+    `/v1/reports/no-shows?from=${addDays(today, -6)}&to=${addDays(today, 7)}&groupBy=practitioner`,
+  );
+  return { clinicName, apiKey: clinic.apiKey, report };
+}
+
+async function view(c: DemoClient, id: string): Promise<Appointment> {
+  return c.get<Appointment>(`/v1/appointments/${id}`);
+}
+
+async function remindersSent(c: DemoClient, ids: string[]): Promise<number> {
+  const outbox = await c.get<{ items: Message[] }>('/v1/simulator/outbox?limit=500');
+  const wanted = new Set(ids);
+  return outbox.items.filter(
+    (m) => m.kind === 'reminder' && m.appointmentId && wanted.has(m.appointmentId),
+  ).length;
+}
+
+async function offerSent(c: DemoClient, patient: LivePatient): Promise<boolean> {
+  const thread = await c.find<{ messages: Message[] }>(
+    `/v1/conversations/${encodeURIComponent(patient.phone)}`,
+  );
+  if (!thread) return false;
+  // The answer to the R: an outbound text after the patient's last one, numbering the times.
+  const asked = thread.messages.map((m) => m.direction).lastIndexOf('inbound');
+  return asked >= 0 && thread.messages.slice(asked + 1).some((m) => /\b1\b/.test(m.body));
+}
+
+function text(c: DemoClient, patient: LivePatient, body: string): Promise<unknown> {
+  return c.post('/v1/simulator/inbound', { from: patient.phone, body });
+}
+
+export function printReport(p: Progress, report: ReportLike): void {
+  p.say('');
+  p.say(reportTable(report));
+  p.say('');
+  p.say(
+    'Last week nobody was reminded: its no-shows are all "unreached". Today\'s: one confirmed ' +
+      'and did not come, two were reminded and never confirmed.',
+  );
+}

@@ -1,0 +1,94 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { ConfigError } from '../config/app-config';
+import { loadDemoConfig } from '../config/demo-config';
+import { isPortFree } from '../startup/free-port';
+import { DemoClient } from './demo-client';
+import { DemoService } from './demo-service';
+import { printReport, runStory } from './demo-story';
+import { Progress } from './progress';
+
+/**
+ * `npm run demo`: starts the real service on its embedded PostgreSQL, plays a clinic's week
+ * through the public API (reminders, every kind of patient answer, arrivals, no-shows marked by
+ * the system), prints the no-show report and how to open the console, then leaves the service
+ * running until Ctrl-C.
+ */
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
+
+async function main(p: Progress): Promise<void> {
+  const config = loadDemoConfig();
+  const root = packageRoot();
+  const shown = relative(process.cwd(), config.dataDir) || '.';
+  const kept = existsSync(join(config.dataDir, 'admin-token'));
+  p.say('Turnout demo: a clinic’s week, played through the API in about two minutes.');
+  p.step(
+    `Data: ${shown}/ ${kept ? '(kept from an earlier demo: each run adds a clinic; delete the folder to start afresh)' : '(new)'}` +
+      (config.dataDirChosenByUser
+        ? ' (TURNOUT_DATA_DIR)'
+        : '; ./.data, where `npm start` keeps its data, is not touched'),
+  );
+  for (const [name, port] of [
+    ['PORT', config.port],
+    ['EMBEDDED_PG_PORT', config.embeddedPostgresPort],
+  ] as const) {
+    if (!(await isPortFree(port))) {
+      throw new ConfigError(
+        `port ${port} is in use (another Turnout?): stop what listens there, or run with ${name}=<a free port>`,
+      );
+    }
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+
+  const service = new DemoService(config, root);
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    p.say('Stopping the service (HTTP, then the embedded PostgreSQL)...');
+    await service.stop();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+  service.start();
+  service.onExit((code) => {
+    if (stopping) return;
+    p.say(`The service stopped (exit ${code}). The end of ${service.logFile}:`);
+    p.say(service.tail());
+    process.exit(1);
+  });
+
+  const api = new DemoClient(`http://127.0.0.1:${config.port}`);
+  await p.until(
+    'Starting the service (embedded PostgreSQL, migrations)',
+    async () => ((await api.ready()) ? true : undefined),
+    () => `log in ${relative(process.cwd(), service.logFile)}`,
+    150_000,
+  );
+  try {
+    const result = await runStory(api, service.adminToken(), p);
+    printReport(p, result.report);
+    p.say('');
+    p.step('Done. The service keeps running for the console:');
+    p.say(`  Console:  ${service.baseUrl}/console`);
+    p.say(`  Sign in with the clinic key (shown once): ${result.apiKey}`);
+    p.say(
+      `  API docs: ${service.baseUrl}/docs     Service log: ${relative(process.cwd(), service.logFile)}`,
+    );
+    p.say('Press Ctrl-C to stop.');
+  } catch (err) {
+    p.say(`The demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    await stop(1);
+  }
+}
+
+const progress = new Progress();
+main(progress).catch((err: unknown) => {
+  progress.say(`npm run demo: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
