@@ -18,6 +18,10 @@ function show(id) {
 
 function signedOut() {
   clinic = null;
+  if (location.hash === '#link-expired') {
+    document.getElementById('sign-in-error').textContent =
+      'That sign-in link was already used or has expired. Paste the clinic API key instead.';
+  }
   document.getElementById('nav').hidden = true;
   document.getElementById('clinic-name').textContent = '';
   show('sign-in');

@@ -79,8 +79,8 @@ describe('staff console in Chromium', () => {
     // The calendar is down for the whole seeding: its events fail for a day, then give up.
     calendar.answers = Array.from({ length: 2_000 }, () => ({ status: 503 }));
 
-    // Tomorrow: one reminded and confirmed by text, one waiting.
-    const ana = await upload(t, clinic, {
+    // Tomorrow: one reminded and confirmed by text, one waiting, one with a question.
+    await upload(t, clinic, {
       patient: { name: 'Ana Diaz', phone: '+13125550123' },
       startsAt: `${addDays(today, 1)}T09:30:00`,
       practitioner: 'Dr. Kim',
@@ -92,11 +92,12 @@ describe('staff console in Chromium', () => {
     });
     const dan = await upload(t, clinic, {
       patient: { name: 'Dan Moreau', phone: DAN },
-      startsAt: `${addDays(today, 1)}T09:30:00`,
+      startsAt: `${addDays(today, 1)}T10:15:00`,
       practitioner: 'Dr. Lee',
     });
     const realNow = t.clock.now();
-    t.clock.set(await reminderDue(ana.id));
+    // Both reminders due (an hour before each visit).
+    t.clock.set(await reminderDue(dan.id));
     await sendDue(2);
     expect(twilio.from(sender).map((sms) => sms.to)).toEqual(
       expect.arrayContaining(['+13125550123', DAN]),
@@ -290,14 +291,14 @@ describe('staff console in Chromium', () => {
     await expectAccessible('inbox, desktop');
 
     const before = twilio.from(sender).length;
-    await page.getByLabel('Reply to Dan Moreau').fill('Of course, see you tomorrow at 9:30.');
+    await page.getByLabel('Reply to Dan Moreau').fill('Of course, see you tomorrow at 10:15.');
     await page.getByRole('button', { name: 'Send reply' }).click();
     await page.getByRole('status').filter({ hasText: 'Reply sent.' }).waitFor();
-    await page.getByText('Of course, see you tomorrow at 9:30.').waitFor();
+    await page.getByText('Of course, see you tomorrow at 10:15.').waitFor();
     // The outbound pipeline hands it to the provider: Twilio's API received it.
     await sendDue(1);
     expect(twilio.from(sender).slice(before)).toEqual([
-      expect.objectContaining({ to: DAN, body: 'Of course, see you tomorrow at 9:30.' }),
+      expect.objectContaining({ to: DAN, body: 'Of course, see you tomorrow at 10:15.' }),
     ]);
 
     await page.getByRole('button', { name: 'Resolve' }).click();
@@ -321,8 +322,14 @@ describe('staff console in Chromium', () => {
 
     const failedBefore = await page.locator('#calendar-list li.status-failed').count();
     await retry.click();
-    await page.getByRole('status').filter({ hasText: /^Retrying: Confirmed/ }).waitFor();
-    await page.locator('#calendar-list li.status-failed').nth(failedBefore - 2).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Retrying: Confirmed/ })
+      .waitFor();
+    await page
+      .locator('#calendar-list li.status-failed')
+      .nth(failedBefore - 2)
+      .waitFor();
     expect(await page.locator('#calendar-list li.status-failed').count()).toBe(failedBefore - 1);
     // Pending again; the calendar is back, so the next run delivers it.
     await deliverCalendar();

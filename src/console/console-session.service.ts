@@ -5,12 +5,17 @@ import { Clock } from '../common/clock/clock';
 import { Secrets, sha256Hex } from '../common/crypto/secrets';
 import { ConsoleSessionsRepository } from '../auth/console-sessions.repository';
 import { SESSION_TTL_MS } from '../auth/session-cookie';
+import { SignInLinksRepository } from './sign-in-links.repository';
+
+/** How long a one-time sign-in link stays usable. */
+export const SIGN_IN_LINK_TTL_MS = 15 * 60 * 1000;
 
 @Injectable()
 export class ConsoleSessionService {
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly sessions: ConsoleSessionsRepository,
+    private readonly links: SignInLinksRepository,
     private readonly secrets: Secrets,
     private readonly clock: Clock,
   ) {}
@@ -20,11 +25,30 @@ export class ConsoleSessionService {
     const clinic = apiKey.startsWith('tk_')
       ? await this.keys.findClinicByKeyHash(sha256Hex(apiKey))
       : null;
-    if (!clinic) return null;
+    return clinic ? this.startSession(clinic.id) : null;
+  }
+
+  /** A one-time sign-in token for the clinic, usable for SIGN_IN_LINK_TTL_MS. */
+  async createSignInLink(clinic: ClinicEntity): Promise<{ token: string; expiresAt: Date }> {
+    const token = this.secrets.token('sl_');
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + SIGN_IN_LINK_TTL_MS);
+    await this.links.insert(clinic.id, sha256Hex(token), now, expiresAt);
+    return { token, expiresAt };
+  }
+
+  /** Trades a sign-in link's token for a session (null: unknown, used or expired). */
+  async signInWithLink(token: string): Promise<{ token: string; maxAgeMs: number } | null> {
+    if (!token.startsWith('sl_')) return null;
+    const clinicId = await this.links.consume(sha256Hex(token), this.clock.now());
+    return clinicId ? this.startSession(clinicId) : null;
+  }
+
+  private async startSession(clinicId: string): Promise<{ token: string; maxAgeMs: number }> {
     const token = this.secrets.token('cs_');
     const now = this.clock.now();
     await this.sessions.insert(
-      clinic.id,
+      clinicId,
       sha256Hex(token),
       now,
       new Date(now.getTime() + SESSION_TTL_MS),

@@ -73,10 +73,11 @@ async function main(p: Progress): Promise<void> {
   try {
     const result = await runStory(api, service.adminToken(), p);
     printReport(p, result.report);
+    const link = await api.as(result.apiKey).post<{ url: string }>('/v1/console/sign-in-links');
     p.say('');
     p.step('Done. The service keeps running for the console:');
-    p.say(`  Console:  ${service.baseUrl}/console`);
-    p.say(`  Sign in with the clinic key (shown once): ${result.apiKey}`);
+    p.say(`  Open the console, signed in (one use, 15 minutes): ${link.url}`);
+    p.say(`  Or open ${service.baseUrl}/console and paste the clinic key: ${result.apiKey}`);
     p.say(
       `  API docs: ${service.baseUrl}/docs     Service log: ${relative(process.cwd(), service.logFile)}`,
     );

@@ -39,7 +39,7 @@ const COLUMNS: [keyof ReportMetrics, string][] = [
 function cell(metrics: ReportMetrics, key: keyof ReportMetrics): string {
   const value = metrics[key];
   if (key !== 'noShowRate') return String(value);
-  return value === null ? '-' : `${((value as number) * 100).toFixed(1)}%`;
+  return value === null ? '-' : `${(value * 100).toFixed(1)}%`;
 }
 
 export function reportTable(report: ReportLike): string {

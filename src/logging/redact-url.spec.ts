@@ -12,6 +12,8 @@ describe('redactUrl', () => {
     ['/v1/patients/(312)%20555-0123/consent', '/v1/patients/[phone]/consent'],
     ['/v1/appointments?phone=%2B13125550123&limit=5', '/v1/appointments?phone=[phone]&limit=5'],
     ['/v1/appointments?from=2026-11-01', '/v1/appointments?from=2026-11-01'],
+    ['/console/sign-in?token=sl_secret', '/console/sign-in?token=[redacted]'],
+    ['/console/sign-in?x=1&TOKEN=sl_secret', '/console/sign-in?x=1&TOKEN=[redacted]'],
     [
       '/v1/appointments/3f2c9a6e-0000-4000-8000-000000000000',
       '/v1/appointments/3f2c9a6e-0000-4000-8000-000000000000',

@@ -33,6 +33,9 @@ export function redactUrl(url: string | undefined): string | undefined {
     .map((pair) => {
       const eq = pair.indexOf('=');
       if (eq === -1) return pair;
+      // a one-time console sign-in link's token
+      if (decode(pair.slice(0, eq)).toLowerCase() === 'token')
+        return `${pair.slice(0, eq)}=[redacted]`;
       // `+` is a space in a query, or a phone's own plus when the client did not encode it
       const value = pair.slice(eq + 1);
       return looksLikePhone(decode(value)) || looksLikePhone(decode(value.replace(/\+/g, ' ')))

@@ -8,3 +8,12 @@ export class ConsoleSignInDto {
   @MaxLength(200)
   apiKey: string;
 }
+
+export class SignInLinkView {
+  @ApiProperty({
+    example: 'https://turnout.example/console/sign-in?token=sl_...',
+    description: 'opens the console signed in as this clinic; works once',
+  })
+  url: string;
+  @ApiProperty({ description: 'unused links stop working then (15 minutes)' }) expiresAt: string;
+}
