@@ -41,7 +41,7 @@ function deliveryRow(clinic, d) {
   const label = `${TYPES[d.type] ?? d.type}, ${dateTime(d.occurredAt, tz)}`;
   return h(
     'li',
-    { class: `delivery status-${d.status}` },
+    { class: `delivery delivery-${d.status}` },
     h(
       'div',
       { class: 'delivery-head' },

@@ -313,24 +313,24 @@ describe('staff console in Chromium', () => {
     await page.getByRole('heading', { name: 'Calendar deliveries' }).waitFor();
     const retry = page.getByRole('button', { name: /^Retry: Confirmed/ });
     await retry.waitFor();
-    expect(await page.locator('#calendar-list li.status-failed').count()).toBeGreaterThan(1);
-    expect(await page.locator('#calendar-list li.status-failed').first().innerText()).toMatch(
+    expect(await page.locator('#calendar-list li.delivery-failed').count()).toBeGreaterThan(1);
+    expect(await page.locator('#calendar-list li.delivery-failed').first().innerText()).toMatch(
       /attempts · last answer 503/,
     );
     await page.screenshot({ path: join(ARTIFACTS, 'calendar-desktop.png'), fullPage: true });
     await expectAccessible('calendar, desktop');
 
-    const failedBefore = await page.locator('#calendar-list li.status-failed').count();
+    const failedBefore = await page.locator('#calendar-list li.delivery-failed').count();
     await retry.click();
     await page
       .getByRole('status')
       .filter({ hasText: /^Retrying: Confirmed/ })
       .waitFor();
     await page
-      .locator('#calendar-list li.status-failed')
+      .locator('#calendar-list li.delivery-failed')
       .nth(failedBefore - 2)
       .waitFor();
-    expect(await page.locator('#calendar-list li.status-failed').count()).toBe(failedBefore - 1);
+    expect(await page.locator('#calendar-list li.delivery-failed').count()).toBe(failedBefore - 1);
     // Pending again; the calendar is back, so the next run delivers it.
     await deliverCalendar();
     expect(calendar.events.slice(-1)[0]).toMatchObject({
@@ -338,8 +338,8 @@ describe('staff console in Chromium', () => {
       signatureValid: true,
     });
     await page.locator('#calendar-form select[name=status]').selectOption('delivered');
-    await page.locator('#calendar-list li.status-delivered').waitFor();
-    expect(await page.locator('#calendar-list li.status-delivered').innerText()).toMatch(
+    await page.locator('#calendar-list li.delivery-delivered').waitFor();
+    expect(await page.locator('#calendar-list li.delivery-delivered').innerText()).toMatch(
       /^Confirmed/,
     );
     await page.locator('#calendar-form select[name=status]').selectOption('');
@@ -410,7 +410,7 @@ describe('staff console in Chromium', () => {
       PHONE.width,
     );
     await page.getByRole('link', { name: 'Calendar deliveries' }).click();
-    await page.locator('#calendar-list li.status-delivered').waitFor();
+    await page.locator('#calendar-list li.delivery-delivered').waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'calendar-phone.png'), fullPage: true });
     await expectAccessible('calendar, phone');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(

@@ -10,12 +10,15 @@ export type PatientReply =
   | { kind: 'slot'; startsAt: string };
 
 /**
- * STAND-IN until the reply workflow (issue 10) lands: puts an appointment in the state a
- * patient's text leaves it in, through the same workflow service the reply handler calls
- * (status change + history row with source 'patient': REPLY_CONFIRM, REPLY_RESCHEDULE then
- * REPLY_SLOT, REPLY_CANCEL), so the report sees exactly what real replies will produce. Once
- * the workflow exists, replace each call with a reply sent through POST /v1/simulator/inbound.
- * It does not book a slot row or send the workflow's answer text: the report reads neither.
+ * STAND-IN for a patient's text, kept for the report specs only: puts an appointment in the
+ * state a patient's text leaves it in, through the same workflow service the reply handler
+ * calls (status change + history row with source 'patient': REPLY_CONFIRM, REPLY_RESCHEDULE then
+ * REPLY_SLOT, REPLY_CANCEL), so the report sees exactly what real replies produce. Those specs
+ * apply replies after their fortnight has passed, to appointments a real text no longer reaches
+ * (a reply applies to an upcoming appointment); driving each through a webhook at its own moment
+ * would mean rewriting their clock walk. The console's browser spec sends real signed Twilio
+ * webhooks instead. It does not book a slot row or send the workflow's answer text: the report
+ * reads neither.
  */
 export async function applyPatientReply(
   t: TestApp,
