@@ -34,8 +34,10 @@ export class DemoService {
       DISPATCH_INTERVAL_MS: '500',
       INBOX_INTERVAL_MS: '250',
     };
-    delete env.DATABASE_URL;
-    delete env.ADMIN_TOKEN;
+    // Empty rather than deleted: a .env file in the working directory fills in only variables
+    // that are not set at all, and must not point the demo at someone's real database.
+    env.DATABASE_URL = '';
+    env.ADMIN_TOKEN = '';
     const log = openSync(this.logFile, 'a');
     this.child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
       cwd: this.root,
