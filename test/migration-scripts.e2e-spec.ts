@@ -144,7 +144,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('ConsoleSessions1795741100000');
+    expect(last).toBe('ConsoleSignInLinks1795742000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -158,13 +158,13 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await recorded()).toEqual(names);
     // the first migration's table and the last one's
     expect(await tableExists('clinics')).toBe(true);
-    expect(await tableExists('console_sessions')).toBe(true);
+    expect(await tableExists('console_sign_in_links')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await tableExists('console_sessions')).toBe(false);
+    expect(await tableExists('console_sign_in_links')).toBe(false);
     expect(await tableExists('clinics')).toBe(true);
     expect(await recorded()).toEqual(names.slice(0, -1));
     expect(await ok('migration:show')).toBe(
@@ -174,7 +174,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('run again re-applies only it; a further run applies nothing', async () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
-    expect(await tableExists('console_sessions')).toBe(true);
+    expect(await tableExists('console_sign_in_links')).toBe(true);
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));

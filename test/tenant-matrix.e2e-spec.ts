@@ -149,8 +149,15 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
   },
 };
 
-/** Routes that are not clinic data: public, operator, or the console's own sign-in. */
-const NOT_CLINIC_DATA = [/^POST \/v1\/clinics$/, /^(POST|DELETE) \/v1\/console\/session$/];
+/**
+ * Routes that are not clinic data: public, operator, or the console's own sign-in (a sign-in
+ * link signs in as the key's own clinic: test/console-sign-in-link.e2e-spec.ts).
+ */
+const NOT_CLINIC_DATA = [
+  /^POST \/v1\/clinics$/,
+  /^(POST|DELETE) \/v1\/console\/session$/,
+  /^POST \/v1\/console\/sign-in-links$/,
+];
 
 describe('tenant matrix: clinic B against clinic A', () => {
   let t: TestApp;
