@@ -112,6 +112,13 @@ describe('npm run migration:* from the compiled dist/', () => {
     );
     return rows[0].present;
   };
+  const functionExists = async (name: string): Promise<boolean> => {
+    const { rows } = await db.query<{ present: boolean }>(
+      'SELECT to_regproc($1) IS NOT NULL AS present',
+      [name],
+    );
+    return rows[0].present;
+  };
   const recorded = async (): Promise<string[]> =>
     (
       await db.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY "timestamp"')
@@ -144,7 +151,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('ConsoleSignInLinks1795742000000');
+    expect(last).toBe('RollupTriggersOnTheSendPath1795744000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -156,16 +163,17 @@ describe('npm run migration:* from the compiled dist/', () => {
       [`migrations: ${names.length} applied`, ...names.map((n) => `  ${n}`)].join('\n'),
     );
     expect(await recorded()).toEqual(names);
-    // the first migration's table and the last one's
+    // the first migration's table, the newest table, and the last migration's trigger function
     expect(await tableExists('clinics')).toBe(true);
     expect(await tableExists('console_sign_in_links')).toBe(true);
+    expect(await functionExists('no_show_reached_fact')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await tableExists('console_sign_in_links')).toBe(false);
-    expect(await tableExists('clinics')).toBe(true);
+    expect(await functionExists('no_show_reached_fact')).toBe(false);
+    expect(await tableExists('console_sign_in_links')).toBe(true);
     expect(await recorded()).toEqual(names.slice(0, -1));
     expect(await ok('migration:show')).toBe(
       names.map((n) => `${n === last ? '[ ]' : '[X]'} ${n}`).join('\n'),
@@ -174,7 +182,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('run again re-applies only it; a further run applies nothing', async () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
-    expect(await tableExists('console_sign_in_links')).toBe(true);
+    expect(await functionExists('no_show_reached_fact')).toBe(true);
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
