@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { Metrics } from '../metrics/metrics';
 import { MESSAGE_KINDS, type MessageKind } from './message-kinds';
 import { OUTCOME_KINDS, type OutcomeKind } from './outcomes';
@@ -12,6 +12,8 @@ export class DispatchMetrics {
   private readonly reminders: Counter<'outcome'>;
   private readonly messages: Counter<'kind' | 'outcome'>;
   private readonly lateness: Histogram;
+  private readonly opened: Counter;
+  private openCircuits: () => number = () => 0;
 
   constructor(metrics: Metrics) {
     this.reminders = new Counter({
@@ -38,6 +40,28 @@ export class DispatchMetrics {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 3600],
       registers: [metrics.registry],
     });
+    this.opened = new Counter({
+      name: 'turnout_sender_circuit_opened_total',
+      help: 'Times a sender was paused after its provider failed repeatedly (5xx, timeouts)',
+      registers: [metrics.registry],
+    });
+    const open = () => this.openCircuits();
+    new Gauge({
+      name: 'turnout_sender_circuits_open',
+      help: 'Senders this instance is holding back while their provider is failing',
+      registers: [metrics.registry],
+      collect() {
+        this.set(open());
+      },
+    });
+  }
+
+  circuitOpened(): void {
+    this.opened.inc();
+  }
+
+  watchOpenCircuits(read: () => number): void {
+    this.openCircuits = read;
   }
 
   /** `reminder`: the outcome settled a reminder (a re-check may settle one with no text). */

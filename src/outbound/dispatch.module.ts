@@ -12,6 +12,7 @@ import { OutcomesRepository } from './outcomes.repository';
 import { Pacer, RealPacer } from './pacer';
 import { Randomness, SystemRandomness } from './randomness';
 import { SenderBudgetRepository } from './sender-budget.repository';
+import { SenderHealth } from './sender-health';
 import { SlotReserver } from './slot-reserver';
 
 /**
@@ -28,6 +29,7 @@ import { SlotReserver } from './slot-reserver';
     MessageClaimsRepository,
     OutcomesRepository,
     SenderBudgetRepository,
+    SenderHealth,
     SlotReserver,
     DispatchMetrics,
     OutcomeRecorder,

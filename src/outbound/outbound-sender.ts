@@ -2,10 +2,13 @@ import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ProviderRegistry } from '../messaging/provider-registry';
+import { ProviderError } from '../messaging/providers/sms-provider.port';
 import type { SendOutcome } from './outcomes';
 import { Pacer } from './pacer';
 import { Randomness } from './randomness';
 import { decideAfterFailure } from './retry-policy';
+import { keyOf } from './sender-budget.repository';
+import { SenderHealth } from './sender-health';
 import type { SendJob } from './send-job';
 import { SLOT_HORIZON_MS } from './slot-reserver';
 
@@ -31,6 +34,7 @@ export class OutboundSender implements OnApplicationBootstrap {
     private readonly pacer: Pacer,
     private readonly clock: Clock,
     private readonly random: Randomness,
+    private readonly health: SenderHealth,
   ) {
     this.lateToleranceMs = config.sendRateMarginMs / 2;
   }
@@ -65,9 +69,11 @@ export class OutboundSender implements OnApplicationBootstrap {
 
   private async call(job: SendJob): Promise<SendOutcome> {
     const target = targetOf(job);
+    const sender = keyOf(job.clinic);
     try {
       const provider = this.providers.get(job.clinic.providerType);
       const result = await provider.send(job.clinic.credentials, job.sms);
+      this.health.succeeded(sender);
       return {
         ...target,
         kind: 'sent',
@@ -78,6 +84,11 @@ export class OutboundSender implements OnApplicationBootstrap {
         dueAt: job.dueAt,
       };
     } catch (error) {
+      // Only the provider's own trouble counts against it; a refusal of one number does not.
+      if (error instanceof ProviderError) {
+        if (error.kind === 'transient') this.health.failed(sender);
+        else this.health.succeeded(sender);
+      }
       const now = this.clock.now();
       const decision = decideAfterFailure(error, {
         attempts: job.attempts + 1,

@@ -1,12 +1,16 @@
 import type { AppConfig } from '../config/app-config';
 import type { Pacer } from './pacer';
 import type { SenderBudgetRepository, SlotGrant, SlotRequest } from './sender-budget.repository';
+import type { SenderHealth } from './sender-health';
 import { intervalMsFor, SLOT_HORIZON_MS, SlotReserver, type Sender } from './slot-reserver';
 
 const A: Sender = { providerType: 'twilio', senderNumber: '+13125550100', ratePerSecond: 2 };
 const B: Sender = { providerType: 'twilio', senderNumber: '+13125550101', ratePerSecond: 1000 };
 
-function reserver(answer: (r: SlotRequest) => Omit<SlotGrant, 'providerType' | 'senderNumber'>) {
+function reserver(
+  answer: (r: SlotRequest) => Omit<SlotGrant, 'providerType' | 'senderNumber'>,
+  admit: SenderHealth['admit'] = (_sender, wanted) => ({ allowed: wanted, retryInMs: 0 }),
+) {
   const requests: SlotRequest[][] = [];
   const budgets = {
     reserve: (batch: SlotRequest[], horizon: number) => {
@@ -17,7 +21,8 @@ function reserver(answer: (r: SlotRequest) => Omit<SlotGrant, 'providerType' | '
   } as unknown as SenderBudgetRepository;
   const pacer = { elapsedMs: () => 1_000 } as Pacer;
   const config = { sendRateMarginMs: 100 } as AppConfig;
-  return { slots: new SlotReserver(budgets, pacer, config), requests };
+  const health = { admit } as SenderHealth;
+  return { slots: new SlotReserver(budgets, pacer, config, health), requests };
 }
 
 describe('intervalMsFor', () => {
@@ -62,5 +67,32 @@ describe('SlotReserver', () => {
       { granted: false, freeInMs: 550 },
       { granted: false, freeInMs: 1_100 },
     ]);
+  });
+});
+
+describe('SlotReserver with a sender whose provider is failing', () => {
+  it('asks the database for no slot while the circuit is open, and for one (the probe) after', async () => {
+    let allowed = 0;
+    const { slots, requests } = reserver(
+      (r) => ({ granted: r.wanted, intervalMs: r.intervalMs, firstInMs: 0, freeInMs: 1 }),
+      (sender, wanted) =>
+        sender.endsWith(A.senderNumber)
+          ? { allowed, retryInMs: 4_000 }
+          : { allowed: wanted, retryInMs: 0 },
+    );
+    expect(await slots.reserve([A, A, B])).toEqual([
+      { granted: false, freeInMs: 4_000 },
+      { granted: false, freeInMs: 4_000 },
+      { granted: true, atMs: 1_000 },
+    ]);
+    expect(requests[0].map((r) => [r.senderNumber, r.wanted])).toEqual([[B.senderNumber, 1]]);
+    allowed = 1;
+    const probe = await slots.reserve([A, { ...A, answer: true }]);
+    expect(requests[1].map((r) => [r.senderNumber, r.wanted, r.answers])).toEqual([
+      [A.senderNumber, 1, 1],
+    ]);
+    // the answer goes first: it is the probe
+    expect(probe[1]).toEqual({ granted: true, atMs: 1_000 });
+    expect(probe[0]).toEqual({ granted: false, freeInMs: 4_000 });
   });
 });

@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { ProviderType } from '../messaging/providers/sms-provider.port';
 import { Pacer } from './pacer';
 import { keyOf, SenderBudgetRepository } from './sender-budget.repository';
+import { SenderHealth } from './sender-health';
 
 /**
  * How far ahead a slot may be granted: the longest a send holds its permit asleep. Short, so a
@@ -49,6 +50,7 @@ export class SlotReserver {
     private readonly budgets: SenderBudgetRepository,
     private readonly pacer: Pacer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly health: SenderHealth,
   ) {}
 
   async reserve(senders: Sender[]): Promise<Slot[]> {
@@ -63,14 +65,24 @@ export class SlotReserver {
     for (const group of groups.values()) {
       group.indexes.sort((a, b) => Number(!senders[a].answer) - Number(!senders[b].answer));
     }
+    // A sender whose provider is failing gets no slot (or one, the probe) until it is back.
+    const held = new Map<string, { from: number; inMs: number }>();
+    for (const [key, group] of groups) {
+      const { allowed, retryInMs } = this.health.admit(key, group.indexes.length);
+      if (allowed < group.indexes.length) held.set(key, { from: allowed, inMs: retryInMs });
+    }
+    const asked = [...groups].filter(([key]) => held.get(key)?.from !== 0);
     const grants = await this.budgets.reserve(
-      [...groups.values()].map(({ sender, indexes }) => ({
-        providerType: sender.providerType,
-        senderNumber: sender.senderNumber,
-        wanted: indexes.length,
-        intervalMs: intervalMsFor(sender.ratePerSecond, this.config.sendRateMarginMs),
-        answers: indexes.filter((i) => senders[i].answer).length,
-      })),
+      asked.map(([key, { sender, indexes }]) => {
+        const wanted = held.get(key)?.from ?? indexes.length;
+        return {
+          providerType: sender.providerType,
+          senderNumber: sender.senderNumber,
+          wanted,
+          intervalMs: intervalMsFor(sender.ratePerSecond, this.config.sendRateMarginMs),
+          answers: Math.min(wanted, indexes.filter((i) => senders[i].answer).length),
+        };
+      }),
       SLOT_HORIZON_MS,
       ANSWER_HORIZON_MS,
     );
@@ -81,7 +93,12 @@ export class SlotReserver {
       const grant = byKey.get(key);
       const interval = grant?.intervalMs ?? 1000;
       const granted = grant?.granted ?? 0;
+      const pause = held.get(key);
       indexes.forEach((index, i) => {
+        if (pause && i >= pause.from) {
+          slots[index] = { granted: false, freeInMs: pause.inMs };
+          return;
+        }
         slots[index] =
           i < granted
             ? { granted: true, atMs: answeredAt + grant!.firstInMs + i * interval }

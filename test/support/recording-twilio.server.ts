@@ -14,8 +14,24 @@ export interface ReceivedSms {
   at: number;
 }
 
+/** How the fake answers: normally, with Twilio's 500, or not at all (a hung provider). */
+export type ProviderMode = 'ok' | 'error' | 'hang';
+
+export interface ProviderRequest {
+  to: string;
+  at: number;
+  /** the status answered; 0 for a request left hanging */
+  status: number;
+}
+
 export class RecordingTwilioServer {
+  /** texts accepted */
   readonly received: ReceivedSms[] = [];
+  /** every request, whatever it was answered */
+  readonly requests: ProviderRequest[] = [];
+  mode: ProviderMode = 'ok';
+  /** called for each text accepted, as it is accepted */
+  onAccepted: ((sms: ReceivedSms) => void) | null = null;
   private readonly server: Server = createServer((req, res) => {
     // Taken on arrival, before the body: the instant the provider would count the request.
     const at = performance.timeOrigin + performance.now();
@@ -51,7 +67,26 @@ export class RecordingTwilioServer {
       to: form.get('To') ?? '',
       body: form.get('Body') ?? '',
     };
+    if (this.mode === 'hang') {
+      this.requests.push({ to: sms.to, at, status: 0 });
+      return;
+    }
+    if (this.mode === 'error') {
+      this.requests.push({ to: sms.to, at, status: 500 });
+      res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
+      res.end(
+        JSON.stringify({
+          code: 20500,
+          message: 'Internal Server Error',
+          more_info: 'https://www.twilio.com/docs/errors/20500',
+          status: 500,
+        }),
+      );
+      return;
+    }
+    this.requests.push({ to: sms.to, at, status: 201 });
     this.received.push({ ...sms, at });
+    this.onAccepted?.({ ...sms, at });
     const sid = `SM${randomBytes(16).toString('hex')}`;
     res.writeHead(201, { 'Content-Type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify({ sid, status: 'queued', num_segments: '1', ...sms, error_code: null }));
