@@ -25,7 +25,7 @@ export type DispatchReport = { claimed: number; nextDueAt: Date | null } & Recor
 >;
 
 /** Claims on their way at once: one claim's round trip is hidden behind the other's. */
-const CLAIMS_IN_FLIGHT = 2;
+export const CLAIMS_IN_FLIGHT = 2;
 /**
  * Between two claims that found little: texts due a few milliseconds apart go together, so a
  * steady trickle costs a claim per batch, not one per text, for at most this much lateness.
