@@ -22,16 +22,16 @@ interface State {
   failures: number;
   /** 0 while closed; 1 when it opened, +1 per failed probe */
   step: number;
-  /** Pacer ms before which nothing goes (open) */
+  /** clock ms before which nothing goes (open) */
   openUntil: number;
-  /** Pacer ms until which the probe in flight blocks others (half-open); 0 when none */
+  /** clock ms until which the probe in flight blocks others (half-open); 0 when none */
   probeUntil: number;
 }
 
 export type Admission = { allowed: number; retryInMs: number };
 
 /**
- * Per-sender circuit breakers, pure: time is the Pacer's reading and jitter a number passed in.
+ * Per-sender circuit breakers, pure: time (ms) and jitter are read through functions passed in.
  * Closed: everything goes. Open: nothing goes until the backoff step ends. Half-open: one text
  * goes as the probe; its success closes the circuit, its failure opens it for a longer step.
  * Each instance keeps its own: with N instances a down provider sees at most N probes a step.

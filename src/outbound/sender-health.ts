@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DispatchMetrics } from './dispatch.metrics';
-import { Pacer } from './pacer';
 import { Randomness } from './randomness';
 import { type Admission, SENDER_BACKOFF, SenderCircuits } from './sender-circuit';
 
@@ -19,7 +19,7 @@ export class SenderHealth {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    pacer: Pacer,
+    clock: Clock,
     random: Randomness,
     private readonly metrics: DispatchMetrics,
   ) {
@@ -30,7 +30,8 @@ export class SenderHealth {
         // the probe's own deadline, and a little for its answer to come back
         probeTimeoutMs: config.providerTimeoutMs + 1_000,
       },
-      () => pacer.elapsedMs(),
+      // The domain clock, as for each text's own retries: a probe is due work like them.
+      () => clock.now().getTime(),
       () => random.fraction(),
     );
     metrics.watchOpenCircuits(() => this.circuits.open);
