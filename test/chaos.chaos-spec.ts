@@ -78,7 +78,7 @@ describe('chaos: three processes killed one every 2 s under load', () => {
         LOG_LEVEL: 'error',
       };
       const start = async (place: (typeof places)[number]) => {
-        const s = await startServiceProcess(env);
+        const s = await startServiceProcess(env, { compiled: true });
         children.push(s);
         place.service = s;
         place.upSince = Date.now();

@@ -1,17 +1,28 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { retryDelayMs } from '../common/due-work/backoff';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { PatientsRepository } from '../patients/patients.repository';
 import { DispatchMetrics } from './dispatch.metrics';
 import { DISPATCH_INSTANCE_ID } from './dispatch-instance';
 import type { SendOutcome } from './outcomes';
 import { appliedKey, OutcomesRepository } from './outcomes.repository';
+import { Pacer } from './pacer';
+import { Randomness } from './randomness';
 
 interface Pending {
   outcome: SendOutcome;
   resolve(): void;
   reject(error: unknown): void;
+  /** Pacer ms after which a failed write is given up (the lease may be ending) */
+  giveUpAt: number;
+  /** writes of it that failed */
+  failures: number;
 }
+
+/** A failed write (a database restarting) is tried again after 100-200 ms, doubling to 0.5-1 s. */
+const WRITE_RETRY = { baseMs: 200, capMs: 1_000 };
 
 /** Outcomes written in one statement at most; a larger backlog takes several. */
 const MAX_PER_WRITE = 500;
@@ -32,6 +43,8 @@ const PARALLEL_WRITES = 2;
 export class OutcomeRecorder {
   private queue: Pending[] = [];
   private writing = 0;
+  /** batches waiting to be written again */
+  private retrying = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -40,21 +53,48 @@ export class OutcomeRecorder {
     private readonly outcomes: OutcomesRepository,
     private readonly patients: PatientsRepository,
     private readonly metrics: DispatchMetrics,
+    private readonly pacer: Pacer,
+    private readonly random: Randomness,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Resolves once the outcome is committed; rejects if its write failed. */
   record(outcome: SendOutcome): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ outcome, resolve, reject });
-      // Let the other outcomes of this turn join the write.
-      if (this.queue.length === 1) setImmediate(() => this.kick());
+      // Retried within half a lease: the text is still ours then, and once the database is back
+      // the outcome lands instead of the text being settled unknown and sent again.
+      const giveUpAt = this.pacer.elapsedMs() + this.config.dispatchLeaseMs / 2;
+      this.enqueue({ outcome, resolve, reject, giveUpAt, failures: 0 });
     });
+  }
+
+  private enqueue(...pending: Pending[]): void {
+    this.queue.push(...pending);
+    // Let the other outcomes of this turn join the write.
+    if (this.queue.length === pending.length) setImmediate(() => this.kick());
   }
 
   /** Resolves when everything recorded so far is committed (or has failed). */
   idle(): Promise<void> {
-    if (this.writing === 0 && this.queue.length === 0) return Promise.resolve();
+    if (this.writing === 0 && this.queue.length === 0 && this.retrying === 0) {
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Those still in time go back in the queue after a backoff; the rest fail. */
+  private retry(batch: Pending[], error: unknown): void {
+    const now = this.pacer.elapsedMs();
+    const failures = Math.max(...batch.map((p) => p.failures)) + 1;
+    const delay = retryDelayMs(failures, undefined, this.random.fraction(), WRITE_RETRY);
+    const again = batch.filter((p) => now + delay < p.giveUpAt);
+    for (const p of batch) if (!again.includes(p)) p.reject(error);
+    if (again.length === 0) return;
+    this.retrying += 1;
+    setTimeout(() => {
+      this.retrying -= 1;
+      this.enqueue(...again.map((p) => ({ ...p, failures })));
+    }, delay);
   }
 
   private kick(): void {
@@ -64,12 +104,14 @@ export class OutcomeRecorder {
       void this.write(batch.map((p) => p.outcome))
         .then(
           () => batch.forEach((p) => p.resolve()),
-          (error: unknown) => batch.forEach((p) => p.reject(error)),
+          (error: unknown) => this.retry(batch, error),
         )
         .finally(() => {
           this.writing -= 1;
           if (this.queue.length > 0) this.kick();
-          else if (this.writing === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
+          else if (this.writing === 0 && this.retrying === 0) {
+            this.idleWaiters.splice(0).forEach((wake) => wake());
+          }
         });
     }
   }

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,12 +25,25 @@ export interface ServiceProcess {
   output: string[];
 }
 
-/** The real service, as `npm start` runs it minus the build (TypeScript loaded by ts-node). */
-export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+/**
+ * The real service, as `npm start` runs it minus the build (TypeScript loaded by ts-node), or
+ * with `compiled` the build itself (`dist/`, as `npm run start:prod`): it starts several times
+ * faster, which a test that restarts processes every few seconds needs.
+ */
+export async function startServiceProcess(
+  env: Record<string, string>,
+  options: { compiled?: boolean } = {},
+): Promise<ServiceProcess> {
   const port = await freePort();
+  const entry = join(ROOT, 'dist', 'src', 'main.js');
+  if (options.compiled && !existsSync(entry)) {
+    throw new Error(`${entry} is missing: run \`npm run build\` first`);
+  }
   const child = spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')],
+    options.compiled
+      ? [entry]
+      : ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')],
     {
       cwd: ROOT,
       env: { ...process.env, ...env, PORT: String(port) },
