@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLAIMS_IN_FLIGHT } from '../src/outbound/outbound-dispatcher.service';
 import { createClinic, TestClinic } from './support/factories';
@@ -147,10 +148,14 @@ describe('chaos: three processes killed one every 2 s under load', () => {
           reminded.add(sms.to);
         } else if (sms.body !== first && roleOf.get(sms.to) === 'R' && !offered.has(sms.to)) {
           offered.add(sms.to);
-          queue.push({ phone: sms.to, text: '1', sid: `SM${'d'.repeat(8)}${sid(sms.to)}` });
+          queue.push({ phone: sms.to, text: '1', sid: sid('d', sms.to) });
         }
       };
-      const sid = (phone: string) => phone.slice(1).padStart(24, '0');
+      // Message sids are unique across runs: the inbox takes a provider's retry of a sid it has
+      // stored (for any clinic) as a duplicate, as it should.
+      const run = randomBytes(4).toString('hex');
+      const sid = (kind: string, phone: string) =>
+        `SM${run}${kind}${phone.slice(1).padStart(23, '0')}`;
       const textOf: Record<Role, string> = { C: 'C', X: 'X', R: 'R', U: 'maybe later?' };
       const queue: { phone: string; text: string; sid: string }[] = [];
       const delivered = new Set<string>();
@@ -171,7 +176,7 @@ describe('chaos: three processes killed one every 2 s under load', () => {
             for (const { phone } of rows) {
               reminded.delete(phone);
               const text = textOf[roleOf.get(phone)!];
-              queue.push({ phone, text, sid: `SM${'a'.repeat(8)}${sid(phone)}` });
+              queue.push({ phone, text, sid: sid('a', phone) });
             }
           }
           await sleep(500);
