@@ -73,6 +73,8 @@ describe('chaos: three processes killed one every 2 s under load', () => {
         TWILIO_API_BASE_URL: recorder.baseUrl,
         DISPATCH_INTERVAL_MS: '50',
         INBOX_INTERVAL_MS: '50',
+        // As short as the dispatch lease: a killed process's claimed events wait this long.
+        INBOX_LEASE_MS: String(LEASE_MS),
         DISPATCH_BATCH_SIZE: String(BATCH),
         DISPATCH_CONCURRENCY: String(CONCURRENCY),
         DISPATCH_LEASE_MS: String(LEASE_MS),

@@ -32,6 +32,11 @@ export interface AppConfig {
   sendRateMarginMs: number;
   /** the webhook inbox's safety-net poll (woken by the intake); 0 disables the loop */
   inboxIntervalMs: number;
+  /**
+   * How long claimed inbox events stay this instance's: far longer than a chunk takes, so only a
+   * dead instance's events wait this long (a shorter lease hands them on sooner after a crash).
+   */
+  inboxLeaseMs: number;
   providerTimeoutMs: number;
   /** how long a clinic's calendar endpoint may take to answer a write-back event */
   calendarTimeoutMs: number;
@@ -158,6 +163,7 @@ export function loadConfig(
     dispatchConcurrency: int(env, 'DISPATCH_CONCURRENCY', 32, 1, 1_000),
     sendRateMarginMs: int(env, 'SEND_RATE_MARGIN_MS', 100, 10, 1_000),
     inboxIntervalMs: int(env, 'INBOX_INTERVAL_MS', 1_000, 0, 3_600_000),
+    inboxLeaseMs: int(env, 'INBOX_LEASE_MS', 30_000, 1_000, 3_600_000),
     providerTimeoutMs: int(env, 'PROVIDER_TIMEOUT_MS', 10_000, 100, 120_000),
     calendarTimeoutMs: int(env, 'CALENDAR_TIMEOUT_MS', 10_000, 100, 120_000),
     twilioApiBaseUrl: url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com'),

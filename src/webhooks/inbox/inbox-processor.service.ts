@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { Clock } from '../../common/clock/clock';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { retryDelayMs, type BackoffPolicy } from '../../common/due-work/backoff';
 import { DISPATCH_INSTANCE_ID } from '../../outbound/dispatch-instance';
 import { WebhookMetrics } from '../webhooks.metrics';
@@ -16,8 +17,6 @@ const BATCH_SIZE = 200;
 const CHUNK_SIZE = 100;
 /** Chunks in flight; the rest of the pool stays free for acknowledging webhooks. */
 const CONCURRENCY = 2;
-/** Far longer than a chunk takes; only a dead instance's events wait this long. */
-const LEASE_MS = 30_000;
 /** 1 s doubling to 64 s: about two minutes of retries, then the event is dead (for operators). */
 const MAX_ATTEMPTS = 8;
 const INBOX_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 300_000 };
@@ -48,6 +47,7 @@ export class InboxProcessor {
     private readonly status: StatusEventProcessor,
     private readonly metrics: WebhookMetrics,
     @Inject(DISPATCH_INSTANCE_ID) private readonly instanceId: string,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -83,7 +83,7 @@ export class InboxProcessor {
     const now = this.clock.now();
     const rows = await this.inbox.claim(
       now,
-      new Date(now.getTime() + LEASE_MS),
+      new Date(now.getTime() + this.config.inboxLeaseMs),
       limit,
       this.instanceId,
     );
