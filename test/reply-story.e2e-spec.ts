@@ -226,11 +226,11 @@ describe.each([ENGLISH, SPANISH])('the reply story ($language)', (words) => {
     expect(view.body.status).toBe('no_show');
     expect(view.body.history.slice(-1)[0]).toMatchObject({ source: 'system' });
     await deliver();
-    expect(receiver.events.slice(-1)[0]).toMatchObject({
-      type: 'appointment.no_show',
-      appointmentId: id,
-      signatureValid: true,
-    });
+    // The sweep also marked this clinic's earlier visits, whose events may be delivered after it.
+    const noShows = receiver.events.filter(
+      (e) => e.type === 'appointment.no_show' && e.appointmentId === id,
+    );
+    expect(noShows).toEqual([expect.objectContaining({ signatureValid: true })]);
   });
 });
 
