@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { SystemClock } from '../common/clock/clock';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, loadEnvFile } from '../config/app-config';
@@ -50,8 +51,8 @@ function create(name: string | undefined): string {
   if (!name || !/^[A-Z][A-Za-z0-9]*$/.test(name)) {
     throw new StartupError(`migration:create wants a PascalCase name: ${USAGE}`);
   }
-  // A file name for a developer, not domain time: the Clock port does not apply.
-  const stamp = Date.now();
+  // A file name for a developer: the system clock, through the port like everything else.
+  const stamp = new SystemClock().now().getTime();
   const file = join(process.cwd(), 'migrations', `${stamp}-${name}.ts`);
   if (!existsSync(join(process.cwd(), 'migrations'))) {
     throw new StartupError('migration:create runs from the repository root (no ./migrations here)');

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { SystemClock } from '../common/clock/clock';
 import { localDate, localTime } from '../common/time/starts-at';
 import type { DemoClient } from './demo-client';
 import { addDays, demoWeek, LIVE, pastFate, type LivePatient } from './demo-week';
@@ -57,10 +58,12 @@ export async function runStory(
       `and ${LIVE_OFFSET.slice(2).toLowerCase()} ahead, no quiet hours, no-shows marked at the end of a visit`,
   );
 
-  const today = localDate(new Date(), ZONE);
-  const liveStartsAt = new Date(Math.ceil((Date.now() + LIVE_LEAD_MS) / 1000) * 1000);
+  // The demo plays against the running service, which reads the system clock: so does it.
+  const clock = new SystemClock();
+  const today = localDate(clock.now(), ZONE);
+  const liveStartsAt = new Date(Math.ceil((clock.now().getTime() + LIVE_LEAD_MS) / 1000) * 1000);
   const liveEndsAt = new Date(liveStartsAt.getTime() + 60_000);
-  const week = demoWeek(today, liveStartsAt, Date.now().toString(36));
+  const week = demoWeek(today, liveStartsAt, clock.now().getTime().toString(36));
   const all = [...week.past, ...week.live, ...week.future];
   const uploaded = await c.post<{ results: { id: string | null; outcome: string }[] }>(
     '/v1/appointments/batch',
@@ -168,10 +171,10 @@ export async function runStory(
     },
     () =>
       `${marked}/${absent.length} marked` +
-      (Date.now() < liveEndsAt.getTime()
-        ? `, ${Math.ceil((liveEndsAt.getTime() - Date.now()) / 1000)} s to go`
+      (clock.now().getTime() < liveEndsAt.getTime()
+        ? `, ${Math.ceil((liveEndsAt.getTime() - clock.now().getTime()) / 1000)} s to go`
         : ''),
-    liveEndsAt.getTime() - Date.now() + 60_000,
+    liveEndsAt.getTime() - clock.now().getTime() + 60_000,
     1_000,
   );
 
