@@ -29,7 +29,11 @@ describe('console sign-in links', () => {
     };
   }
 
-  it('signs in once: a session cookie and the console; stores only a hash', async () => {
+  function use(token: string) {
+    return t.http.post('/console/sign-in').type('form').send({ token });
+  }
+
+  it('opens a page that spends nothing; its button signs in once; stores only a hash', async () => {
     const { url, path, token } = await link();
     expect(url).toMatch(/^https:\/\/turnout\.test\/console\/sign-in\?token=sl_[A-Za-z0-9_-]{43}$/);
     const stored: { token_hash: string }[] = await t.ds.query(
@@ -40,7 +44,17 @@ describe('console sign-in links', () => {
       createHash('sha256').update(token).digest('hex'),
     );
 
-    const first = await t.http.get(path).expect(303);
+    // Opening the link (what a mail scanner or a chat preview does) spends nothing.
+    for (let i = 0; i < 2; i++) {
+      const page = await t.http.get(path).expect(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(page.headers['cache-control']).toBe('no-store');
+      expect(page.headers['set-cookie']).toBeUndefined();
+      expect(page.text).toContain('<form method="post" action="/console/sign-in">');
+      expect(page.text).toContain(`name="token" value="${token}"`);
+    }
+
+    const first = await use(token).expect(303);
     expect(first.headers.location).toBe('/console');
     expect(first.headers['cache-control']).toBe('no-store');
     expect(String(first.headers['set-cookie'])).toMatch(
@@ -50,23 +64,28 @@ describe('console sign-in links', () => {
     const me = await t.http.get('/v1/clinic').set('Cookie', cookie).expect(200);
     expect(me.body.id).toBe(clinic.id);
 
-    const again = await t.http.get(path).expect(303);
+    const again = await use(token).expect(303);
     expect(again.headers.location).toBe('/console#link-expired');
     expect(again.headers['set-cookie']).toBeUndefined();
   });
 
   it('expires after 15 minutes; a made-up or missing token signs nobody in', async () => {
-    const { path } = await link();
+    const { token } = await link();
     t.clock.advance(15 * 60_000);
-    const late = await t.http.get(path).expect(303);
+    const late = await use(token).expect(303);
     expect(late.headers.location).toBe('/console#link-expired');
     expect(late.headers['set-cookie']).toBeUndefined();
     for (const bad of [
       '/console/sign-in',
       '/console/sign-in?token=sl_nope',
       '/console/sign-in?token=x&token=y',
+      '/console/sign-in?token=%22%3E%3Cscript%3E',
     ]) {
       const res = await t.http.get(bad).expect(303);
+      expect(res.headers.location).toBe('/console#link-expired');
+    }
+    for (const bad of ['', 'token=sl_nope', 'token=x&token=y', `token=${'sl_'.padEnd(46, 'a')}`]) {
+      const res = await t.http.post('/console/sign-in').type('form').send(bad).expect(303);
       expect(res.headers.location).toBe('/console#link-expired');
       expect(res.headers['set-cookie']).toBeUndefined();
     }

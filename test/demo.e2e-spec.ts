@@ -96,7 +96,15 @@ describe('npm run demo', () => {
     // The printed link signs the console in, once.
     const url = /signed in \(one use, 15 minutes\): (\S+)/.exec(out)![1];
     expect(url).toMatch(new RegExp(`^http://localhost:${port}/console/sign-in\\?token=sl_`));
-    const signIn = await fetch(url.replace('localhost', '127.0.0.1'), { redirect: 'manual' });
+    const page = await fetch(url.replace('localhost', '127.0.0.1'), { redirect: 'manual' });
+    expect(page.status).toBe(200);
+    const token = new URL(url).searchParams.get('token')!;
+    const signIn = await fetch(`http://127.0.0.1:${port}/console/sign-in`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+      redirect: 'manual',
+    });
     expect(signIn.status).toBe(303);
     expect(signIn.headers.get('location')).toBe('/console');
     const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0];

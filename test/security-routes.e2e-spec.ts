@@ -24,6 +24,8 @@ const PUBLIC = [
   /^GET \/console(\/.*)?$/,
   // signing in takes the key in the body; signing out without a session is a harmless no-op
   /^(POST|DELETE) \/v1\/console\/session$/,
+  // a sign-in link's button: the one-time token is the credential, in the body
+  /^POST \/console\/sign-in$/,
 ];
 /** The routes the operator's token opens (API.md: `/v1/clinics`); every other /v1 route wants a clinic key. */
 const OPERATOR = ['POST /v1/clinics'];

@@ -1,10 +1,21 @@
-import { Controller, Get, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { sessionCookie } from '../auth/session-cookie';
 import { ConsoleSessionService } from './console-session.service';
 import { join } from 'node:path';
 import { CONSOLE_FILES, consoleAssetsDir } from './console-assets';
+import { signInLinkPage } from './sign-in-link-page';
 
 /**
  * GET /console: the staff console, plain HTML, CSS and JavaScript modules from the package (no
@@ -25,16 +36,23 @@ export class ConsolePageController {
   }
 
   /**
-   * A one-time sign-in link (POST /v1/console/sign-in-links): starts a session and opens the
-   * console; a used, expired or unknown link opens the sign-in form saying so.
+   * A one-time sign-in link (POST /v1/console/sign-in-links) opens a page with one button; only
+   * the button's POST uses the link. Mail scanners and chat link previews fetch links with GET,
+   * and must not spend a staff member's one use (nor be signed in by it).
    */
   @Get('sign-in')
-  async signIn(
-    @Query('token') token: unknown,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    const session = typeof token === 'string' ? await this.sessions.signInWithLink(token) : null;
+  signInPage(@Query('token') token: unknown, @Res() res: Response): void {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    if (!isLinkToken(token)) return res.redirect(303, '/console#link-expired');
+    res.type('html').send(signInLinkPage(token));
+  }
+
+  /** The page's button: starts a session and opens the console, or says the link is spent. */
+  @Post('sign-in')
+  async signIn(@Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const token = (body as { token?: unknown } | undefined)?.token;
+    const session = isLinkToken(token) ? await this.sessions.signInWithLink(token) : null;
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
     if (!session) return res.redirect(303, '/console#link-expired');
@@ -52,4 +70,9 @@ export class ConsolePageController {
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(join(this.dir, file));
   }
+}
+
+/** What a link's token looks like (sl_ and 43 base64url characters); anything else is spent. */
+function isLinkToken(token: unknown): token is string {
+  return typeof token === 'string' && /^sl_[A-Za-z0-9_-]{43}$/.test(token);
 }

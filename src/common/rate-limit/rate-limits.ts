@@ -4,8 +4,11 @@ import type { Request } from 'express';
 import type { AppConfig } from '../../config/app-config';
 import { sha256Hex } from '../crypto/secrets';
 
-/** The console's sign-in: takes a key in the body, so it is what a key-guesser would hammer. */
-const SIGN_IN = 'POST /v1/console/session';
+/**
+ * The console's sign-ins: they take a key or a link's token in the body, so they are what a
+ * guesser would hammer.
+ */
+const SIGN_IN = new Set(['POST /v1/console/session', 'POST /console/sign-in']);
 
 function route(context: ExecutionContext): { req: Request; name: string; path: string } {
   const req = context.switchToHttp().getRequest<Request>();
@@ -44,7 +47,9 @@ export function rateLimits(config: AppConfig): ThrottlerModuleOptions {
         getTracker: (req) => apiClient(req as Request),
         skipIf: (context) => {
           const { path, name } = route(context);
-          return config.apiRateLimitPerMinute === 0 || !path.startsWith('/v1/') || name === SIGN_IN;
+          return (
+            config.apiRateLimitPerMinute === 0 || !path.startsWith('/v1/') || SIGN_IN.has(name)
+          );
         },
       },
       {
@@ -53,7 +58,7 @@ export function rateLimits(config: AppConfig): ThrottlerModuleOptions {
         limit: config.signInRateLimitPerMinute,
         getTracker: (req) => clientIp(req as Request),
         skipIf: (context) =>
-          config.signInRateLimitPerMinute === 0 || route(context).name !== SIGN_IN,
+          config.signInRateLimitPerMinute === 0 || !SIGN_IN.has(route(context).name),
       },
       {
         name: 'webhooks',
