@@ -2,7 +2,9 @@
  * npm run bench:report
  *
  * Seeds a year of one clinic (BENCH_APPOINTMENTS, default 1,000,000) with its history, reminders
- * and texts, plus other clinics' rows as noise (BENCH_NOISE per clinic, two clinics), then times
+ * and texts, plus other clinics' rows as noise (BENCH_NOISE per clinic, two clinics), as a bulk
+ * load (support/report-seed.ts: a month per statement, triggers off, plain indexes and the rollup
+ * built afterwards with the migration's own SQL), printing a line per month; then times
  * GET /v1/reports/no-shows through the running service for a month and for the year, grouped by
  * each key and not:
  * - cold: the database restarted (empty buffer cache, new backends with empty catalog caches)
@@ -12,8 +14,9 @@
  *   its own data cold. The operating system's file cache is dropped too when
  *   BENCH_DROP_CACHES=1 and allowed;
  * - warm: BENCH_WARM_RUNS requests per case one after another.
- * Prints p50/p99 per case (goal: p99 < 300 ms), the CPU, and EXPLAIN (ANALYZE, BUFFERS) of the
- * year cases; finally checks the rollup against a count from the source tables.
+ * Prints p50/p99 per case (goal: p99 < 300 ms), the CPU, the sizes and seed time, and EXPLAIN
+ * (ANALYZE, BUFFERS) of every case (also written to bench/report-plans.txt); finally checks the
+ * rollup against a count from the source tables.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -24,7 +27,7 @@ import type { DataSource } from 'typeorm';
 import { NoShowReportRepository } from '../src/reports/no-show-report.repository';
 import type { GroupBy } from '../src/reports/no-show-metrics';
 import { freshDatabase } from './support/database';
-import { seedYear } from './support/report-seed';
+import { bulkLoad, seedYear } from './support/report-seed';
 import { describeSettings } from './support/server-settings';
 import { RunningService, startService } from './support/service';
 
@@ -42,15 +45,14 @@ const GROUPS: GroupBy[] = ['none', 'practitioner', 'location', 'type', 'weekday'
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
 
-function progress(label: string): (done: number, total: number) => void {
+/** A line per step, on a terminal or not: the lead follows a long run in its log. */
+function progress(label: string, unit: string): (done: number, total: number) => void {
+  const started = performance.now();
   return (done, total) => {
-    if (!process.stdout.isTTY) return;
-    const width = 30;
-    const filled = Math.round((done / total) * width);
-    process.stdout.write(
-      `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}`,
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `${label}: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ${unit}, ${seconds.toFixed(0)} s`,
     );
-    if (done >= total) process.stdout.write('\n');
   };
 }
 
@@ -98,6 +100,7 @@ function dropOsCaches(): string {
 
 async function main(): Promise<void> {
   const root = join(__dirname, '..');
+  const benchStarted = performance.now();
   console.log('building the service (nest build)...');
   execFileSync('npx', ['nest', 'build'], { cwd: root, stdio: 'inherit' });
   const db = await freshDatabase('turnout_bench_report');
@@ -118,23 +121,30 @@ async function main(): Promise<void> {
     // The server restarts under the bench's feet on purpose; never crash on a dropped socket.
     client.on('error', () => undefined);
     await client.connect();
+    console.log(
+      `machine: ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; seeding ${APPOINTMENTS.toLocaleString('en-US')} appointments + 2 x ${NOISE.toLocaleString('en-US')} noise`,
+    );
     const seedStarted = performance.now();
-    const phases = await seedYear(client, {
-      clinicId: clinic.id,
-      appointments: APPOINTMENTS,
-      firstDay: YEAR.from,
-      practitioners: Math.max(10, Math.ceil(APPOINTMENTS / 365 / 28)),
-      progress: progress('seeding the clinic'),
-    });
-    for (const [i, other] of noise.entries()) {
-      await seedYear(client, {
-        clinicId: other.id,
-        appointments: NOISE,
+    let phases: Record<string, number> = {};
+    const built = await bulkLoad(client, async () => {
+      phases = await seedYear(client, {
+        clinicId: clinic.id,
+        appointments: APPOINTMENTS,
         firstDay: YEAR.from,
-        practitioners: Math.max(10, Math.ceil(NOISE / 365 / 28)),
-        progress: progress(`seeding noise clinic ${i + 1}`),
+        practitioners: Math.max(10, Math.ceil(APPOINTMENTS / 365 / 28)),
+        progress: progress('seeding the clinic', 'appointments'),
       });
-    }
+      for (const [i, other] of noise.entries()) {
+        await seedYear(client, {
+          clinicId: other.id,
+          appointments: NOISE,
+          firstDay: YEAR.from,
+          practitioners: Math.max(10, Math.ceil(NOISE / 365 / 28)),
+          progress: progress(`seeding noise clinic ${i + 1}`, 'appointments'),
+        });
+      }
+      console.log('building the indexes dropped for the load, then the rollup...');
+    });
     await client.query('ANALYZE');
     await client.query('VACUUM no_show_daily');
     const seedMs = performance.now() - seedStarted;
@@ -151,7 +161,9 @@ async function main(): Promise<void> {
     const settings = await describeSettings(client);
     await client.end();
     console.log(`seeded in ${(seedMs / 1000).toFixed(0)} s: ${JSON.stringify(sizes)}`);
-    console.log(`seeding the clinic, ms per phase: ${JSON.stringify(phases)}`);
+    console.log(
+      `seeding the clinic, ms per statement kind: ${JSON.stringify(phases)}; then for all clinics: indexes ${built.indexes} ms, rollup ${built.rollup} ms`,
+    );
 
     const cases = [MONTH, YEAR].flatMap((range) =>
       GROUPS.map((groupBy) => ({
@@ -176,7 +188,7 @@ async function main(): Promise<void> {
     const firstRequests: number[] = [];
     let osCaches = '';
     const coldTotal = cases.length * COLD_ROUNDS;
-    const showCold = progress('cold runs (database and service restarted before each)');
+    const showCold = progress('cold runs (database and service restarted before each)', 'requests');
     for (let round = 0; round < COLD_ROUNDS; round++) {
       for (const c of cases) {
         await service.stop();
@@ -191,8 +203,8 @@ async function main(): Promise<void> {
         firstRequests.push(performance.now() - first);
         const { ms } = await get(c);
         cold.set(c.name, [...(cold.get(c.name) ?? []), ms]);
-        showCold(round * cases.length + cases.indexOf(c) + 1, coldTotal);
       }
+      showCold((round + 1) * cases.length, coldTotal);
     }
     const warm = new Map<string, { times: number[]; appointments: number }>();
     for (const c of cases) {
@@ -211,11 +223,11 @@ async function main(): Promise<void> {
     const check = new Client({ connectionString: db.url });
     check.on('error', () => undefined);
     await check.connect();
-    for (const groupBy of GROUPS) {
-      const { sql, params } = await statementOf(clinic.id, YEAR, groupBy);
+    for (const c of cases) {
+      const { sql, params } = await statementOf(clinic.id, c.range, c.groupBy);
       const plan = await check.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
       plans.push(
-        `--- year, groupBy=${groupBy}\n${plan.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')}`,
+        `--- ${c.name} (${c.range.from} to ${c.range.to})\n${plan.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')}`,
       );
     }
     // The rollup against a count from the source tables, for the year.
@@ -248,7 +260,7 @@ async function main(): Promise<void> {
       `that first GET /v1/clinic after a restart (the service's own start-up, not in the table): p50 ${pct(firstRequests, 50).toFixed(0)} ms, p99 ${pct(firstRequests, 99).toFixed(0)} ms`,
     );
     console.log(
-      `appointments of the clinic: ${APPOINTMENTS.toLocaleString('en-US')}; noise: 2 x ${NOISE.toLocaleString('en-US')}`,
+      `appointments of the clinic: ${APPOINTMENTS.toLocaleString('en-US')}; noise: 2 x ${NOISE.toLocaleString('en-US')}; seeded in ${(seedMs / 1000).toFixed(0)} s (how: bench/support/report-seed.ts, README)`,
     );
     console.log('');
     console.log('case                      appts     cold p50  cold p99  warm p50  warm p99');
@@ -274,6 +286,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(plans.join('\n\n'));
     console.log(`(plans also written to ${planFile})`);
+    console.log(`whole bench: ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);
     if (!same) process.exitCode = 1;
   } finally {
     await service.stop();
