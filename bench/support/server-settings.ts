@@ -10,3 +10,23 @@ export async function describeSettings(client: Client): Promise<string> {
   );
   return (rows as { name: string; value: string }[]).map((r) => `${r.name}=${r.value}`).join(', ');
 }
+
+/**
+ * Sets (a value) or resets (null) server settings with ALTER SYSTEM, then restarts the server so
+ * that all of them, shared_buffers too, take effect.
+ */
+export async function alterSystem(
+  url: string,
+  restart: () => Promise<void>,
+  settings: Record<string, string | null>,
+): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  for (const [name, value] of Object.entries(settings)) {
+    await client.query(
+      value === null ? `ALTER SYSTEM RESET ${name}` : `ALTER SYSTEM SET ${name} = '${value}'`,
+    );
+  }
+  await client.end();
+  await restart();
+}
