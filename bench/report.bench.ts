@@ -129,6 +129,7 @@ async function main(): Promise<void> {
     // The server restarts under the bench's feet on purpose; never crash on a dropped socket.
     client.on('error', () => undefined);
     await client.connect();
+    const loadSettings = await describeSettings(client);
     console.log(
       `machine: ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; seeding ${APPOINTMENTS.toLocaleString('en-US')} appointments + 2 x ${NOISE.toLocaleString('en-US')} noise`,
     );
@@ -177,7 +178,7 @@ async function main(): Promise<void> {
     await settingsClient.end();
     service = await startService(env);
     console.log(
-      `seeded in ${(seedMs / 1000).toFixed(0)} s${db.restart ? ` (with ${JSON.stringify(LOAD_SETTINGS)}, reset since)` : ''}: ${JSON.stringify(sizes)}`,
+      `seeded in ${(seedMs / 1000).toFixed(0)} s${db.restart ? ` (loaded with ${loadSettings}; reset since)` : ''}: ${JSON.stringify(sizes)}`,
     );
     console.log(
       `seeding the clinic, ms per statement kind: ${JSON.stringify(phases)}; then for all clinics: indexes ${built.indexes} ms, rollup ${built.rollup} ms`,
