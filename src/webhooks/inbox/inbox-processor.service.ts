@@ -12,11 +12,18 @@ import { InboxRepository } from './inbox.repository';
 import { NotYetError } from './not-yet.error';
 import { StatusEventProcessor } from './status-event.processor';
 
-const BATCH_SIZE = 200;
-/** Events settled per transaction: one commit (one disk flush) for all of them. */
+/** Events one worker claims at a time: small, so a claimed text waits little for its turn. */
+const BATCH_SIZE = 30;
+/** Status callbacks settled per transaction: one commit (one disk flush) for all of them. */
 const CHUNK_SIZE = 100;
-/** Chunks in flight; the rest of the pool stays free for acknowledging webhooks. */
-const CONCURRENCY = 2;
+/**
+ * Patients' texts settled per transaction. A text's answer reaches the send pipeline when its
+ * transaction commits, and its locks (the appointment, the clinic's report rows) are held
+ * until then: a text shares its commit with none but a few others.
+ */
+const INBOUND_CHUNK_SIZE = 10;
+/** Workers claiming and settling side by side; the rest of the pool stays free for acks. */
+const CONCURRENCY = 3;
 /** 1 s doubling to 64 s: about two minutes of retries, then the event is dead (for operators). */
 const MAX_ATTEMPTS = 8;
 const INBOX_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 300_000 };
@@ -65,20 +72,27 @@ export class InboxProcessor {
   }
 
   /**
-   * Processes batches until no event is due (or `maxBatches` ran); returns events claimed. A
-   * short batch is not the end: settling a conversation's oldest event frees its next one.
+   * Processes batches until no event is due (or `maxBatches` ran); returns events claimed.
+   * CONCURRENCY workers each claim their next batch as soon as theirs is settled, so no text
+   * waits for a slower neighbour's batch. A short batch is not the end: settling a
+   * conversation's oldest event frees its next one.
    */
   async drain(maxBatches = 50): Promise<number> {
     let total = 0;
-    for (let i = 0; i < maxBatches; i += 1) {
-      const claimed = await this.runOnce();
-      if (claimed === 0) break;
-      total += claimed;
-    }
+    let batches = 0;
+    const worker = async () => {
+      while (batches < maxBatches) {
+        batches += 1;
+        const claimed = await this.runOnce();
+        if (claimed === 0) return;
+        total += claimed;
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     return total;
   }
 
-  /** Claims one batch and settles it; returns how many events were claimed. */
+  /** Claims one batch and settles it, a chunk at a time; returns how many events were claimed. */
   async runOnce(limit = BATCH_SIZE): Promise<number> {
     const now = this.clock.now();
     const rows = await this.inbox.claim(
@@ -87,14 +101,15 @@ export class InboxProcessor {
       limit,
       this.instanceId,
     );
-    // One batch never holds two events of a conversation (see claim), so chunks may run at once.
-    const chunks: InboxRow[][] = [];
-    for (let i = 0; i < rows.length; i += CHUNK_SIZE) chunks.push(rows.slice(i, i + CHUNK_SIZE));
-    let next = 0;
-    const worker = async () => {
-      while (next < chunks.length) await this.settleChunk(chunks[next++]);
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, chunks.length) }, worker));
+    // One batch never holds two events of a conversation (see claim): any order is safe.
+    const inbound = rows.filter((r) => r.event.kind === 'inbound');
+    const other = rows.filter((r) => r.event.kind !== 'inbound');
+    for (const [list, size] of [
+      [inbound, INBOUND_CHUNK_SIZE],
+      [other, CHUNK_SIZE],
+    ] as const) {
+      for (let i = 0; i < list.length; i += size) await this.settleChunk(list.slice(i, i + size));
+    }
     return rows.length;
   }
 
