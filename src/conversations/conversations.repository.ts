@@ -54,12 +54,9 @@ export class ConversationsRepository {
    * of the transaction; returns whether it was already waiting for staff.
    */
   async touch(m: EntityManager, t: Touch): Promise<{ needsAttention: boolean }> {
-    const before: { needs_attention: boolean }[] = await m.query(
-      `SELECT needs_attention FROM conversations
-       WHERE clinic_id = $1 AND patient_phone = $2 FOR UPDATE`,
-      [t.clinicId, t.phone],
-    );
-    await m.query(
+    // One round trip: the upsert locks the row, and leaves needs_attention as it was (a row it
+    // creates starts at false), so what it returns is the state before this text.
+    const result: unknown = await m.query(
       `INSERT INTO conversations (clinic_id, patient_phone, patient_id, appointment_id,
          last_message_at)
        VALUES ($1, $2, $3, $4, $5)
@@ -67,10 +64,12 @@ export class ConversationsRepository {
          SET patient_id = EXCLUDED.patient_id,
              appointment_id = coalesce(EXCLUDED.appointment_id, conversations.appointment_id),
              last_message_at = greatest(conversations.last_message_at, EXCLUDED.last_message_at),
-             updated_at = now()`,
+             updated_at = now()
+       RETURNING needs_attention`,
       [t.clinicId, t.phone, t.patientId, t.appointmentId, t.at],
     );
-    return { needsAttention: before[0]?.needs_attention ?? false };
+    const rows = returningRows<{ needs_attention: boolean }>(result);
+    return { needsAttention: rows[0]?.needs_attention ?? false };
   }
 
   /** Waits for staff with this reason (the latest reason wins; the first flag time stays). */
