@@ -22,6 +22,8 @@ export interface OutboundMessageWrite {
   priority: number;
   expiresAt: Date | null;
   confirmsConsentEvent: string | null;
+  /** sent with the row, in the same round trip: PostgreSQL delivers it when the row commits */
+  notify: { channel: string; payload: string };
 }
 
 export interface InboundMessageWrite {
@@ -57,13 +59,15 @@ export class MessagesRepository {
   /** Writes an outbound text for the pipeline to send; false when the clinic is gone. */
   async insertOutbound(m: EntityManager, w: OutboundMessageWrite): Promise<boolean> {
     const result: unknown = await m.query(
-      `INSERT INTO messages (id, clinic_id, patient_id, appointment_id, direction, kind, body,
-         status, segments, encoding, from_number, to_number, provider_type, created_at, run_at,
-         priority, expires_at, confirms_consent_event)
-       SELECT $1, c.id, $3, $4, 'outbound', $5, $6, 'pending', $7, $8, c.sender_number, $9,
-              c.provider_type, $10, $11, $12, $13, $14
-       FROM clinics c WHERE c.id = $2
-       RETURNING id`,
+      `WITH ins AS (
+         INSERT INTO messages (id, clinic_id, patient_id, appointment_id, direction, kind, body,
+           status, segments, encoding, from_number, to_number, provider_type, created_at, run_at,
+           priority, expires_at, confirms_consent_event)
+         SELECT $1, c.id, $3, $4, 'outbound', $5, $6, 'pending', $7, $8, c.sender_number, $9,
+                c.provider_type, $10, $11, $12, $13, $14
+         FROM clinics c WHERE c.id = $2
+         RETURNING id)
+       SELECT id, pg_notify($15, $16) FROM ins`,
       [
         w.id,
         w.clinicId,
@@ -79,6 +83,8 @@ export class MessagesRepository {
         w.priority,
         w.expiresAt,
         w.confirmsConsentEvent,
+        w.notify.channel,
+        w.notify.payload,
       ],
     );
     return returningRows(result).length > 0;
