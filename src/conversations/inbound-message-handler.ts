@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { ProviderType } from '../messaging/providers/sms-provider.port';
+import type { ReplyPatient } from '../patients/patients.repository';
 
 /** A patient's text, stored once in the message log and linked where it could be. */
 export interface ReceivedMessage {
@@ -9,6 +10,8 @@ export interface ReceivedMessage {
   providerType: ProviderType;
   /** null when no patient of the clinic has this number */
   patientId: string | null;
+  /** that patient as the text found them (read when it was linked, in this transaction) */
+  patient: ReplyPatient | null;
   /** the patient's upcoming live appointment whose reminder was sent last, if any */
   appointmentId: string | null;
   /** +E.164 */

@@ -35,7 +35,9 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
   }
 
   async handle(m: EntityManager, message: ReceivedMessage): Promise<void> {
-    const known = await this.patients.forReply(m, message.clinicId, message.from);
+    // Read with the link: no other text of this number is in the same transaction (see the
+    // inbox's claim), so it is as this text finds the patient.
+    const known = message.patient;
     const meaning = classifyReply(message.body, { optedOut: known?.opted_out ?? false });
     if (meaning.kind === 'opt_out' || meaning.kind === 'opt_in' || meaning.kind === 'help') {
       // Consent and its answers are the consent handler's, exactly as without this workflow.

@@ -58,6 +58,7 @@ export class InboundEventProcessor {
         clinicId: item.clinicId,
         providerType: item.providerType,
         patientId: links[index].patientId,
+        patient: links[index].patient,
         appointmentId: links[index].appointmentId,
         from: item.sms.from,
         to: item.sms.to,

@@ -3,9 +3,12 @@ import type { EntityManager } from 'typeorm';
 import { LIVE_STATUSES } from '../../appointments/appointment.machine';
 import type { InboundMessageWrite } from '../../messaging/messages.repository';
 import type { ProviderType } from '../../messaging/providers/sms-provider.port';
+import type { ReplyPatient } from '../../patients/patients.repository';
 
 export interface InboundLinks {
   patientId: string | null;
+  /** what the conversation workflow needs of the patient, read in the same query */
+  patient: ReplyPatient | null;
   appointmentId: string | null;
 }
 
@@ -31,8 +34,12 @@ export class InboxEffectsRepository {
    * one when none was reminded yet). One query for a whole batch, answers in input order.
    */
   async inboundLinks(m: EntityManager, queries: LinkQuery[]): Promise<InboundLinks[]> {
-    const rows: { patient_id: string | null; appointment_id: string | null }[] = await m.query(
-      `SELECT p.id AS patient_id,
+    const rows: (Partial<ReplyPatient> & {
+      patient_id: string | null;
+      appointment_id: string | null;
+    })[] = await m.query(
+      `SELECT p.id AS patient_id, p.phone, p.language, p.timezone,
+              p.opted_out_at IS NOT NULL AS opted_out,
               (SELECT a.id FROM appointments a
                 WHERE a.clinic_id = p.clinic_id AND a.patient_id = p.id AND a.ends_at > v.at
                   AND a.status = ANY($4::text[])
@@ -51,7 +58,19 @@ export class InboxEffectsRepository {
         LIVE_STATUSES,
       ],
     );
-    return rows.map((r) => ({ patientId: r.patient_id, appointmentId: r.appointment_id }));
+    return rows.map((r) => ({
+      patientId: r.patient_id,
+      patient: r.patient_id
+        ? {
+            id: r.patient_id,
+            phone: r.phone!,
+            language: r.language!,
+            timezone: r.timezone ?? null,
+            opted_out: r.opted_out!,
+          }
+        : null,
+      appointmentId: r.appointment_id,
+    }));
   }
 
   /**
