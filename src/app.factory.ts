@@ -70,7 +70,8 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
       transform: true,
     }),
   );
-  SwaggerModule.setup('docs', app, openApiDocument(app), {
+  // Built at the first request for it, not at start: start-up is on the path of every restart.
+  SwaggerModule.setup('docs', app, () => openApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
   });
 }

@@ -63,7 +63,7 @@ export async function startServiceProcess(
     );
     if (ready) return { child, url, output };
     if (Date.now() > deadline) throw new Error('service not ready within 60 s');
-    await sleep(200);
+    await sleep(50);
   }
 }
 
