@@ -31,7 +31,6 @@ const CREDENTIALS = { accountSid: `AC${'c4a05000'.repeat(4)}`, authToken: 'chaos
 const BATCH = 20;
 const CONCURRENCY = 16;
 const LEASE_MS = 4_000;
-const INBOX_CHUNK = 10;
 /** Texts one process may hold at once: claimed batches waiting for permits, and those sending. */
 const IN_FLIGHT = CLAIMS_IN_FLIGHT * BATCH + CONCURRENCY;
 
@@ -81,8 +80,6 @@ describe('chaos: three processes killed one every 2 s under load', () => {
         INBOX_INTERVAL_MS: '50',
         // As short as the dispatch lease: a killed process's claimed events wait this long.
         INBOX_LEASE_MS: String(LEASE_MS),
-        // A kill mid-chunk rolls the chunk back: small chunks keep most of a process's work.
-        INBOX_CHUNK_SIZE: String(INBOX_CHUNK),
         DISPATCH_BATCH_SIZE: String(BATCH),
         DISPATCH_CONCURRENCY: String(CONCURRENCY),
         DISPATCH_LEASE_MS: String(LEASE_MS),
