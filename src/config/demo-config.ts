@@ -8,6 +8,11 @@ export interface DemoConfig {
   dataDirChosenByUser: boolean;
   port: number;
   embeddedPostgresPort: number;
+  /**
+   * The environment the demo's service child starts from (PATH, proxies, locale...); the child
+   * reads its own settings through its config module, and the demo overrides what it must.
+   */
+  childEnv: Readonly<NodeJS.ProcessEnv>;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -27,5 +32,6 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     port: port(env, 'PORT', 3000),
     // Not local mode's 54329, so a `npm start` left running elsewhere does not collide.
     embeddedPostgresPort: port(env, 'EMBEDDED_PG_PORT', 54339),
+    childEnv: { ...env },
   };
 }

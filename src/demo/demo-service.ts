@@ -24,7 +24,7 @@ export class DemoService {
 
   start(): void {
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
+      ...this.config.childEnv,
       TURNOUT_DATA_DIR: this.config.dataDir,
       PORT: String(this.config.port),
       EMBEDDED_PG_PORT: String(this.config.embeddedPostgresPort),
