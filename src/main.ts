@@ -6,6 +6,7 @@ import { firstUseBanner, firstUseFields, localAdminToken } from './local-mode';
 import { createRootLogger, type RootLogger } from './logging/root-logger';
 import { isPortFree } from './startup/free-port';
 import { openDatabase } from './startup/open-database';
+import { announceStarted } from './startup/started';
 import { StartupError } from './startup/startup-error';
 
 /** What to stop on shutdown, last started first: the HTTP app, then the database under it. */
@@ -42,6 +43,7 @@ async function bootstrap(config: AppConfig, log: RootLogger, onStop: Stoppable[]
     );
   }
   say(`listening on port ${config.port}`);
+  announceStarted();
   // Last, so it is what a newcomer sees on the terminal.
   if (generatedToken) {
     if (config.logFormat === 'pretty') {

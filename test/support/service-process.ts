@@ -27,17 +27,18 @@ export interface ServiceProcess {
 
 /**
  * The real service, as `npm start` runs it minus the build (TypeScript loaded by ts-node), or
- * with `compiled` the build itself (`dist/`, as `npm run start:prod`): it starts several times
- * faster, which a test that restarts processes every few seconds needs.
+ * with `compiled` the build itself (the bundle in `dist/`, as `npm run start:prod`): it starts
+ * several times faster, which a test that restarts processes every few seconds needs.
  */
 export async function startServiceProcess(
   env: Record<string, string>,
   options: { compiled?: boolean } = {},
 ): Promise<ServiceProcess> {
   const port = await freePort();
-  const entry = join(ROOT, 'dist', 'src', 'main.js');
-  if (options.compiled && !existsSync(entry)) {
-    throw new Error(`${entry} is missing: run \`npm run build\` first`);
+  const entry = join(ROOT, 'dist', 'src', 'main-bundled.js');
+  const bundle = join(ROOT, 'dist', 'src', 'bundle', 'main.js');
+  if (options.compiled && !existsSync(bundle)) {
+    throw new Error(`${bundle} is missing: run \`npm run build\` first`);
   }
   const child = spawn(
     process.execPath,
