@@ -119,6 +119,14 @@ describe('npm run migration:* from the compiled dist/', () => {
     );
     return rows[0].present;
   };
+  const columnExists = async (table: string, column: string): Promise<boolean> => {
+    const { rows } = await db.query<{ present: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM information_schema.columns
+                      WHERE table_name = $1 AND column_name = $2) AS present`,
+      [table, column],
+    );
+    return rows[0].present;
+  };
   const recorded = async (): Promise<string[]> =>
     (
       await db.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY "timestamp"')
@@ -151,7 +159,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('RollupTriggersOnTheSendPath1795744000000');
+    expect(last).toBe('InboxCountsFailuresNotClaims1795780000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -163,16 +171,18 @@ describe('npm run migration:* from the compiled dist/', () => {
       [`migrations: ${names.length} applied`, ...names.map((n) => `  ${n}`)].join('\n'),
     );
     expect(await recorded()).toEqual(names);
-    // the first migration's table, the newest table, and the last migration's trigger function
+    // the first migration's table, the newest table, a trigger function, the last migration's column
     expect(await tableExists('clinics')).toBe(true);
     expect(await tableExists('console_sign_in_links')).toBe(true);
     expect(await functionExists('no_show_reached_fact')).toBe(true);
+    expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await functionExists('no_show_reached_fact')).toBe(false);
+    expect(await columnExists('webhook_inbox', 'claims')).toBe(false);
+    expect(await functionExists('no_show_reached_fact')).toBe(true);
     expect(await tableExists('console_sign_in_links')).toBe(true);
     expect(await recorded()).toEqual(names.slice(0, -1));
     expect(await ok('migration:show')).toBe(
@@ -182,7 +192,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('run again re-applies only it; a further run applies nothing', async () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
-    expect(await functionExists('no_show_reached_fact')).toBe(true);
+    expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));

@@ -58,7 +58,46 @@ describe('webhook inbox', () => {
     await processor.drain();
     const [row] = await inboxRows(t, c.id);
     expect(row.processed_at).not.toBeNull();
-    expect(row.attempts).toBe(2);
+    // Two claims, no failure: a processor's death is not the event's fault.
+    expect(row).toMatchObject({ claims: 2, attempts: 0 });
+    expect(await inboundRows(t, c.id)).toHaveLength(1);
+  });
+
+  it('gives up an event that kills its processor every time after 20 lost claims; its neighbour goes through', async () => {
+    // The first event kills whoever processes it; the second was claimed with it three times.
+    const poison = twilioSid();
+    await postInbound(uniquePhone(), 'C', poison).expect(200);
+    await postInbound(uniquePhone(), 'X').expect(200);
+    const inbox = t.app.get(InboxRepository);
+    for (let i = 0; i < 20; i += 1) {
+      const now = t.clock.now();
+      const limit = i < 3 ? 2 : 1;
+      const claimed = await inbox.claim(now, new Date(now.getTime() + 30_000), limit, 'killed');
+      expect(claimed.filter((r) => r.clinicId === c.id)).toHaveLength(limit);
+      t.clock.advance(30_000);
+    }
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    let rows: Awaited<ReturnType<typeof inboxRows>>;
+    try {
+      await t.app.get(InboxProcessor).drain();
+      rows = await inboxRows(t, c.id);
+      const dead = rows.find((r) => r.event_key === poison)!;
+      expect(dead).toMatchObject({ processed_at: null, claims: 21, attempts: 0 });
+      expect(dead.failed_at).not.toBeNull();
+      expect(dead.last_error).toBe(
+        'claimed 20 times without an outcome: its processor died each time',
+      );
+      expect(errors).toHaveBeenCalledWith(expect.stringContaining(`inbox event ${dead.id} `));
+    } finally {
+      errors.mockRestore();
+    }
+    const other = rows.find((r) => r.event_key !== poison)!;
+    expect(other).toMatchObject({ claims: 4, attempts: 0, failed_at: null });
+    expect(other.processed_at).not.toBeNull();
+    // Only the neighbour's text was applied; the dead one is never claimed again.
+    expect((await inboundRows(t, c.id)).map((m) => m.body)).toEqual(['X']);
+    t.clock.advance(24 * 3600_000);
+    await t.app.get(InboxProcessor).drain();
     expect(await inboundRows(t, c.id)).toHaveLength(1);
   });
 
@@ -77,7 +116,8 @@ describe('webhook inbox', () => {
     await processor.drain();
     const rows = await inboxRows(t, c.id);
     expect(rows).toHaveLength(60);
-    expect(rows.every((r) => r.processed_at !== null && r.attempts === 1)).toBe(true);
+    expect(rows.every((r) => r.processed_at !== null && r.attempts === 0)).toBe(true);
+    expect(rows.every((r) => r.claims === 1)).toBe(true);
     const messages = await inboundRows(t, c.id);
     expect(messages).toHaveLength(60);
     expect(new Set(messages.map((m) => m.provider_message_id))).toEqual(new Set(sids));
@@ -204,6 +244,56 @@ describe('webhook inbox with a failing conversation handler', () => {
       expect(logged).toHaveBeenCalledWith(expect.stringContaining(`inbox event ${dead.id} `));
     } finally {
       logged.mockRestore();
+      await t.close();
+    }
+  });
+
+  it('counts failures, not claims: an event whose processors were killed 10 times fails once and is retried', async () => {
+    const handler = new FlakyHandler();
+    const t = await startTestApp({
+      override: (b) => b.overrideProvider(InboundMessageHandler).useValue(handler),
+    });
+    try {
+      const sender = uniquePhone();
+      const c = await createClinic(t, {
+        senderNumber: sender,
+        provider: { type: 'twilio', accountSid: 'AC-killed', authToken: AUTH_TOKEN },
+      });
+      const params = { MessageSid: twilioSid(), From: uniquePhone(), To: sender, Body: 'BOOM' };
+      const signed = signedTwilio(AUTH_TOKEN, INBOUND, params);
+      await t.http
+        .post(INBOUND)
+        .type('form')
+        .set('X-Twilio-Signature', signed.signature)
+        .send(signed.body)
+        .expect(200);
+      // Ten claims lost to killed processors: more than the 8 failed attempts that make it dead.
+      const inbox = t.app.get(InboxRepository);
+      for (let i = 0; i < 10; i += 1) {
+        const now = t.clock.now();
+        await inbox.claim(now, new Date(now.getTime() + 30_000), 1000, 'killed-processor');
+        t.clock.advance(30_000);
+      }
+      const processor = t.app.get(InboxProcessor);
+      await processor.drain();
+      // Its first failure: retried after the first step of the backoff, not dead.
+      const [failed] = await inboxRows(t, c.id);
+      expect(failed).toMatchObject({
+        claims: 11,
+        attempts: 1,
+        failed_at: null,
+        processed_at: null,
+      });
+      expect(failed.run_at.getTime() - t.clock.now().getTime()).toBe(1_000);
+
+      handler.failing = false;
+      t.clock.advance(1_000);
+      await processor.drain();
+      const [row] = await inboxRows(t, c.id);
+      expect(row).toMatchObject({ claims: 12, attempts: 1, failed_at: null });
+      expect(row.processed_at).not.toBeNull();
+      expect((await messageRows(t, c.id)).map((m) => m.body)).toEqual(['BOOM']);
+    } finally {
       await t.close();
     }
   });

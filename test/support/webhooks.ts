@@ -42,14 +42,17 @@ export interface InboxRowView {
   payload: Record<string, unknown>;
   processed_at: Date | null;
   failed_at: Date | null;
+  /** attempts that ended in an error */
   attempts: number;
+  claims: number;
   last_error: string | null;
   run_at: Date;
 }
 
 export function inboxRows(t: TestApp, clinicId: string): Promise<InboxRowView[]> {
   return t.ds.query(
-    `SELECT id, kind, event_key, payload, processed_at, failed_at, attempts, last_error, run_at
+    `SELECT id, kind, event_key, payload, processed_at, failed_at, attempts, claims, last_error,
+            run_at
      FROM webhook_inbox WHERE clinic_id = $1 ORDER BY id`,
     [clinicId],
   );

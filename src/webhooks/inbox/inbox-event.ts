@@ -29,7 +29,10 @@ export interface InboxRow {
   clinicId: string;
   event: InboxEvent;
   receivedAt: Date;
+  /** attempts that ended in an error before this claim */
   attempts: number;
+  /** times claimed, this claim included */
+  claims: number;
 }
 
 /**

@@ -24,8 +24,18 @@ const CHUNK_SIZE = 100;
 const INBOUND_CHUNK_SIZE = 10;
 /** Workers claiming and settling side by side; the rest of the pool stays free for acks. */
 const CONCURRENCY = 3;
-/** 1 s doubling to 64 s: about two minutes of retries, then the event is dead (for operators). */
+/**
+ * Failed attempts (ended in an error), 1 s doubling to 64 s: about two minutes of retries, then
+ * the event is dead (for operators). A claim whose processor died is not a failure.
+ */
 const MAX_ATTEMPTS = 8;
+/**
+ * Claims that ended in neither an outcome nor an error: the processor died holding the event
+ * (each waited a lease). An event that kills whoever processes it (a crash, out of memory) is
+ * given up after this many, dead without an attempt; one that merely shared its processor's
+ * death with others (a deploy, a kill) is far below it.
+ */
+const MAX_LOST_CLAIMS = 20;
 const INBOX_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 300_000 };
 /** Replays after this long are still harmless (see InboxRepository.purgeProcessed). */
 const KEEP_PROCESSED_MS = 7 * 24 * 3600_000;
@@ -102,15 +112,40 @@ export class InboxProcessor {
       this.instanceId,
     );
     // One batch never holds two events of a conversation (see claim): any order is safe.
-    const inbound = rows.filter((r) => r.event.kind === 'inbound');
-    const other = rows.filter((r) => r.event.kind !== 'inbound');
+    const abandoned = rows.filter((r) => lostClaims(r) >= MAX_LOST_CLAIMS);
+    for (const row of abandoned) await this.abandon(row);
+    // Events some processor died holding go last, each alone in its transaction: if one of them
+    // is what kills processors, the rest of the batch is committed before it runs.
+    const suspects = rows
+      .filter((r) => lostClaims(r) > 0 && lostClaims(r) < MAX_LOST_CLAIMS)
+      .sort((a, b) => lostClaims(a) - lostClaims(b) || tieBreak(a) - tieBreak(b));
+    const fresh = rows.filter((r) => lostClaims(r) === 0);
+    const inbound = fresh.filter((r) => r.event.kind === 'inbound');
+    const other = fresh.filter((r) => r.event.kind !== 'inbound');
     for (const [list, size] of [
       [inbound, INBOUND_CHUNK_SIZE],
       [other, CHUNK_SIZE],
     ] as const) {
       for (let i = 0; i < list.length; i += size) await this.settleChunk(list.slice(i, i + size));
     }
+    for (const row of suspects) await this.settleChunk([row]);
     return rows.length;
+  }
+
+  /** Its processors kept dying with it: dead, never attempted again. */
+  private async abandon(row: InboxRow): Promise<void> {
+    const lost = lostClaims(row);
+    const reason = `claimed ${lost} times without an outcome: its processor died each time`;
+    try {
+      await this.inbox.markDead(row.id, reason, this.clock.now(), false);
+    } catch {
+      // The lease runs out and another pass gives it up.
+      return;
+    }
+    this.metrics.settled.inc({ kind: row.event.kind, outcome: 'dead' });
+    this.logger.error(
+      `inbox event ${row.id} (${row.providerType} ${row.event.kind}) dead: ${lost} claims lost`,
+    );
   }
 
   private async settleChunk(rows: InboxRow[]): Promise<void> {
@@ -203,8 +238,8 @@ export class InboxProcessor {
   ): Promise<void> {
     const now = this.clock.now();
     const reason = describe(error);
-    if (row.attempts >= MAX_ATTEMPTS) {
-      await this.inbox.markDead(row.id, reason, now, m);
+    if (failures(row) >= MAX_ATTEMPTS) {
+      await this.inbox.markDead(row.id, reason, now, true, m);
       return;
     }
     await this.inbox.retryLater(row.id, reason, new Date(now.getTime() + retryDelay(row)), m);
@@ -213,13 +248,13 @@ export class InboxProcessor {
   /** After the outcome is committed. Only the error's name: its text may quote patient data. */
   private report(row: InboxRow, error: unknown): void {
     const what = `inbox event ${row.id} (${row.providerType} ${row.event.kind})`;
-    if (row.attempts >= MAX_ATTEMPTS) {
+    if (failures(row) >= MAX_ATTEMPTS) {
       this.metrics.settled.inc({ kind: row.event.kind, outcome: 'dead' });
-      this.logger.error(`${what} dead after ${row.attempts} attempts: ${errorName(error)}`);
+      this.logger.error(`${what} dead after ${failures(row)} attempts: ${errorName(error)}`);
       return;
     }
     this.metrics.settled.inc({ kind: row.event.kind, outcome: 'retry' });
-    const log = `${what} attempt ${row.attempts}: ${errorName(error)}; retry in ${retryDelay(row)} ms`;
+    const log = `${what} attempt ${failures(row)}: ${errorName(error)}; retry in ${retryDelay(row)} ms`;
     if (error instanceof NotYetError) this.logger.debug(log);
     else this.logger.warn(log);
   }
@@ -235,9 +270,32 @@ function inboundItem(row: InboxRow): InboundItem {
   };
 }
 
+/** Failed attempts once the current one has failed. */
+function failures(row: InboxRow): number {
+  return row.attempts + 1;
+}
+
+/** Earlier claims that ended in neither an outcome nor an error. */
+function lostClaims(row: InboxRow): number {
+  return Math.max(0, row.claims - 1 - row.attempts);
+}
+
+/**
+ * Orders suspects lost equally often: differently at each claim, so two events lost together
+ * (the one killing processors and an innocent neighbour) do not keep the same order.
+ */
+function tieBreak(row: InboxRow): number {
+  // A 32-bit mix (murmur3's finaliser) of id and claim count.
+  let h = Math.imul(Number(row.id) ^ Math.imul(row.claims, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 /** No jitter (random = 1): events fail one by one, not as a herd. */
 function retryDelay(row: InboxRow): number {
-  return retryDelayMs(row.attempts, undefined, 1, INBOX_BACKOFF);
+  return retryDelayMs(failures(row), undefined, 1, INBOX_BACKOFF);
 }
 
 function describe(error: unknown): string {

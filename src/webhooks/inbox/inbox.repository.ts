@@ -20,6 +20,7 @@ interface RawInboxRow {
   payload: InboxEvent;
   received_at: Date;
   attempts: number;
+  claims: number;
 }
 
 /** The inbox's identity of an event: what makes a provider's retry a duplicate. */
@@ -38,8 +39,9 @@ const CLAIM_SQL = dueClaimSql({
         AND o.processed_at IS NULL AND o.failed_at IS NULL
         AND o.conversation IS NOT NULL AND o.id < t.id))`,
   order: 't.run_at, t.id',
-  set: 'attempts = w.attempts + 1',
-  returning: 'w.id, w.provider_type, w.clinic_id, w.payload, w.received_at, w.attempts',
+  // A claim is not a failure: `attempts` counts those (retryLater, markDead).
+  set: 'claims = w.claims + 1',
+  returning: 'w.id, w.provider_type, w.clinic_id, w.payload, w.received_at, w.attempts, w.claims',
 });
 
 @Injectable()
@@ -131,28 +133,36 @@ export class InboxRepository {
   }
 
   /**
-   * Tries again at `runAt`. Inside the transaction that marked the event processed (`m`), that
-   * mark is undone; outside, an event some other processor has settled meanwhile is left alone.
+   * A failed attempt: tries again at `runAt`. Inside the transaction that marked the event
+   * processed (`m`), that mark is undone; outside, an event some other processor has settled
+   * meanwhile is left alone.
    */
   async retryLater(id: string, error: string, runAt: Date, m?: EntityManager): Promise<void> {
     await (m ?? this.ds.manager).query(
       `UPDATE webhook_inbox SET processed_at = NULL, run_at = $3, lease_until = NULL,
-              last_error = $2
+              last_error = $2, attempts = attempts + 1
        WHERE id = $1 AND failed_at IS NULL AND ($4 OR processed_at IS NULL)`,
       [id, error, runAt, m !== undefined],
     );
   }
 
   /**
-   * Stops trying: the event is dead. The row stays for inspection (`failed_at`, `last_error`)
-   * and no longer blocks its conversation.
+   * Stops trying: the event is dead, after its last failed attempt (`failed`), or without an
+   * attempt when its processors kept dying. The row stays for inspection (`failed_at`,
+   * `last_error`) and no longer blocks its conversation.
    */
-  async markDead(id: string, error: string, at: Date, m?: EntityManager): Promise<void> {
+  async markDead(
+    id: string,
+    error: string,
+    at: Date,
+    failed: boolean,
+    m?: EntityManager,
+  ): Promise<void> {
     await (m ?? this.ds.manager).query(
       `UPDATE webhook_inbox SET processed_at = NULL, failed_at = $3, lease_until = NULL,
-              last_error = $2
+              last_error = $2, attempts = attempts + CASE WHEN $5 THEN 1 ELSE 0 END
        WHERE id = $1 AND failed_at IS NULL AND ($4 OR processed_at IS NULL)`,
-      [id, error, at, m !== undefined],
+      [id, error, at, m !== undefined, failed],
     );
   }
 
@@ -179,5 +189,6 @@ function toRow(r: RawInboxRow): InboxRow {
     event: r.payload,
     receivedAt: r.received_at,
     attempts: r.attempts,
+    claims: r.claims,
   };
 }
