@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { json } from 'express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { QuietBootLogger } from './logging/boot-noise';
 import { openApiDocument } from './common/openapi/openapi-document';
@@ -30,12 +31,21 @@ export interface AppOverrides {
   ) => ReturnType<typeof AppModule.forRoot>;
 }
 
-/** Everything about the HTTP app that main.ts and the e2e tests must share. */
-export async function createApp(config: ResolvedConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    rawBody: true,
-    bufferLogs: true,
-  });
+/**
+ * Everything about the HTTP app that main.ts and the e2e tests must share. `dataSource`: see
+ * AppModule.forRoot.
+ */
+export async function createApp(
+  config: ResolvedConfig,
+  dataSource?: DataSource,
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, dataSource),
+    {
+      rawBody: true,
+      bufferLogs: true,
+    },
+  );
   configureApp(app, config);
   return app;
 }

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AppointmentsModule } from './appointments/appointments.module';
 import { AuthModule } from './auth/auth.module';
 import { CalendarModule } from './calendar/calendar.module';
@@ -34,16 +35,28 @@ class ConfigHolderModule {
   }
 }
 
-/** The application, built from a resolved config (database URL known, admin token set). */
+/**
+ * The application, built from a resolved config (database URL known, admin token set).
+ * `dataSource`: one already connected with the same options (the start-up's, which checked and
+ * ran the migrations): the app takes it over instead of connecting again, and closes it.
+ */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig & { databaseUrl: string }): DynamicModule {
+  static forRoot(
+    config: AppConfig & { databaseUrl: string },
+    dataSource?: DataSource,
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigHolderModule.with(config),
         LoggingModule.forRoot(config.logLevel, config.logFormat),
-        TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
+        dataSource
+          ? TypeOrmModule.forRootAsync({
+              useFactory: () => dataSourceOptions(config.databaseUrl),
+              dataSourceFactory: () => Promise.resolve(dataSource),
+            })
+          : TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
         ScheduleModule.forRoot(),
         ThrottlerModule.forRoot(rateLimits(config)),
         CommonModule,

@@ -28,11 +28,20 @@ async function bootstrap(config: AppConfig, log: RootLogger, onStop: Stoppable[]
   try {
     const applied = await runMigrations(dataSource);
     say(`migrations: ${applied.length} applied`);
-  } finally {
+  } catch (err) {
     await dataSource.destroy();
+    throw err;
   }
 
-  const app = await createApp({ ...config, databaseUrl, adminToken });
+  // The app takes over the connection that checked the migrations (and closes it on stop):
+  // one connect and one set of entity metadata per start, not two.
+  let app: Awaited<ReturnType<typeof createApp>>;
+  try {
+    app = await createApp({ ...config, databaseUrl, adminToken }, dataSource);
+  } catch (err) {
+    await dataSource.destroy().catch(() => undefined);
+    throw err;
+  }
   onStop.push(() => app.close());
   try {
     await app.listen(config.port);
