@@ -264,7 +264,18 @@ describe('chaos: three processes killed one every 2 s under load', () => {
       const replySids = () => [...delivered];
       const deadline = began + 8 * 60_000;
       let progress = { sent: 0, processed: 0 };
+      // Where the time goes: a line a minute of what has been reached.
+      const timeline: string[] = [];
+      let nextMark = began + 60_000;
       while (Date.now() < deadline) {
+        if (Date.now() >= nextMark) {
+          nextMark += 60_000;
+          timeline.push(
+            `  ${Math.round((Date.now() - began) / 1000)} s: ${progress.sent} reminders sent, ` +
+              `${delivered.size} replies acknowledged, ${progress.processed} processed, ` +
+              `${queue.length + posting} waiting to be posted, ${kills} kills`,
+          );
+        }
         [progress] = await t.ds.query(
           `SELECT (SELECT count(*)::int FROM reminders WHERE clinic_id = ANY($1::uuid[])
                   AND created_at <= $2 AND status = 'sent') AS sent,
@@ -325,6 +336,16 @@ describe('chaos: three processes killed one every 2 s under load', () => {
        FROM webhook_inbox WHERE clinic_id = ANY($1::uuid[]) AND event_key = ANY($2::text[])`,
         [ids, sids],
       );
+      // Every inbox event of the run (replies and status callbacks): what is left open or dead,
+      // and how often the most unlucky one was claimed (claims lost to kills are not failures).
+      const [inboxEnd] = await t.ds.query(
+        `SELECT count(*) FILTER (WHERE processed_at IS NULL AND failed_at IS NULL)::int AS open,
+              count(*) FILTER (WHERE failed_at IS NOT NULL)::int AS dead,
+              coalesce(max(claims), 0)::int AS max_claims,
+              coalesce(max(attempts), 0)::int AS max_failures
+       FROM webhook_inbox WHERE clinic_id = ANY($1::uuid[])`,
+        [ids],
+      );
       const events: { phone: string; event: string; n: number }[] = await t.ds.query(
         `SELECT p.phone, e.event, count(*)::int AS n FROM appointment_events e
        JOIN appointments a ON a.id = e.appointment_id JOIN patients p ON p.id = a.patient_id
@@ -382,9 +403,13 @@ describe('chaos: three processes killed one every 2 s under load', () => {
             `${inbox.done}/${inbox.rows} processed, ${expected.length} changes expected, ` +
             `${missing.length} missing, ${appliedTwice} applied twice; webhook answers ` +
             `${JSON.stringify(Object.fromEntries(webhookAnswers))}`,
+          `inbox at the end: ${inboxEnd.open} open, ${inboxEnd.dead} dead, most claims of one ` +
+            `event ${inboxEnd.max_claims}, most failures ${inboxEnd.max_failures}`,
           `answers: ${answerTexts.length} at the provider for ${answerRows.reduce((s, r) => s + r.n, 0)} ` +
             `answer rows, ${answeredTwice.length} sent twice, ${answersLost} settled unknown ` +
             `(sent or not: lost to a kill mid-send), ${offersLost} of ${asked} offers never received`,
+          'progress:',
+          ...timeline,
         ].join('\n'),
       );
 
