@@ -2,11 +2,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The webhook inbox counted `attempts` per claim, so an event whose claimers were killed 8 times
- * went dead without ever failing. `attempts` now counts failures (an attempt that ended in an
- * error) and `claims` counts claims; a claim that ended in neither an outcome nor an error (its
- * processor died) is `claims - attempts` minus the current one, bounded on its own
- * (InboxProcessor). Open events keep what they had: their past claims as claims, and as
- * failures, since which claims failed was not recorded.
+ * went dead at its first error without having failed before. `claims` now counts claims, and
+ * `attempts` only attempts: one that ended in an error, or one run alone after a processor died
+ * holding the event, counted before it runs (InboxProcessor). Open events keep what they had:
+ * their past claims as claims, and as attempts, since which claims failed was not recorded.
  */
 export class InboxCountsFailuresNotClaims1795780000000 implements MigrationInterface {
   name = 'InboxCountsFailuresNotClaims1795780000000';
@@ -18,7 +17,7 @@ export class InboxCountsFailuresNotClaims1795780000000 implements MigrationInter
     await q.query(`UPDATE webhook_inbox SET claims = attempts WHERE attempts > 0`);
     await q.query(`
       COMMENT ON COLUMN webhook_inbox.attempts IS
-        'attempts that ended in an error (8: dead); claims lost to a dead processor are not counted'`);
+        'attempts: ended in an error, or run alone and counted first (8: dead); not claims'`);
     await q.query(`
       COMMENT ON COLUMN webhook_inbox.claims IS 'times claimed, whatever came of it'`);
   }

@@ -337,12 +337,13 @@ describe('chaos: three processes killed one every 2 s under load', () => {
         [ids, sids],
       );
       // Every inbox event of the run (replies and status callbacks): what is left open or dead,
-      // and how often the most unlucky one was claimed (claims lost to kills are not failures).
+      // and how often the most unlucky one was claimed and attempted (a claim lost to a kill is not
+      // an attempt).
       const [inboxEnd] = await t.ds.query(
         `SELECT count(*) FILTER (WHERE processed_at IS NULL AND failed_at IS NULL)::int AS open,
               count(*) FILTER (WHERE failed_at IS NOT NULL)::int AS dead,
               coalesce(max(claims), 0)::int AS max_claims,
-              coalesce(max(attempts), 0)::int AS max_failures
+              coalesce(max(attempts), 0)::int AS max_attempts
        FROM webhook_inbox WHERE clinic_id = ANY($1::uuid[])`,
         [ids],
       );
@@ -404,7 +405,7 @@ describe('chaos: three processes killed one every 2 s under load', () => {
             `${missing.length} missing, ${appliedTwice} applied twice; webhook answers ` +
             `${JSON.stringify(Object.fromEntries(webhookAnswers))}`,
           `inbox at the end: ${inboxEnd.open} open, ${inboxEnd.dead} dead, most claims of one ` +
-            `event ${inboxEnd.max_claims}, most failures ${inboxEnd.max_failures}`,
+            `event ${inboxEnd.max_claims}, most attempts ${inboxEnd.max_attempts}`,
           `answers: ${answerTexts.length} at the provider for ${answerRows.reduce((s, r) => s + r.n, 0)} ` +
             `answer rows, ${answeredTwice.length} sent twice, ${answersLost} settled unknown ` +
             `(sent or not: lost to a kill mid-send), ${offersLost} of ${asked} offers never received`,

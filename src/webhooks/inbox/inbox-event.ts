@@ -29,10 +29,12 @@ export interface InboxRow {
   clinicId: string;
   event: InboxEvent;
   receivedAt: Date;
-  /** attempts that ended in an error before this claim */
+  /** attempts counted before this claim: those that ended in an error, and those run alone */
   attempts: number;
   /** times claimed, this claim included */
   claims: number;
+  /** this attempt is already counted in `attempts` (run alone, see InboxProcessor) */
+  attemptCounted?: boolean;
 }
 
 /**

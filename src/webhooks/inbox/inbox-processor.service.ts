@@ -25,17 +25,13 @@ const INBOUND_CHUNK_SIZE = 10;
 /** Workers claiming and settling side by side; the rest of the pool stays free for acks. */
 const CONCURRENCY = 3;
 /**
- * Failed attempts (ended in an error), 1 s doubling to 64 s: about two minutes of retries, then
- * the event is dead (for operators). A claim whose processor died is not a failure.
+ * Attempts, 1 s doubling to 64 s: about two minutes of retries, then the event is dead (for
+ * operators). An attempt counts when it ends in an error; a claim whose processor died holding
+ * the event in a batch does not. An event some processor died holding is attempted alone, and
+ * that attempt is counted before it runs: an event that kills whoever processes it is dead after
+ * 8 such attempts, and its batch neighbours, never attempted with it again, are not.
  */
 const MAX_ATTEMPTS = 8;
-/**
- * Claims that ended in neither an outcome nor an error: the processor died holding the event
- * (each waited a lease). An event that kills whoever processes it (a crash, out of memory) is
- * given up after this many, dead without an attempt; one that merely shared its processor's
- * death with others (a deploy, a kill) is far below it.
- */
-const MAX_LOST_CLAIMS = 20;
 const INBOX_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 300_000 };
 /** Replays after this long are still harmless (see InboxRepository.purgeProcessed). */
 const KEEP_PROCESSED_MS = 7 * 24 * 3600_000;
@@ -112,13 +108,8 @@ export class InboxProcessor {
       this.instanceId,
     );
     // One batch never holds two events of a conversation (see claim): any order is safe.
-    const abandoned = rows.filter((r) => lostClaims(r) >= MAX_LOST_CLAIMS);
-    for (const row of abandoned) await this.abandon(row);
-    // Events some processor died holding go last, each alone in its transaction: if one of them
-    // is what kills processors, the rest of the batch is committed before it runs.
-    const suspects = rows
-      .filter((r) => lostClaims(r) > 0 && lostClaims(r) < MAX_LOST_CLAIMS)
-      .sort((a, b) => lostClaims(a) - lostClaims(b) || tieBreak(a) - tieBreak(b));
+    // First, each alone: events some processor died holding (see MAX_ATTEMPTS).
+    for (const row of rows.filter((r) => lostClaims(r) > 0)) await this.settleAlone(row);
     const fresh = rows.filter((r) => lostClaims(r) === 0);
     const inbound = fresh.filter((r) => r.event.kind === 'inbound');
     const other = fresh.filter((r) => r.event.kind !== 'inbound');
@@ -128,24 +119,32 @@ export class InboxProcessor {
     ] as const) {
       for (let i = 0; i < list.length; i += size) await this.settleChunk(list.slice(i, i + size));
     }
-    for (const row of suspects) await this.settleChunk([row]);
     return rows.length;
   }
 
-  /** Its processors kept dying with it: dead, never attempted again. */
-  private async abandon(row: InboxRow): Promise<void> {
-    const lost = lostClaims(row);
-    const reason = `claimed ${lost} times without an outcome: its processor died each time`;
-    try {
-      await this.inbox.markDead(row.id, reason, this.clock.now(), false);
-    } catch {
-      // The lease runs out and another pass gives it up.
+  /**
+   * An event a processor died holding: its attempt is counted (committed) before it runs, in
+   * its own transaction, so if it is what kills processors its attempts run out.
+   */
+  private async settleAlone(row: InboxRow): Promise<void> {
+    const what = `inbox event ${row.id} (${row.providerType} ${row.event.kind})`;
+    if (row.attempts >= MAX_ATTEMPTS) {
+      const reason = `${row.attempts} attempts; its processor did not survive the last`;
+      try {
+        await this.inbox.markDead(row.id, reason, this.clock.now(), false);
+      } catch {
+        return; // the lease runs out and another pass gives it up
+      }
+      this.metrics.settled.inc({ kind: row.event.kind, outcome: 'dead' });
+      this.logger.error(`${what} dead: ${reason}`);
       return;
     }
-    this.metrics.settled.inc({ kind: row.event.kind, outcome: 'dead' });
-    this.logger.error(
-      `inbox event ${row.id} (${row.providerType} ${row.event.kind}) dead: ${lost} claims lost`,
-    );
+    try {
+      if (!(await this.inbox.countAttempt(row.id, this.instanceId))) return;
+    } catch {
+      return; // not counted, not run: the lease runs out and another pass takes it
+    }
+    await this.settleChunk([{ ...row, attempts: row.attempts + 1, attemptCounted: true }]);
   }
 
   private async settleChunk(rows: InboxRow[]): Promise<void> {
@@ -238,11 +237,13 @@ export class InboxProcessor {
   ): Promise<void> {
     const now = this.clock.now();
     const reason = describe(error);
+    const count = !row.attemptCounted;
     if (failures(row) >= MAX_ATTEMPTS) {
-      await this.inbox.markDead(row.id, reason, now, true, m);
+      await this.inbox.markDead(row.id, reason, now, count, m);
       return;
     }
-    await this.inbox.retryLater(row.id, reason, new Date(now.getTime() + retryDelay(row)), m);
+    const runAt = new Date(now.getTime() + retryDelay(row));
+    await this.inbox.retryLater(row.id, reason, runAt, count, m);
   }
 
   /** After the outcome is committed. Only the error's name: its text may quote patient data. */
@@ -270,27 +271,14 @@ function inboundItem(row: InboxRow): InboundItem {
   };
 }
 
-/** Failed attempts once the current one has failed. */
+/** Attempts once the current one has failed. */
 function failures(row: InboxRow): number {
-  return row.attempts + 1;
+  return row.attemptCounted ? row.attempts : row.attempts + 1;
 }
 
-/** Earlier claims that ended in neither an outcome nor an error. */
+/** Earlier claims that ended in neither an outcome nor a counted attempt. */
 function lostClaims(row: InboxRow): number {
   return Math.max(0, row.claims - 1 - row.attempts);
-}
-
-/**
- * Orders suspects lost equally often: differently at each claim, so two events lost together
- * (the one killing processors and an innocent neighbour) do not keep the same order.
- */
-function tieBreak(row: InboxRow): number {
-  // A 32-bit mix (murmur3's finaliser) of id and claim count.
-  let h = Math.imul(Number(row.id) ^ Math.imul(row.claims, 0x9e3779b1), 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /** No jitter (random = 1): events fail one by one, not as a herd. */

@@ -39,7 +39,7 @@ const CLAIM_SQL = dueClaimSql({
         AND o.processed_at IS NULL AND o.failed_at IS NULL
         AND o.conversation IS NOT NULL AND o.id < t.id))`,
   order: 't.run_at, t.id',
-  // A claim is not a failure: `attempts` counts those (retryLater, markDead).
+  // A claim is not an attempt: `attempts` counts those (retryLater, markDead, countAttempt).
   set: 'claims = w.claims + 1',
   returning: 'w.id, w.provider_type, w.clinic_id, w.payload, w.received_at, w.attempts, w.claims',
 });
@@ -133,36 +133,56 @@ export class InboxRepository {
   }
 
   /**
-   * A failed attempt: tries again at `runAt`. Inside the transaction that marked the event
-   * processed (`m`), that mark is undone; outside, an event some other processor has settled
-   * meanwhile is left alone.
+   * Counts an attempt before it runs (committed on its own), while `owner` still holds the
+   * event; false when it no longer does (its lease ran out and another took it, or it is settled).
    */
-  async retryLater(id: string, error: string, runAt: Date, m?: EntityManager): Promise<void> {
+  async countAttempt(id: string, owner: string): Promise<boolean> {
+    const result: unknown = await this.ds.query(
+      `UPDATE webhook_inbox SET attempts = attempts + 1
+       WHERE id = $1 AND leased_by = $2 AND processed_at IS NULL AND failed_at IS NULL
+       RETURNING id`,
+      [id, owner],
+    );
+    return returningRows(result).length === 1;
+  }
+
+  /**
+   * A failed attempt (counted here unless `count` is false: it was counted before it ran): tries
+   * again at `runAt`. Inside the transaction that marked the event processed (`m`), that mark is
+   * undone; outside, an event some other processor has settled meanwhile is left alone.
+   */
+  async retryLater(
+    id: string,
+    error: string,
+    runAt: Date,
+    count: boolean,
+    m?: EntityManager,
+  ): Promise<void> {
     await (m ?? this.ds.manager).query(
       `UPDATE webhook_inbox SET processed_at = NULL, run_at = $3, lease_until = NULL,
-              last_error = $2, attempts = attempts + 1
+              last_error = $2, attempts = attempts + CASE WHEN $5 THEN 1 ELSE 0 END
        WHERE id = $1 AND failed_at IS NULL AND ($4 OR processed_at IS NULL)`,
-      [id, error, runAt, m !== undefined],
+      [id, error, runAt, m !== undefined, count],
     );
   }
 
   /**
-   * Stops trying: the event is dead, after its last failed attempt (`failed`), or without an
-   * attempt when its processors kept dying. The row stays for inspection (`failed_at`,
-   * `last_error`) and no longer blocks its conversation.
+   * Stops trying: the event is dead, after its last failed attempt (counted here when `count`),
+   * or when its processors kept dying in its attempts. The row stays for inspection
+   * (`failed_at`, `last_error`) and no longer blocks its conversation.
    */
   async markDead(
     id: string,
     error: string,
     at: Date,
-    failed: boolean,
+    count: boolean,
     m?: EntityManager,
   ): Promise<void> {
     await (m ?? this.ds.manager).query(
       `UPDATE webhook_inbox SET processed_at = NULL, failed_at = $3, lease_until = NULL,
               last_error = $2, attempts = attempts + CASE WHEN $5 THEN 1 ELSE 0 END
        WHERE id = $1 AND failed_at IS NULL AND ($4 OR processed_at IS NULL)`,
-      [id, error, at, m !== undefined, failed],
+      [id, error, at, m !== undefined, count],
     );
   }
 
