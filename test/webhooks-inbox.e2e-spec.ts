@@ -213,6 +213,24 @@ describe('webhook inbox with a failing conversation handler', () => {
     }
   }
 
+  /** A clinic on Twilio in the app `t`, and a signed inbound text to it. */
+  async function clinicWithText(t: TestApp, accountSid: string, body: string) {
+    const sender = uniquePhone();
+    const c = await createClinic(t, {
+      senderNumber: sender,
+      provider: { type: 'twilio', accountSid, authToken: AUTH_TOKEN },
+    });
+    const params = { MessageSid: twilioSid(), From: uniquePhone(), To: sender, Body: body };
+    const signed = signedTwilio(AUTH_TOKEN, INBOUND, params);
+    await t.http
+      .post(INBOUND)
+      .type('form')
+      .set('X-Twilio-Signature', signed.signature)
+      .send(signed.body)
+      .expect(200);
+    return c;
+  }
+
   it('keeps an event that keeps failing as dead, counted on /metrics and logged with its id', async () => {
     const handler = new FlakyHandler();
     const t = await startTestApp({
@@ -220,19 +238,7 @@ describe('webhook inbox with a failing conversation handler', () => {
     });
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     try {
-      const sender = uniquePhone();
-      const c = await createClinic(t, {
-        senderNumber: sender,
-        provider: { type: 'twilio', accountSid: 'AC-dead', authToken: AUTH_TOKEN },
-      });
-      const params = { MessageSid: twilioSid(), From: uniquePhone(), To: sender, Body: 'BOOM' };
-      const signed = signedTwilio(AUTH_TOKEN, INBOUND, params);
-      await t.http
-        .post(INBOUND)
-        .type('form')
-        .set('X-Twilio-Signature', signed.signature)
-        .send(signed.body)
-        .expect(200);
+      const c = await clinicWithText(t, 'AC-dead', 'BOOM');
       const processor = t.app.get(InboxProcessor);
       for (let attempt = 1; attempt <= 8; attempt += 1) {
         await processor.drain();
@@ -262,19 +268,7 @@ describe('webhook inbox with a failing conversation handler', () => {
       override: (b) => b.overrideProvider(InboundMessageHandler).useValue(handler),
     });
     try {
-      const sender = uniquePhone();
-      const c = await createClinic(t, {
-        senderNumber: sender,
-        provider: { type: 'twilio', accountSid: 'AC-killed', authToken: AUTH_TOKEN },
-      });
-      const params = { MessageSid: twilioSid(), From: uniquePhone(), To: sender, Body: 'BOOM' };
-      const signed = signedTwilio(AUTH_TOKEN, INBOUND, params);
-      await t.http
-        .post(INBOUND)
-        .type('form')
-        .set('X-Twilio-Signature', signed.signature)
-        .send(signed.body)
-        .expect(200);
+      const c = await clinicWithText(t, 'AC-killed', 'BOOM');
       // Ten claims lost to killed processors: more than the 8 failed attempts that make it dead.
       const inbox = t.app.get(InboxRepository);
       for (let i = 0; i < 10; i += 1) {
