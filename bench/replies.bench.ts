@@ -22,7 +22,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -229,6 +229,44 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/**
+ * CPU time the whole PostgreSQL server has used so far (Linux, same machine), in ms: the
+ * postmaster, its live children (backends, walwriter, checkpointer...) and the children that
+ * exited (cutime/cstime). Null when the server is not a local process we can read.
+ */
+function postgresCpuMs(postmaster: number | null): number | null {
+  if (postmaster === null) return null;
+  try {
+    const stat = (pid: number) =>
+      readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const own = stat(postmaster);
+    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const f = stat(Number(entry));
+        if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return ticks * 10;
+  } catch {
+    return null;
+  }
+}
+
+/** The postmaster's pid: the parent of this connection's backend (null if not local). */
+async function postmasterPid(db: Client): Promise<number | null> {
+  const { rows } = await db.query('SELECT pg_backend_pid() AS pid');
+  try {
+    const f = readFileSync(`/proc/${rows[0].pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(f[1]);
+  } catch {
+    return null;
+  }
+}
+
 /** Waits until `sql` counts nothing open, or the deadline; returns how many are still open. */
 async function openAfter(db: Client, sql: string, deadline: number): Promise<number> {
   for (;;) {
@@ -359,11 +397,17 @@ async function runAt(rate: number): Promise<{ rate: number; p99: number; ok: boo
     console.log(`set up ${patients.length} patients; replying...`);
     const before = STATEMENTS ? await transactionStats(db) : null;
     const cpuBefore = cpuMs(service.pid);
+    const postmaster = await postmasterPid(db);
+    const pgCpuBefore = postgresCpuMs(postmaster);
     if (STATEMENTS) await db.query('SELECT pg_stat_statements_reset()');
     const run = await replyAtRate(service.baseUrl, patients, rate);
     const deadline = performance.now() + SETTLE_MS;
     const unprocessed = await openAfter(db, UNPROCESSED, deadline);
     const unsent = await openAfter(db, UNSENT, deadline);
+    // Before the checks below, whose queries are the bench's, not the service's.
+    const serviceCpu = cpuMs(service.pid) - cpuBefore;
+    const pgCpuAfter = postgresCpuMs(postmaster);
+    const pgCpu = pgCpuBefore !== null && pgCpuAfter !== null ? pgCpuAfter - pgCpuBefore : null;
     if (unprocessed + unsent > 0) {
       console.log(
         `NOT SETTLED ${SETTLE_MS / 1000} s after the last reply: ${unprocessed} replies ` +
@@ -434,8 +478,12 @@ async function runAt(rate: number): Promise<{ rate: number; p99: number; ok: boo
         `${o.puzzled}/${expect('?')}, repeated events ${o.doubled} -> ${ok ? 'OK' : 'MISMATCH'}`,
     );
     console.log(
-      `service CPU: ${((cpuMs(service.pid) - cpuBefore) / o.texts).toFixed(2)} ms per text ` +
-        '(acknowledging, processing, answering, sending; user + system)',
+      `service CPU: ${(serviceCpu / o.texts).toFixed(2)} ms per text ` +
+        '(acknowledging, processing, answering, sending; user + system)' +
+        (pgCpu === null
+          ? ''
+          : `; PostgreSQL CPU: ${(pgCpu / o.texts).toFixed(2)} ms per text (all its processes, ` +
+            'the polls for settling included)'),
     );
     if (before) await printStatements(db, o.texts, before);
     p99 = Number(lag[0].p99);
