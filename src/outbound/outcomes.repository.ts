@@ -88,13 +88,22 @@ function rowOf(o: SendOutcome): OutcomeRow {
  * - a reminder's text goes out as a fresh row per attempt: its row of a failed attempt is
  *   `failed`, and one the rate cap kept from ever reaching the provider is removed; any other
  *   text keeps one row that goes back to `pending` until it is sent, fails or expires.
+ *
+ * The statement is prepared once per connection (namedQuery), and PostgreSQL soon plans it
+ * generically: it then takes json_to_recordset for 100 rows and joins each table to it by
+ * hash over a sequential scan (every reminder and every message read for one outcome). Each
+ * table is therefore also asked for its ids with `= ANY`, which it answers from its primary
+ * key whatever the estimate. A batch without reminders (answers, staff texts) runs the
+ * statement without the reminders' part, so their statement trigger does not run for nothing.
  */
-const APPLY_SQL = `
-  WITH v AS (
+const VALUES = `
+  v AS (
     SELECT * FROM json_to_recordset($2::json) AS v(reminder_id uuid, message_id uuid, kind text,
       status text, run_at timestamptz, attempted int, sent_at timestamptz, reason text,
       provider_message_id text, segments int, code text, detail text)
-  ), reminder AS (
+  )`;
+const REMINDER = `
+  reminder AS (
     UPDATE reminders r
     SET status = v.status,
         run_at = coalesce(v.run_at, r.run_at),
@@ -110,9 +119,12 @@ const APPLY_SQL = `
     -- lease_until is set exactly while status = 'sending' (a CHECK says so); asking for it
     -- rather than for the status keeps the planner on the primary key, off the partial index
     -- of leases, which collects dead entries quickly under load.
-    WHERE r.id = v.reminder_id AND r.lease_until IS NOT NULL AND r.leased_by = $1
+    WHERE r.id = ANY($3::uuid[]) AND r.id = v.reminder_id AND r.lease_until IS NOT NULL
+      AND r.leased_by = $1
     RETURNING r.id
-  ), message AS (
+  )`;
+const MESSAGE = `
+  message AS (
     UPDATE messages msg
     SET status = CASE
           WHEN v.kind = 'sent' THEN 'queued'
@@ -131,18 +143,27 @@ const APPLY_SQL = `
         error_detail = v.detail,
         updated_at = now()
     FROM v
-    WHERE msg.id = v.message_id AND NOT (v.kind = 'deferred' AND v.reminder_id IS NOT NULL)
+    WHERE msg.id = ANY($4::uuid[]) AND msg.id = v.message_id
+      AND NOT (v.kind = 'deferred' AND v.reminder_id IS NOT NULL)
       AND CASE WHEN v.attempted = 1 THEN msg.status IN ('pending', 'unknown')
                ELSE msg.status = 'pending' AND msg.leased_by = $1 END
     RETURNING msg.id, v.reminder_id
-  ), unsent AS (
+  )`;
+const UNSENT = `
+  unsent AS (
     DELETE FROM messages msg USING v
-    WHERE v.kind = 'deferred' AND v.reminder_id IS NOT NULL AND msg.id = v.message_id
-      AND msg.status = 'pending' AND msg.provider_message_id IS NULL
-  )
+    WHERE msg.id = ANY($4::uuid[]) AND v.kind = 'deferred' AND v.reminder_id IS NOT NULL
+      AND msg.id = v.message_id AND msg.status = 'pending' AND msg.provider_message_id IS NULL
+  )`;
+const APPLY_SQL = `
+  WITH ${VALUES}, ${REMINDER}, ${MESSAGE}, ${UNSENT}
   -- a reminder's outcome applied when its reminder took it (its text's row follows the same fate)
   SELECT 'r:' || id AS key FROM reminder
   UNION ALL SELECT 'm:' || id FROM message WHERE reminder_id IS NULL`;
+/** Texts that are not reminders only ($3 stays, unused: one parameter list for both). */
+const APPLY_MESSAGES_SQL = `
+  WITH ${VALUES}, ${MESSAGE}
+  SELECT 'm:' || id AS key FROM message WHERE reminder_id IS NULL AND $3::uuid[] IS NOT NULL`;
 
 /** The key `apply` returns for an outcome that applied. */
 export function appliedKey(o: SendOutcome): string {
@@ -157,9 +178,17 @@ export class OutcomesRepository {
    */
   async apply(m: EntityManager, instanceId: string, outcomes: SendOutcome[]): Promise<Set<string>> {
     if (outcomes.length === 0) return new Set();
-    const result = await namedQuery(m, 'dispatch_apply_outcomes', APPLY_SQL, [
+    const reminderIds = outcomes.flatMap((o) => (o.reminderId ? [o.reminderId] : []));
+    const messageIds = outcomes.flatMap((o) => (o.messageId ? [o.messageId] : []));
+    const [name, sql] =
+      reminderIds.length > 0
+        ? ['dispatch_apply_outcomes', APPLY_SQL]
+        : ['dispatch_apply_message_outcomes', APPLY_MESSAGES_SQL];
+    const result = await namedQuery(m, name, sql, [
       instanceId,
       JSON.stringify(outcomes.map(rowOf)),
+      reminderIds,
+      messageIds,
     ]);
     return new Set(returningRows<{ key: string }>(result).map((r) => r.key));
   }
