@@ -127,6 +127,13 @@ describe('npm run migration:* from the compiled dist/', () => {
     );
     return rows[0].present;
   };
+  const indexExists = async (name: string): Promise<boolean> => {
+    const { rows } = await db.query<{ present: boolean }>(
+      'SELECT to_regclass($1) IS NOT NULL AS present',
+      [name],
+    );
+    return rows[0].present;
+  };
   const recorded = async (): Promise<string[]> =>
     (
       await db.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY "timestamp"')
@@ -159,7 +166,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('InboxCountsFailuresNotClaims1795780000000');
+    expect(last).toBe('SlotHoldsByAppointment1795785000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -171,17 +178,20 @@ describe('npm run migration:* from the compiled dist/', () => {
       [`migrations: ${names.length} applied`, ...names.map((n) => `  ${n}`)].join('\n'),
     );
     expect(await recorded()).toEqual(names);
-    // the first migration's table, the newest table, a trigger function, the last migration's column
+    // the first migration's table, the newest table, an earlier trigger function, the last
+    // migration's index
     expect(await tableExists('clinics')).toBe(true);
     expect(await tableExists('console_sign_in_links')).toBe(true);
     expect(await functionExists('no_show_reached_fact')).toBe(true);
+    expect(await indexExists('slots_held_for')).toBe(true);
     expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await columnExists('webhook_inbox', 'claims')).toBe(false);
+    expect(await indexExists('slots_held_for')).toBe(false);
+    expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
     expect(await functionExists('no_show_reached_fact')).toBe(true);
     expect(await tableExists('console_sign_in_links')).toBe(true);
     expect(await recorded()).toEqual(names.slice(0, -1));
@@ -192,7 +202,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('run again re-applies only it; a further run applies nothing', async () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
-    expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
+    expect(await indexExists('slots_held_for')).toBe(true);
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
