@@ -288,6 +288,8 @@ async function loadStatementStats(database: BenchDatabase): Promise<void> {
   const c = new Client({ connectionString: database.url });
   await c.connect();
   await c.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
+  // Planning too: a statement sent as plain text is planned again every time it runs.
+  await c.query(`ALTER SYSTEM SET pg_stat_statements.track_planning = on`);
   await c.end();
   await database.restart();
   const d = new Client({ connectionString: database.url });
@@ -320,19 +322,23 @@ async function printStatements(db: Client, texts: number, before: TransactionSta
       `${after.rollbacks - before.rollbacks} rolled back, ${after.deadlocks - before.deadlocks} deadlocks`,
   );
   const { rows } = await db.query(
-    `SELECT calls::int, total_exec_time AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS q
+    `SELECT calls::int, total_exec_time AS ms, total_plan_time AS plan,
+            left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS q
      FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'
-     ORDER BY total_exec_time DESC`,
+     ORDER BY total_exec_time + total_plan_time DESC`,
   );
   const calls = rows.reduce((a, r) => a + Number(r.calls), 0);
   const ms = rows.reduce((a, r) => a + Number(r.ms), 0);
+  const plan = rows.reduce((a, r) => a + Number(r.plan), 0);
   console.log(
     `statements: ${(calls / texts).toFixed(1)} per text, ${(ms / texts).toFixed(2)} ms of ` +
-      `execution per text (${calls} statements, ${ms.toFixed(0)} ms, ${texts} texts)`,
+      `execution and ${(plan / texts).toFixed(2)} ms of planning per text (${calls} statements, ` +
+      `${ms.toFixed(0)} + ${plan.toFixed(0)} ms, ${texts} texts)`,
   );
   for (const r of rows.slice(0, 25)) {
     console.log(
-      `  ${(r.calls / texts).toFixed(2).padStart(6)}/text ${(r.ms / texts).toFixed(3).padStart(7)} ms/text  ${r.q}`,
+      `  ${(r.calls / texts).toFixed(2).padStart(6)}/text ${(r.ms / texts).toFixed(3).padStart(7)} ms` +
+        ` + ${(r.plan / texts).toFixed(3).padStart(6)} ms plan/text  ${r.q}`,
     );
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { namedQuery } from '../database/named-query';
+import { returningRows } from '../database/returning-rows';
 import type { AppointmentStatus } from './appointment.machine';
 import type { ExistingAppointment } from './import-decision';
 
@@ -200,9 +202,14 @@ export class AppointmentsRepository {
     clinicId: string,
     id: string,
   ): Promise<AppointmentRow | null> {
-    const rows: AppointmentRow[] = await manager.query(
-      `${SELECT_WITH_PATIENT} WHERE a.clinic_id = $1 AND a.id = $2 FOR UPDATE OF a`,
-      [clinicId, id],
+    // Named: every patient's text about an appointment starts here.
+    const rows = returningRows<AppointmentRow>(
+      await namedQuery(
+        manager,
+        'appointment_lock',
+        `${SELECT_WITH_PATIENT} WHERE a.clinic_id = $1 AND a.id = $2 FOR UPDATE OF a`,
+        [clinicId, id],
+      ),
     );
     return rows[0] ?? null;
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { namedQuery } from '../database/named-query';
 import { returningRows } from '../database/returning-rows';
 
 export const ATTENTION_REASONS = [
@@ -56,7 +57,9 @@ export class ConversationsRepository {
   async touch(m: EntityManager, t: Touch): Promise<{ needsAttention: boolean }> {
     // One round trip: the upsert locks the row, and leaves needs_attention as it was (a row it
     // creates starts at false), so what it returns is the state before this text.
-    const result: unknown = await m.query(
+    const result = await namedQuery(
+      m,
+      'conversation_touch',
       `INSERT INTO conversations (clinic_id, patient_phone, patient_id, appointment_id,
          last_message_at)
        VALUES ($1, $2, $3, $4, $5)

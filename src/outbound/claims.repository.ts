@@ -7,7 +7,7 @@ import type { ClaimedReminder } from './claimed-reminder';
 import { dueClaimSql } from '../common/due-work/due-claim';
 import { KIND_POLICIES } from './message-kinds';
 import type { SendJob } from './send-job';
-import { namedQuery } from './named-query';
+import { namedQuery } from '../database/named-query';
 import { returningRows } from '../database/returning-rows';
 
 interface ClaimRow {

@@ -7,7 +7,7 @@ import type { SmsEncoding } from '../messaging/segments';
 import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
 import type { ClaimedClinic } from './claimed-reminder';
 import type { MessageKind } from './message-kinds';
-import { namedQuery } from './named-query';
+import { namedQuery } from '../database/named-query';
 
 /** A text a producer wrote (anything but a reminder), held by this instance for its lease. */
 export interface ClaimedMessage {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { ProviderType } from '../messaging/providers/sms-provider.port';
-import { namedQuery } from './named-query';
+import { namedQuery } from '../database/named-query';
 
 export interface SlotRequest {
   providerType: ProviderType;

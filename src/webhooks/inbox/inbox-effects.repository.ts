@@ -4,6 +4,8 @@ import { LIVE_STATUSES } from '../../appointments/appointment.machine';
 import type { InboundMessageWrite } from '../../messaging/messages.repository';
 import type { ProviderType } from '../../messaging/providers/sms-provider.port';
 import type { ReplyPatient } from '../../patients/patients.repository';
+import { namedQuery } from '../../database/named-query';
+import { returningRows } from '../../database/returning-rows';
 
 export interface InboundLinks {
   patientId: string | null;
@@ -34,11 +36,13 @@ export class InboxEffectsRepository {
    * one when none was reminded yet). One query for a whole batch, answers in input order.
    */
   async inboundLinks(m: EntityManager, queries: LinkQuery[]): Promise<InboundLinks[]> {
-    const rows: (Partial<ReplyPatient> & {
-      patient_id: string | null;
-      appointment_id: string | null;
-    })[] = await m.query(
-      `SELECT p.id AS patient_id, p.phone, p.language, p.timezone,
+    const rows = returningRows<
+      Partial<ReplyPatient> & { patient_id: string | null; appointment_id: string | null }
+    >(
+      await namedQuery(
+        m,
+        'inbound_links',
+        `SELECT p.id AS patient_id, p.phone, p.language, p.timezone,
               p.opted_out_at IS NOT NULL AS opted_out,
               (SELECT a.id FROM appointments a
                 WHERE a.clinic_id = p.clinic_id AND a.patient_id = p.id AND a.ends_at > v.at
@@ -51,12 +55,13 @@ export class InboxEffectsRepository {
             AS v(clinic_id, phone, at, ord)
        LEFT JOIN patients p ON p.clinic_id = v.clinic_id AND p.phone = v.phone
        ORDER BY v.ord`,
-      [
-        queries.map((q) => q.clinicId),
-        queries.map((q) => q.phone),
-        queries.map((q) => q.at),
-        LIVE_STATUSES,
-      ],
+        [
+          queries.map((q) => q.clinicId),
+          queries.map((q) => q.phone),
+          queries.map((q) => q.at),
+          LIVE_STATUSES,
+        ],
+      ),
     );
     return rows.map((r) => ({
       patientId: r.patient_id,
@@ -78,8 +83,10 @@ export class InboxEffectsRepository {
    * the message was already stored).
    */
   async insertInbound(m: EntityManager, writes: InboundMessageWrite[]): Promise<(string | null)[]> {
-    const rows: { id: string; provider_type: string; provider_message_id: string }[] =
-      await m.query(
+    const rows = returningRows<{ id: string; provider_type: string; provider_message_id: string }>(
+      await namedQuery(
+        m,
+        'inbound_insert',
         `INSERT INTO messages (clinic_id, patient_id, appointment_id, direction, kind, body, status,
          segments, encoding, from_number, to_number, provider_type, provider_message_id, created_at)
        SELECT v.clinic_id, v.patient_id, v.appointment_id, 'inbound', 'reply', v.body, 'received',
@@ -106,7 +113,8 @@ export class InboxEffectsRepository {
           writes.map((w) => w.providerMessageId),
           writes.map((w) => w.createdAt),
         ],
-      );
+      ),
+    );
     const ids = new Map(rows.map((r) => [`${r.provider_type} ${r.provider_message_id}`, r.id]));
     return writes.map((w) => ids.get(`${w.providerType} ${w.providerMessageId}`) ?? null);
   }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ProviderType } from '../../messaging/providers/sms-provider.port';
 import { dueClaimSql } from '../../common/due-work/due-claim';
+import { namedQuery } from '../../database/named-query';
 import { returningRows } from '../../database/returning-rows';
 import {
   conversationOf,
@@ -54,8 +55,12 @@ export class InboxRepository {
    * input order. Duplicates within `writes` must be removed first.
    */
   async insertMany(writes: InboxWrite[]): Promise<InboxWriteOutcome[]> {
-    const rows: { ord: string; inserted: boolean }[] = await this.ds.query(
-      `WITH v AS (
+    // Named, like the claims below: planned once per connection (see namedQuery).
+    const rows = returningRows<{ ord: string; inserted: boolean }>(
+      await namedQuery(
+        this.ds,
+        'inbox_insert',
+        `WITH v AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::int[],
                               $6::text[], $7::text[], $8::timestamptz[]) WITH ORDINALITY
            AS v(provider_type, kind, event_key, clinic_id, clinic_version, conversation,
@@ -77,16 +82,17 @@ export class InboxRepository {
        FROM current_clinic cc
        LEFT JOIN ins ON ins.provider_type = cc.provider_type AND ins.kind = cc.kind
                     AND ins.event_key = cc.event_key`,
-      [
-        writes.map((w) => w.providerType),
-        writes.map((w) => w.event.kind),
-        writes.map((w) => eventKey(w.event)),
-        writes.map((w) => w.clinicId),
-        writes.map((w) => w.clinicVersion),
-        writes.map((w) => conversationOf(w.event)),
-        writes.map((w) => JSON.stringify(w.event)),
-        writes.map((w) => w.receivedAt),
-      ],
+        [
+          writes.map((w) => w.providerType),
+          writes.map((w) => w.event.kind),
+          writes.map((w) => eventKey(w.event)),
+          writes.map((w) => w.clinicId),
+          writes.map((w) => w.clinicVersion),
+          writes.map((w) => conversationOf(w.event)),
+          writes.map((w) => JSON.stringify(w.event)),
+          writes.map((w) => w.receivedAt),
+        ],
+      ),
     );
     const outcomes: InboxWriteOutcome[] = writes.map(() => 'stale');
     for (const row of rows) outcomes[Number(row.ord) - 1] = row.inserted ? 'stored' : 'duplicate';
@@ -100,7 +106,13 @@ export class InboxRepository {
    * never swap places.
    */
   async claim(now: Date, leaseUntil: Date, limit: number, owner: string): Promise<InboxRow[]> {
-    const result: unknown = await this.ds.query(CLAIM_SQL, [now, leaseUntil, owner, limit, false]);
+    const result = await namedQuery(this.ds, 'inbox_claim', CLAIM_SQL, [
+      now,
+      leaseUntil,
+      owner,
+      limit,
+      false,
+    ]);
     return returningRows<RawInboxRow>(result)
       .map(toRow)
       .sort((a, b) => Number(a.id) - Number(b.id));
@@ -108,11 +120,15 @@ export class InboxRepository {
 
   /** When the next open event becomes due after `now` (its retry, or a dead holder's lease). */
   async nextDue(now: Date): Promise<Date | null> {
-    const rows: { next: Date | null }[] = await this.ds.query(
-      `SELECT min(greatest(run_at, coalesce(lease_until, run_at))) AS next FROM webhook_inbox
-       WHERE processed_at IS NULL AND failed_at IS NULL
-         AND greatest(run_at, coalesce(lease_until, run_at)) > $1`,
-      [now],
+    const rows = returningRows<{ next: Date | null }>(
+      await namedQuery(
+        this.ds,
+        'inbox_next_due',
+        `SELECT min(greatest(run_at, coalesce(lease_until, run_at))) AS next FROM webhook_inbox
+         WHERE processed_at IS NULL AND failed_at IS NULL
+           AND greatest(run_at, coalesce(lease_until, run_at)) > $1`,
+        [now],
+      ),
     );
     return rows[0]?.next ?? null;
   }
@@ -123,7 +139,9 @@ export class InboxRepository {
    * the ids this transaction now owns.
    */
   async markProcessed(m: EntityManager, ids: string[], at: Date): Promise<Set<string>> {
-    const result: unknown = await m.query(
+    const result = await namedQuery(
+      m,
+      'inbox_mark_processed',
       `UPDATE webhook_inbox SET processed_at = $2, lease_until = NULL, last_error = NULL
        WHERE id = ANY($1::bigint[]) AND processed_at IS NULL AND failed_at IS NULL
        RETURNING id`,
