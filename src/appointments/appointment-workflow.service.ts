@@ -47,7 +47,12 @@ export class AppointmentWorkflowService {
     if (!result.accepted) return result;
     const startsAt = newTime?.startsAt ?? row.starts_at;
     const endsAt = newTime?.endsAt ?? row.ends_at;
-    await this.appointments.updateStatusAndTime(m, row.id, { status: result.to, startsAt, endsAt });
+    await this.appointments.updateStatusAndTime(
+      m,
+      row.id,
+      { status: result.to, startsAt, endsAt },
+      { event, source },
+    );
     await this.appointments.insertHistory(m, clinic.id, [
       {
         appointmentId: row.id,

@@ -292,16 +292,31 @@ export class AppointmentsRepository {
     );
   }
 
+  /**
+   * The change `cause` (the history row the caller writes next) makes. The report's facts that
+   * history implies (confirmed, rescheduled or cancelled by the patient's text) are set here
+   * already, by the rule of the trigger that derives them from the history
+   * (appointment_text_facts, 1795741000000-NoShowReport), which then finds nothing left to
+   * write: the row, and the clinic's report rows its triggers update, are written once per
+   * change rather than twice (once for the status, once again for the fact).
+   */
   async updateStatusAndTime(
     manager: EntityManager,
     id: string,
     values: { status: AppointmentStatus; startsAt: Date; endsAt: Date },
+    cause: { event: string; source: HistoryWrite['source'] },
   ): Promise<void> {
-    await manager.query(
+    await namedQuery(
+      manager,
+      'appointment_change',
       `UPDATE appointments SET status = $2, starts_at = $3, ends_at = $4,
-              version = version + 1, updated_at = now()
+              version = version + 1, updated_at = now(),
+              confirmed_by_text = confirmed_by_text
+                OR ($6 = 'patient' AND $5 IN ('REPLY_CONFIRM', 'REPLY_SLOT')),
+              rescheduled_by_text = rescheduled_by_text OR ($6 = 'patient' AND $5 = 'REPLY_SLOT'),
+              cancelled_by_text = cancelled_by_text OR ($6 = 'patient' AND $5 = 'REPLY_CANCEL')
        WHERE id = $1`,
-      [id, values.status, values.startsAt, values.endsAt],
+      [id, values.status, values.startsAt, values.endsAt, cause.event, cause.source],
     );
   }
 }
