@@ -1,12 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { DueSignals } from '../../common/due-work/due-signals';
+import { DUE_CHANNEL, DueSignals } from '../../common/due-work/due-signals';
 import { storableDeep } from '../../common/text/storable-text';
 import { ItemFailure, MicroBatcher } from '../micro-batcher';
 import type { InboxWrite, InboxWriteOutcome } from './inbox-event';
 import { inboxKey, InboxRepository } from './inbox.repository';
 import { INBOX_WORK } from './inbox.scheduler';
+
+const WAKE = { channel: DUE_CHANNEL, payload: DueSignals.payload(INBOX_WORK) };
 
 /**
  * Group commit for the inbox. A webhook is acknowledged only once its event is committed, and a
@@ -20,11 +20,7 @@ export class InboxWriter {
     this.store(writes),
   );
 
-  constructor(
-    private readonly inbox: InboxRepository,
-    private readonly signals: DueSignals,
-    @InjectDataSource() private readonly ds: DataSource,
-  ) {}
+  constructor(private readonly inbox: InboxRepository) {}
 
   /** Resolves once the event is durably stored (or found already stored, or refused stale). */
   write(write: InboxWrite): Promise<InboxWriteOutcome> {
@@ -42,12 +38,9 @@ export class InboxWriter {
     }
     // In key order, so two batches racing on the same keys lock them in the same order.
     const unique = [...firsts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, w]) => w);
+    // The insert wakes the inbox loops (any instance) as it commits; should the notification be
+    // lost, the inbox's poll still finds the events.
     const outcomes = await this.insertEach(unique);
-    // Committed: wake the inbox loops (any instance). Not awaited: the acknowledgement does not
-    // wait for it, and should it be lost the inbox's poll still finds the events.
-    if (outcomes.includes('stored')) {
-      this.signals.notify(this.ds, INBOX_WORK).catch(() => undefined);
-    }
     const byWrite = new Map(unique.map((write, i) => [write, outcomes[i]]));
     return writes.map((write) => {
       const first = firsts.get(inboxKey(write))!;
@@ -62,7 +55,7 @@ export class InboxWriter {
    */
   private async insertEach(writes: InboxWrite[]): Promise<(InboxWriteOutcome | ItemFailure)[]> {
     try {
-      return await this.inbox.insertMany(writes);
+      return await this.inbox.insertMany(writes, WAKE);
     } catch (error: unknown) {
       if (writes.length === 1) return [new ItemFailure(error)];
       this.logger.warn(`an inbox batch of ${writes.length} was refused; storing one by one`);
@@ -70,7 +63,7 @@ export class InboxWriter {
     const outcomes: (InboxWriteOutcome | ItemFailure)[] = [];
     for (const write of writes) {
       try {
-        outcomes.push(...(await this.inbox.insertMany([write])));
+        outcomes.push(...(await this.inbox.insertMany([write], WAKE)));
       } catch (error: unknown) {
         outcomes.push(new ItemFailure(error));
       }

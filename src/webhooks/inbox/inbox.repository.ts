@@ -52,9 +52,14 @@ export class InboxRepository {
   /**
    * Stores events in one statement (one commit for many webhooks), each at most once, and only
    * while the clinic is still at the version whose credentials authenticated it. Outcomes in
-   * input order. Duplicates within `writes` must be removed first.
+   * input order. Duplicates within `writes` must be removed first. `wake` is sent (pg_notify)
+   * when an event is stored: delivered at the statement's commit, a round trip less than a
+   * notification of its own.
    */
-  async insertMany(writes: InboxWrite[]): Promise<InboxWriteOutcome[]> {
+  async insertMany(
+    writes: InboxWrite[],
+    wake: { channel: string; payload: string },
+  ): Promise<InboxWriteOutcome[]> {
     // Named, like the claims below: planned once per connection (see namedQuery).
     const rows = returningRows<{ ord: string; inserted: boolean }>(
       await namedQuery(
@@ -78,7 +83,9 @@ export class InboxRepository {
          ON CONFLICT (provider_type, kind, event_key) DO NOTHING
          RETURNING provider_type, kind, event_key
        )
-       SELECT cc.ord, ins.event_key IS NOT NULL AS inserted
+       SELECT cc.ord, ins.event_key IS NOT NULL AS inserted,
+              -- one notification however many rows ask (PostgreSQL folds identical ones)
+              CASE WHEN ins.event_key IS NOT NULL THEN pg_notify($9, $10) END AS woke
        FROM current_clinic cc
        LEFT JOIN ins ON ins.provider_type = cc.provider_type AND ins.kind = cc.kind
                     AND ins.event_key = cc.event_key`,
@@ -91,6 +98,8 @@ export class InboxRepository {
           writes.map((w) => conversationOf(w.event)),
           writes.map((w) => JSON.stringify(w.event)),
           writes.map((w) => w.receivedAt),
+          wake.channel,
+          wake.payload,
         ],
       ),
     );
