@@ -282,6 +282,23 @@ describe('patient replies (C, X, R and a digit)', () => {
     expect(await answersTo(t, c.id, appt.phone)).toEqual([]);
   });
 
+  it('a clinic changed between two texts answers and writes back as it now stands', async () => {
+    const first = await reminded();
+    await reply(t, c, first.phone, 'C');
+    const second = await reminded();
+    await t.http
+      .patch('/v1/clinic')
+      .set(c.auth)
+      .send({ name: 'Lakeview Dental', calendarWebhookUrl: null })
+      .expect(200);
+    await reply(t, c, second.phone, 'C');
+    expect((await answersTo(t, c.id, second.phone)).map((a) => a.body)).toEqual([
+      'Lakeview Dental: your appointment Tue Dec 1 at 9:30 AM is confirmed. See you then.',
+    ]);
+    expect(await deliveriesOf(t, first.id)).toHaveLength(1);
+    expect(await deliveriesOf(t, second.id)).toEqual([]);
+  });
+
   it('staff changes are written back where the machine says so; a clinic without URL keeps them', async () => {
     const appt = await reminded();
     await t.http.patch(`/v1/appointments/${appt.id}`).set(c.auth).send({ status: 'cancelled' });

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { RemindersModule } from '../reminders/reminders.module';
+import { ClinicVersionsCache } from './clinic-versions.cache';
 import { ClinicsController } from './clinics.controller';
 import { ClinicsRepository } from './clinics.repository';
 import { ClinicsService } from './clinics.service';
@@ -7,7 +8,7 @@ import { ClinicsService } from './clinics.service';
 @Module({
   imports: [RemindersModule],
   controllers: [ClinicsController],
-  providers: [ClinicsService, ClinicsRepository],
-  exports: [ClinicsRepository],
+  providers: [ClinicsService, ClinicsRepository, ClinicVersionsCache],
+  exports: [ClinicsRepository, ClinicVersionsCache],
 })
 export class ClinicsModule {}

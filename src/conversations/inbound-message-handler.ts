@@ -12,6 +12,8 @@ export interface ReceivedMessage {
   patientId: string | null;
   /** that patient as the text found them (read when it was linked, in this transaction) */
   patient: ReplyPatient | null;
+  /** the clinic's version as this transaction saw it when the text was linked, if read */
+  clinicVersion?: number | null;
   /** the patient's upcoming live appointment whose reminder was sent last, if any */
   appointmentId: string | null;
   /** +E.164 */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { ClinicsRepository } from '../clinics/clinics.repository';
+import { ClinicVersionsCache } from '../clinics/clinic-versions.cache';
 import { Clock } from '../common/clock/clock';
 import { MessagesRepository } from '../messaging/messages.repository';
 import { PatientsRepository, ReplyPatient } from '../patients/patients.repository';
@@ -23,7 +23,7 @@ import type { ReplyTurn } from './reply-turn';
 export class ReplyWorkflowHandler extends InboundMessageHandler {
   constructor(
     private readonly consent: ConsentKeywordHandler,
-    private readonly clinics: ClinicsRepository,
+    private readonly clinics: ClinicVersionsCache,
     private readonly patients: PatientsRepository,
     private readonly messages: MessagesRepository,
     private readonly conversations: ConversationsRepository,
@@ -78,7 +78,8 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
     known: ReplyPatient | null,
   ): Promise<ReplyTurn> {
     const patient = await this.patientFor(m, message, known);
-    const clinic = (await this.clinics.findById(message.clinicId, m))!;
+    // Remembered between texts while its version stands (the version read with the link).
+    const clinic = (await this.clinics.get(m, message.clinicId, message.clinicVersion))!;
     const { needsAttention } = await this.conversations.touch(m, {
       clinicId: clinic.id,
       phone: patient.phone,

@@ -60,6 +60,7 @@ export class InboundEventProcessor {
         patientId: links[index].patientId,
         patient: links[index].patient,
         appointmentId: links[index].appointmentId,
+        clinicVersion: links[index].clinicVersion,
         from: item.sms.from,
         to: item.sms.to,
         body: item.sms.body,

@@ -12,6 +12,8 @@ export interface InboundLinks {
   /** what the conversation workflow needs of the patient, read in the same query */
   patient: ReplyPatient | null;
   appointmentId: string | null;
+  /** the clinic's version (null when the clinic is gone) */
+  clinicVersion: number | null;
 }
 
 export interface LinkQuery {
@@ -37,7 +39,11 @@ export class InboxEffectsRepository {
    */
   async inboundLinks(m: EntityManager, queries: LinkQuery[]): Promise<InboundLinks[]> {
     const rows = returningRows<
-      Partial<ReplyPatient> & { patient_id: string | null; appointment_id: string | null }
+      Partial<ReplyPatient> & {
+        patient_id: string | null;
+        appointment_id: string | null;
+        clinic_version: number | null;
+      }
     >(
       await namedQuery(
         m,
@@ -50,7 +56,8 @@ export class InboxEffectsRepository {
                 ORDER BY (SELECT max(r.sent_at) FROM reminders r WHERE r.appointment_id = a.id)
                          DESC NULLS LAST,
                          a.starts_at, a.id
-                LIMIT 1) AS appointment_id
+                LIMIT 1) AS appointment_id,
+              (SELECT c.version FROM clinics c WHERE c.id = v.clinic_id) AS clinic_version
        FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) WITH ORDINALITY
             AS v(clinic_id, phone, at, ord)
        LEFT JOIN patients p ON p.clinic_id = v.clinic_id AND p.phone = v.phone
@@ -75,6 +82,7 @@ export class InboxEffectsRepository {
           }
         : null,
       appointmentId: r.appointment_id,
+      clinicVersion: r.clinic_version,
     }));
   }
 
