@@ -34,6 +34,7 @@ import type {
   SendResult,
 } from '../src/messaging/providers/sms-provider.port';
 import { freshDatabase } from './support/database';
+import { costPer, serverCost } from './support/server-cost';
 import { describeSettings } from './support/server-settings';
 import {
   countSent,
@@ -175,8 +176,13 @@ async function main(): Promise<void> {
       await announceDue(client, dueAt);
       const start = performance.now();
       const cpu = process.cpuUsage();
+      const server = await serverCost(client);
       await waitForAllSent(client, provider, 0);
       const used = process.cpuUsage(cpu);
+      console.log(
+        `burst: service CPU ${((used.user + used.system) / 1000 / DUE).toFixed(3)} ms per reminder; ` +
+          costPer(server, await serverCost(client), DUE, 'reminder'),
+      );
       const wall = performance.now() - start;
       console.log(
         `burst: this process used ${Math.round(((used.user + used.system) / 1000 / wall) * 100)}% of a core`,
@@ -205,8 +211,13 @@ async function main(): Promise<void> {
       await announceDue(client, firstDue);
       t = performance.now() + margin;
       const cpu = process.cpuUsage();
+      const server = await serverCost(client);
       await waitForAllSent(client, provider, calls);
       const busy = process.cpuUsage(cpu);
+      console.log(
+        `paced: service CPU ${((busy.user + busy.system) / 1000 / DUE).toFixed(3)} ms per reminder; ` +
+          costPer(server, await serverCost(client), DUE, 'reminder'),
+      );
       const seconds = (provider.lastCallAt - t) / 1000;
       // Nothing is due now (the future reminders are days away): the loop should sleep.
       await sleep(500);
