@@ -60,6 +60,21 @@ describe('reminder dispatch', () => {
     expect(sent).toMatchObject({ attempts: 1, message_id: message.id });
   });
 
+  it('takes a reminder due within 100 ms ahead of its time, and sends it no sooner', async () => {
+    const c = await createClinic(t);
+    const a = await upload(t, c);
+    // 80 ms before it is due: the claim takes it, and it is held until its time.
+    t.clock.set(new Date(new Date(P2D_DUE).getTime() - 80));
+    const started = performance.now();
+    await dispatcherOf(t).tick();
+    const elapsed = performance.now() - started;
+    const [p2d, pt2h] = await remindersOf(t, a.id);
+    expect(p2d.status).toBe('sent');
+    expect(pt2h.status).toBe('pending');
+    expect(elapsed).toBeGreaterThanOrEqual(79);
+    expect(await messagesOf(t, a.id)).toHaveLength(1);
+  });
+
   it('writes in Spanish to a Spanish-speaking patient, in the patient’s zone', async () => {
     const c = await createClinic(t);
     const a = await upload(t, c, {

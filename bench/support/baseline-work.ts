@@ -99,6 +99,7 @@ function toClaimed(r: Record<string, never>): ClaimedReminder {
   return {
     id: r.id,
     dueAt: r.due_at,
+    runAt: r.due_at,
     plannedFor: r.planned_for,
     attempts: r.attempts,
     appointmentId: r.appointment_id,

@@ -19,6 +19,8 @@ export interface ClaimedClinic {
 export interface ClaimedReminder {
   id: string;
   dueAt: Date;
+  /** when it is to be sent: its due time, or later after a retry, deferral or quiet hours */
+  runAt: Date;
   plannedFor: Date;
   /** provider calls already made for it */
   attempts: number;

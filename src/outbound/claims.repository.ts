@@ -13,6 +13,7 @@ import { returningRows } from '../database/returning-rows';
 interface ClaimRow {
   id: string;
   due_at: Date;
+  run_at: Date;
   planned_for: Date;
   attempts: number;
   appointment_id: string;
@@ -37,11 +38,14 @@ interface ClaimRow {
 
 /**
  * Due reminders, claimed as due work (see dueClaimSql) with what the re-check and the text need.
- * A `sending` row whose lease ran out belongs to an instance that died: it is claimable again.
+ * `$6` is the claim's horizon: reminders due up to then (a little after now) are taken too, to be
+ * held until their time (see OutboundDispatcher), so the claim's round trip is made before they
+ * are due rather than after. A `sending` row whose lease ran out belongs to an instance that
+ * died: it is claimable again.
  */
 const CLAIM_SQL = dueClaimSql({
   table: 'reminders',
-  due: `t.status = 'pending' AND t.run_at <= $1`,
+  due: `t.status = 'pending' AND t.run_at <= $6`,
   order: 't.run_at',
   expired: { where: `t.status = 'sending' AND t.lease_until < $1`, order: 't.lease_until' },
   set: `status = 'sending', updated_at = now()`,
@@ -49,7 +53,7 @@ const CLAIM_SQL = dueClaimSql({
     from: 'appointments a, patients p, clinics cl',
     on: 'a.id = w.appointment_id AND p.id = a.patient_id AND cl.id = w.clinic_id',
   },
-  returning: `w.id, w.due_at, w.planned_for, w.attempts, w.appointment_id,
+  returning: `w.id, w.due_at, w.run_at, w.planned_for, w.attempts, w.appointment_id,
     a.status AS appointment_status, a.starts_at,
     p.id AS patient_id, p.phone AS patient_phone, p.language AS patient_language,
     p.timezone AS patient_timezone, p.opted_out_at IS NOT NULL AS patient_opted_out,
@@ -85,6 +89,8 @@ export class ClaimsRepository {
     leaseUntil: Date,
     limit: number,
     includeExpiredLeases = true,
+    /** reminders due up to this instant are taken (now when omitted) */
+    horizon: Date = now,
   ): Promise<ClaimedReminder[]> {
     const result = await namedQuery(this.ds, 'dispatch_claim', CLAIM_SQL, [
       now,
@@ -92,6 +98,7 @@ export class ClaimsRepository {
       instanceId,
       limit,
       includeExpiredLeases,
+      horizon,
     ]);
     return returningRows<ClaimRow>(result).map(toClaimed);
   }
@@ -144,6 +151,7 @@ function toClaimed(r: ClaimRow): ClaimedReminder {
   return {
     id: r.id,
     dueAt: r.due_at,
+    runAt: r.run_at,
     plannedFor: r.planned_for,
     attempts: r.attempts,
     appointmentId: r.appointment_id,

@@ -4,7 +4,7 @@ import { DueSignals } from '../common/due-work/due-signals';
 import { DueWorkLoop } from '../common/due-work/due-work-loop';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { OUTBOUND_WORK } from './message-kinds';
-import { OutboundDispatcher } from './outbound-dispatcher.service';
+import { CLAIM_AHEAD_MS, OutboundDispatcher } from './outbound-dispatcher.service';
 
 /** The pipeline's loop; it only delegates to OutboundDispatcher.tick(). */
 @Injectable()
@@ -24,6 +24,8 @@ export class DispatchScheduler implements OnApplicationBootstrap, OnModuleDestro
       {
         pollMs: config.dispatchIntervalMs,
         nudge: (at) => dispatcher.nudge(at),
+        // Reminders are claimed ahead of their time (see CLAIM_AHEAD_MS).
+        leadMs: CLAIM_AHEAD_MS / 2,
       },
     );
   }

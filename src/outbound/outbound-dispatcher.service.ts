@@ -33,6 +33,15 @@ export const CLAIMS_IN_FLIGHT = 2;
 const MIN_CLAIM_GAP_MS = 10;
 /** Producers wake the pipeline; should a signal be lost, their texts are looked for this often. */
 const TEXTS_POLL_MS = 1_000;
+/**
+ * Reminders due up to this far ahead are claimed with those due now and held here until their
+ * time (decided for that time, their message rows written meanwhile): the claim's and the
+ * insert's round trips are made before a reminder is due, not between its due time and its
+ * send. A claim is made when the next reminder is half this far ahead, so each is taken 50 to
+ * 100 ms before its time, well inside its lease. Producers' texts are due when written: not
+ * taken ahead.
+ */
+export const CLAIM_AHEAD_MS = 100;
 
 /**
  * The outbound pipeline: every text Turnout sends goes through here. Two sources feed it:
@@ -90,10 +99,11 @@ export class OutboundDispatcher {
   /** Something is due at `at` (now when omitted): the running tick claims then. */
   nudge(at?: Date): void {
     const inMs = at ? Math.max(0, at.getTime() - this.clock.now().getTime()) : 0;
-    this.claimAt = Math.min(this.claimAt, this.pacer.elapsedMs() + inMs);
+    const claimIn = Math.max(0, inMs - CLAIM_AHEAD_MS / 2);
+    this.claimAt = Math.min(this.claimAt, this.pacer.elapsedMs() + claimIn);
     this.textsDueAt = Math.min(this.textsDueAt, this.clock.now().getTime() + inMs);
     this.textsNextDue = Math.min(this.textsNextDue, this.clock.now().getTime() + inMs);
-    if (inMs === 0) this.wakeTick?.();
+    if (claimIn === 0) this.wakeTick?.();
   }
 
   /**
@@ -125,13 +135,14 @@ export class OutboundDispatcher {
     let drained = false;
     this.claimAt = this.pacer.elapsedMs();
     this.textsDueAt = 0;
-    // Up to two claims on their way, and about two batches waiting for permits at most:
-    // claimed rows wait under a lease, and a claim's round trip should not idle the senders.
+    // Up to two claims on their way, and about two batches waiting for permits or their due
+    // time at most: claimed rows wait under a lease, and a claim's round trip should not idle
+    // the senders. (Many reminders due at one instant are taken two batches ahead, not all.)
     const mayClaim = () =>
       !this.stopping &&
       claimFailure.error === null &&
       claiming.size < CLAIMS_IN_FLIGHT &&
-      pump.queued + claiming.size * batchSize < CLAIMS_IN_FLIGHT * batchSize &&
+      pump.queued + pump.holding + claiming.size * batchSize < CLAIMS_IN_FLIGHT * batchSize &&
       (!drained || this.pacer.elapsedMs() >= this.claimAt);
     try {
       for (;;) {
@@ -145,7 +156,8 @@ export class OutboundDispatcher {
               counts.nextDueAt = nextDueAt;
               const now = this.pacer.elapsedMs();
               const dueIn = nextDueAt ? nextDueAt.getTime() - this.clock.now().getTime() : Infinity;
-              this.claimAt = now + Math.min(this.pollMs, Math.max(MIN_CLAIM_GAP_MS, dueIn));
+              const claimIn = dueIn - CLAIM_AHEAD_MS / 2;
+              this.claimAt = now + Math.min(this.pollMs, Math.max(MIN_CLAIM_GAP_MS, claimIn));
             })
             .catch((error: unknown) => {
               claimFailure.error = error instanceof Error ? error : new Error(String(error));
@@ -197,9 +209,10 @@ export class OutboundDispatcher {
     // Producers' texts are looked for when some may be due (their producers wake us), and
     // alongside the reminders, so answers to patients never wait behind a reminder claim.
     const lookForTexts = now.getTime() >= this.textsDueAt;
+    const horizon = new Date(now.getTime() + CLAIM_AHEAD_MS);
     const [texts, rows] = await Promise.all([
       lookForTexts ? this.messages.claim(this.instanceId, now, lease.until, batchSize) : [],
-      this.claims.claim(this.instanceId, now, lease.until, batchSize, sweep),
+      this.claims.claim(this.instanceId, now, lease.until, batchSize, sweep, horizon),
     ]);
     if (lookForTexts && texts.length < batchSize) {
       this.textsNextDue = (await this.messages.nextDue(now))?.getTime() ?? Infinity;
@@ -215,20 +228,30 @@ export class OutboundDispatcher {
       }
     }
     const reminderJobs: SendJob[] = [];
+    // A reminder taken ahead of its time is decided for that time (what it re-checks was read
+    // by this claim either way) and held until then; one not to be sent is recorded at once.
+    const held: { job: SendJob; at: number }[] = [];
     for (const reminder of rows) {
-      const decision = decideAtClaim(factsOf(reminder), now);
+      const at = new Date(Math.max(now.getTime(), reminder.runAt.getTime()));
+      const decision = decideAtClaim(factsOf(reminder), at);
       if (decision.action === 'send') {
         const id = this.random.uuid();
-        reminderJobs.push(
-          buildSendJob(reminder, decision.template, now, this.config.publicBaseUrl, id),
-        );
+        const job = buildSendJob(reminder, decision.template, at, this.config.publicBaseUrl, id);
+        reminderJobs.push(job);
+        if (at.getTime() > now.getTime()) {
+          held.push({ job, at: at.getTime() });
+        } else {
+          jobs.push(job);
+        }
       } else {
         recording.track(this.finish(notSent(reminder, decision), counts));
       }
     }
     // Written before any provider call: a crash mid-send leaves a trace of what may have gone out.
     await this.claims.insertMessages(reminderJobs, now, lease);
-    pump.push([...jobs, ...reminderJobs]);
+    pump.push(jobs);
+    const heldFrom = this.clock.now().getTime();
+    pump.hold(held.map(({ job, at }) => ({ job, inMs: at - heldFrom })));
     const claimed = texts.length + rows.length;
     if (texts.length >= batchSize || rows.length >= batchSize) {
       return { claimed, full: true, nextDueAt: now };

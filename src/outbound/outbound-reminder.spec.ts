@@ -7,6 +7,7 @@ function reminder(overrides: Partial<ClaimedReminder> = {}): ClaimedReminder {
   return {
     id: 'r-1',
     dueAt: new Date('2026-11-29T15:30:00Z'),
+    runAt: new Date('2026-11-29T15:30:00Z'),
     plannedFor: new Date('2026-12-01T15:30:00Z'),
     attempts: 0,
     appointmentId: 'a-1',

@@ -1,6 +1,6 @@
 import type { SendOutcome } from './outcomes';
 import type { SendJob } from './send-job';
-import { SendPump, type PumpPorts } from './send-pump';
+import { RELEASE_STEP_MS, SendPump, type PumpPorts } from './send-pump';
 import type { Slot } from './slot-reserver';
 
 const job = (id: string, priority = 1) =>
@@ -147,6 +147,43 @@ describe('SendPump', () => {
     pump.handBack();
     await until(pump);
     expect(state.outcomes.sort()).toEqual(['deferred:a', 'deferred:b', 'deferred:c']);
+  });
+
+  it('holds a text taken ahead of its time until then, and sends those due together in a wave', async () => {
+    const started = performance.now();
+    const sentAt: number[] = [];
+    const { ports: p, state } = ports();
+    const sendAt = p.sendAt;
+    p.sendAt = (j, slot) => {
+      sentAt.push(performance.now() - started);
+      return sendAt(j, slot);
+    };
+    const pump = new SendPump(8, 5_000, 30_000, p);
+    pump.hold([
+      { job: job('a'), inMs: 60 },
+      { job: job('b'), inMs: 60 },
+      { job: job('c'), inMs: 60 },
+    ]);
+    // Held, not queued: the claim loop may go on claiming.
+    expect(pump.queued).toBe(0);
+    expect(pump.idle).toBe(false);
+    await until(pump);
+    expect(state.outcomes.sort()).toEqual(['sent:a', 'sent:b', 'sent:c']);
+    expect(Math.min(...sentAt)).toBeGreaterThanOrEqual(60);
+    expect(Math.max(...sentAt)).toBeLessThan(60 + RELEASE_STEP_MS + 40);
+    expect(state.waves).toEqual([3]);
+  });
+
+  it('hands a held text back due at its own time, not at once, for a shutdown', async () => {
+    const { ports: p, state } = ports();
+    const pump = new SendPump(2, 5_000, 30_000, p);
+    pump.hold([{ job: job('a'), inMs: 80 }]);
+    pump.handBack();
+    await until(pump);
+    expect(state.outcomes).toEqual(['deferred:a']);
+    expect(state.waves).toEqual([]);
+    expect(state.deferredIn[0]).toBeGreaterThan(70);
+    expect(state.deferredIn[0]).toBeLessThanOrEqual(80);
   });
 
   it('reports a failed reservation and frees the permits of its wave', async () => {

@@ -9,6 +9,12 @@ const WAVE_WAIT_MS = 2;
 const RESERVATIONS_IN_FLIGHT = 2;
 /** A waiting text asks again this long before its sender is free, so its slot is in reach. */
 const ASK_AHEAD_MS = SLOT_HORIZON_MS / 2;
+/**
+ * Texts held for their due time are released on a grid of this many milliseconds: those due
+ * within one step go out as one wave (one slot reservation for several texts), for at most this
+ * much lateness.
+ */
+export const RELEASE_STEP_MS = 4;
 
 export interface PumpPorts {
   /** the Pacer's reading: real milliseconds */
@@ -29,6 +35,8 @@ interface Entry {
   heldSince: number;
   /** Pacer time at which to ask for a slot again */
   at: number;
+  /** Pacer time before which it must not go out (a text taken ahead of its due time) */
+  notBefore?: number;
 }
 
 /**
@@ -66,6 +74,11 @@ export class SendPump {
     return this.ready.length;
   }
 
+  /** texts taken ahead of their due time and not yet released (see `hold`) */
+  get holding(): number {
+    return this.waiting.filter((e) => e.notBefore !== undefined && e.at > this.ports.now()).length;
+  }
+
   get idle(): boolean {
     return (
       this.ready.length === 0 &&
@@ -76,21 +89,43 @@ export class SendPump {
     );
   }
 
-  /** Shutting down: whatever has not gone out goes back to the database, due at once. */
+  /**
+   * Shutting down: whatever has not gone out goes back to the database, due at once (a text
+   * taken ahead of its time: due then).
+   */
   handBack(): void {
     const entries = [...this.ready, ...this.waiting];
     this.ready = [];
     this.waiting = [];
-    for (const entry of entries) this.ports.outcome(this.ports.defer(entry.job, 0));
+    const now = this.ports.now();
+    for (const entry of entries) {
+      const inMs = Math.max(0, (entry.notBefore ?? now) - now);
+      this.ports.outcome(this.ports.defer(entry.job, inMs));
+    }
     this.notify();
+  }
+
+  /**
+   * Texts taken ahead of their due time, each held here until `inMs` of it (Pacer ms from now),
+   * then queued as `push` queues them. Held texts count in `idle` and `holding`, not in
+   * `queued`.
+   */
+  hold(jobs: { job: SendJob; inMs: number }[]): void {
+    const now = this.ports.now();
+    for (const { job, inMs } of jobs) {
+      const notBefore = now + Math.max(0, inMs);
+      const at = Math.ceil(notBefore / RELEASE_STEP_MS) * RELEASE_STEP_MS;
+      this.waiting.push({ job, heldSince: now, at, notBefore });
+    }
+    this.start();
   }
 
   /** Answers to patients go ahead of everything queued; the rest join the end. */
   push(jobs: SendJob[]): void {
     const now = this.ports.now();
     const entries = jobs.map((job) => ({ job, heldSince: now, at: now }));
-    const answers = entries.filter((e) => e.job.priority === ANSWER_PRIORITY);
-    const routine = entries.filter((e) => e.job.priority !== ANSWER_PRIORITY);
+    const answers = entries.filter(isAnswer);
+    const routine = entries.filter((e) => !isAnswer(e));
     this.ready.unshift(...answers);
     this.ready.push(...routine);
     this.start();
@@ -157,7 +192,9 @@ export class SendPump {
     const due = this.waiting.filter((w) => w.at <= now);
     if (due.length > 0) {
       this.waiting = this.waiting.filter((w) => w.at > now);
-      this.ready = [...due, ...this.ready];
+      // Answers stay ahead of everything else.
+      const all = [...due, ...this.ready];
+      this.ready = [...all.filter(isAnswer), ...all.filter((e) => !isAnswer(e))];
     }
     return Math.min(...this.waiting.map((w) => w.at));
   }
@@ -213,4 +250,8 @@ export class SendPump {
       this.ports.outcome(this.ports.defer(entry.job, inMs));
     }
   }
+}
+
+function isAnswer(entry: Entry): boolean {
+  return entry.job.priority === ANSWER_PRIORITY;
 }

@@ -9,7 +9,7 @@ function gate() {
 }
 
 /** A loop on a manual clock that moves with jest's fake timers. */
-function setup(pollMs: number, next: () => Date | null = () => null) {
+function setup(pollMs: number, next: () => Date | null = () => null, leadMs?: number) {
   const clock = new ManualClock('2026-12-01T12:00:00Z');
   const passes: number[] = [];
   let hold: ReturnType<typeof gate> | null = null;
@@ -21,7 +21,7 @@ function setup(pollMs: number, next: () => Date | null = () => null) {
       if (hold) await hold.promise;
       return next();
     },
-    { pollMs },
+    { pollMs, leadMs },
   );
   const advance = async (ms: number) => {
     clock.advance(ms);
@@ -90,6 +90,30 @@ describe('DueWorkLoop', () => {
     expect(passes).toHaveLength(2);
     await advance(1);
     expect(passes).toHaveLength(3);
+    await loop.stop();
+  });
+
+  it('runs its pass leadMs ahead of a due time, for work taken ahead and held to its time', async () => {
+    let due: Date | null = null;
+    const { loop, passes, clock, advance } = setup(60_000, () => due, 50);
+    due = new Date(clock.now().getTime() + 300);
+    loop.start();
+    await advance(0);
+    due = null;
+    await advance(249);
+    expect(passes).toHaveLength(1);
+    await advance(1);
+    expect(passes).toHaveLength(2);
+    // A producer's wake for work due in 80 ms: the pass runs in 30.
+    loop.wake(new Date(clock.now().getTime() + 80));
+    await advance(29);
+    expect(passes).toHaveLength(2);
+    await advance(1);
+    expect(passes).toHaveLength(3);
+    // Due sooner than the lead: at once.
+    loop.wake(new Date(clock.now().getTime() + 20));
+    await advance(0);
+    expect(passes).toHaveLength(4);
     await loop.stop();
   });
 

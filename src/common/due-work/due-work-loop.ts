@@ -29,6 +29,12 @@ export interface DueWorkLoopOptions {
   minGapMs?: number;
   /** called when woken while a pass runs, so a long pass can look again when `at` comes */
   nudge?: (at: Date) => void;
+  /**
+   * How long before a due time its pass runs, for work whose pass takes what is due a little
+   * ahead and holds it until its time (the outbound pipeline): the claim's round trip is then
+   * made before the work is due instead of after. 0 (default): a pass runs at the due time.
+   */
+  leadMs?: number;
 }
 
 /** A pass does the work due now and returns when more is due next (null: nothing known). */
@@ -74,11 +80,15 @@ export class DueWorkLoop {
   wake(at?: Date): void {
     const atMs = at?.getTime() ?? this.clock.now().getTime();
     if (this.running) {
-      this.wokenFor = Math.min(this.wokenFor, atMs);
+      this.wokenFor = Math.min(this.wokenFor, atMs - this.lead);
       this.options.nudge?.(new Date(atMs));
       return;
     }
-    this.arm(atMs);
+    this.arm(atMs - this.lead);
+  }
+
+  private get lead(): number {
+    return this.options.leadMs ?? 0;
   }
 
   /** One pass now, unless one is running (it never overlaps itself); resolves when it ends. */
@@ -91,7 +101,8 @@ export class DueWorkLoop {
       .then((due) => {
         if (due !== null) {
           const gap = this.options.minGapMs ?? 0;
-          next = Math.min(next, Math.max(due.getTime(), this.clock.now().getTime() + gap));
+          const at = due.getTime() - this.lead;
+          next = Math.min(next, Math.max(at, this.clock.now().getTime() + gap));
         }
       })
       .catch((error: unknown) => {
