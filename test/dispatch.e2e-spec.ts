@@ -363,3 +363,43 @@ describe('reminder dispatch', () => {
     expect(renamed.body.warnings).toEqual([]);
   });
 });
+
+describe('reminder dispatch: many reminders due at one instant', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { DISPATCH_BATCH_SIZE: '2' }, now: BOOKED_AT });
+  });
+  afterAll(() => t.close());
+
+  it('takes about two batches ahead of their time, not all of them', async () => {
+    // Earlier than every other test's reminders, so the claims find these first.
+    t.clock.set('2026-11-20T15:00:00Z');
+    const c = await createClinic(t, { sendRatePerSecond: 100 });
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      const patient = { name: `P${i}`, phone: uniquePhone() };
+      const a = await upload(t, c, { patient, startsAt: '2026-11-24T09:30:00-06:00' });
+      ids.push(a.id);
+    }
+    const due = new Date('2026-11-22T15:30:00Z');
+    expect((await remindersOf(t, ids[0]))[0].due_at).toEqual(due);
+    const taken = () =>
+      t.ds
+        .query(
+          `SELECT count(*)::int AS n FROM reminders
+           WHERE appointment_id = ANY($1) AND "offset" = 'P2D' AND status <> 'pending'`,
+          [ids],
+        )
+        .then((rows: { n: number }[]) => rows[0].n);
+    // 80 ms before they are due; halfway there, the claims are done and nothing is sent yet.
+    t.clock.set(new Date(due.getTime() - 80));
+    const ticking = dispatcherOf(t).tick();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    const takenAhead = await taken();
+    await ticking;
+    // Two batches of two held: not all eight.
+    expect(takenAhead).toBeGreaterThan(0);
+    expect(takenAhead).toBeLessThanOrEqual(4);
+    for (const id of ids) expect((await remindersOf(t, id))[0].status).toBe('sent');
+  });
+});
