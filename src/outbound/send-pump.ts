@@ -14,7 +14,7 @@ const ASK_AHEAD_MS = SLOT_HORIZON_MS / 2;
  * within one step go out as one wave (one slot reservation for several texts), for at most this
  * much lateness.
  */
-export const RELEASE_STEP_MS = 4;
+export const RELEASE_STEP_MS = 10;
 
 export interface PumpPorts {
   /** the Pacer's reading: real milliseconds */
