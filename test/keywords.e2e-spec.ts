@@ -8,7 +8,7 @@ import type {
 import { dispatcherOf } from './support/dispatch-helpers';
 import { createClinic, TestClinic, uniquePhone } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
-import { createAppointment, processInbox, signedTwilio, twilioSid } from './support/webhooks';
+import { createAppointment, postSignedTwilio, processInbox, twilioSid } from './support/webhooks';
 
 /** The fake provider, remembering every text it is handed. */
 class RecordingProvider extends FakeProvider {
@@ -227,13 +227,7 @@ describe('keywords when the provider answers them (keywordReplies: provider)', (
     const patient = uniquePhone();
     const post = async (body: string, sid = twilioSid()) => {
       const params = { MessageSid: sid, From: patient, To: sender, Body: body };
-      const signed = signedTwilio(AUTH_TOKEN, INBOUND, params);
-      await t.http
-        .post(INBOUND)
-        .type('form')
-        .set('X-Twilio-Signature', signed.signature)
-        .send(signed.body)
-        .expect(200);
+      await postSignedTwilio(t, AUTH_TOKEN, INBOUND, params);
       await processInbox(t);
     };
     const answers = () =>

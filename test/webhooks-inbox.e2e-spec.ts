@@ -8,7 +8,14 @@ import { InboxProcessor } from '../src/webhooks/inbox/inbox-processor.service';
 import { InboxRepository } from '../src/webhooks/inbox/inbox.repository';
 import { createClinic, TestClinic, uniquePhone } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
-import { inboundRows, inboxRows, messageRows, signedTwilio, twilioSid } from './support/webhooks';
+import {
+  inboundRows,
+  inboxRows,
+  messageRows,
+  postSignedTwilio,
+  signedTwilio,
+  twilioSid,
+} from './support/webhooks';
 
 const AUTH_TOKEN = 'twilio-auth-token-inbox-tests';
 const INBOUND = '/webhooks/twilio/inbound';
@@ -182,13 +189,7 @@ describe('webhook inbox loop', () => {
         provider: { type: 'twilio', accountSid: 'AC-loop', authToken: AUTH_TOKEN },
       });
       const params = { MessageSid: twilioSid(), From: uniquePhone(), To: sender, Body: 'C' };
-      const signed = signedTwilio(AUTH_TOKEN, INBOUND, params);
-      await t.http
-        .post(INBOUND)
-        .type('form')
-        .set('X-Twilio-Signature', signed.signature)
-        .send(signed.body)
-        .expect(200);
+      await postSignedTwilio(t, AUTH_TOKEN, INBOUND, params);
       const deadline = Date.now() + 5_000;
       while ((await messageRows(t, c.id)).length === 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -221,13 +222,7 @@ describe('webhook inbox with a failing conversation handler', () => {
       provider: { type: 'twilio', accountSid, authToken: AUTH_TOKEN },
     });
     const params = { MessageSid: twilioSid(), From: uniquePhone(), To: sender, Body: body };
-    const signed = signedTwilio(AUTH_TOKEN, INBOUND, params);
-    await t.http
-      .post(INBOUND)
-      .type('form')
-      .set('X-Twilio-Signature', signed.signature)
-      .send(signed.body)
-      .expect(200);
+    await postSignedTwilio(t, AUTH_TOKEN, INBOUND, params);
     return c;
   }
 
@@ -315,13 +310,7 @@ describe('webhook inbox with a failing conversation handler', () => {
       });
       for (const body of ['first', 'BOOM', 'last']) {
         const params = { MessageSid: twilioSid(), From: uniquePhone(), To: sender, Body: body };
-        const signed = signedTwilio(AUTH_TOKEN, INBOUND, params);
-        await t.http
-          .post(INBOUND)
-          .type('form')
-          .set('X-Twilio-Signature', signed.signature)
-          .send(signed.body)
-          .expect(200);
+        await postSignedTwilio(t, AUTH_TOKEN, INBOUND, params);
       }
       const processor = t.app.get(InboxProcessor);
       await processor.drain();

@@ -20,6 +20,22 @@ export function signedTwilio(
   return { body: new URLSearchParams(params).toString(), signature };
 }
 
+/** Posts `params` to a Twilio webhook `path` of the app `t`, signed, and expects 200. */
+export async function postSignedTwilio(
+  t: TestApp,
+  authToken: string,
+  path: string,
+  params: Record<string, string>,
+): Promise<void> {
+  const signed = signedTwilio(authToken, path, params);
+  await t.http
+    .post(path)
+    .type('form')
+    .set('X-Twilio-Signature', signed.signature)
+    .send(signed.body)
+    .expect(200);
+}
+
 /** An Ed25519 key pair as the Telnyx portal shows it (base64 raw public key) and a signer. */
 export function telnyxKeys(): { publicKey: string; sign(timestamp: string, body: string): string } {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
