@@ -182,6 +182,8 @@ describe('hostile input, 10,000 generated requests', () => {
         `SELECT table_name FROM information_schema.columns
          WHERE table_schema = current_schema() AND column_name = 'clinic_id' ORDER BY table_name`,
       );
+      // UNION ALL's rows come in no set order (PostgreSQL may run its branches in parallel):
+      // sorted by table, so two equal states print the same.
       stateQuery = [
         ...tables.map(
           ({ table_name }) =>
@@ -191,6 +193,7 @@ describe('hostile input, 10,000 generated requests', () => {
         ),
         `SELECT 'clinics', count(*)::int, md5(string_agg(c::text, '|' ORDER BY id)) FROM clinics c`,
       ].join(' UNION ALL ');
+      stateQuery = `SELECT * FROM (${stateQuery}) state ORDER BY t`;
     }
     const rows: unknown[] = await t.ds.query(stateQuery, [
       [c.id, twilio.id, telnyx.id, flowroute.id],
