@@ -125,6 +125,23 @@ describe('SendPump', () => {
     expect(state.waves).toEqual([1, 1]);
   });
 
+  it('sends a burst in waves of every permit, though the permits come back one by one', async () => {
+    // Each send finishes a few promise turns after the last: the wave's permits come back
+    // one by one, a moment apart, as they do from a fast provider.
+    const { ports: p, state } = ports({
+      sendAt: async (j) => {
+        for (let i = 0; i < Number(j.reminderId) % 8; i += 1) await Promise.resolve();
+        return sent(j);
+      },
+    });
+    const pump = new SendPump(8, 5_000, 30_000, p);
+    pump.push(Array.from({ length: 32 }, (_, i) => job(String(i))));
+    await until(pump);
+    expect(state.outcomes).toHaveLength(32);
+    // One reservation per 8 texts, not one per permit as it comes back.
+    expect(state.waves).toEqual([8, 8, 8, 8]);
+  });
+
   it('hands back, unsent, a text held longer than its lease allows', async () => {
     // Taken at 0; by the time a permit could take it, 30 s have gone by.
     const readings = [0];

@@ -168,10 +168,21 @@ export class SendPump {
         continue;
       }
       // A wave worth its round trip: wait a moment for half the permits, then take what is free.
-      const wanted = Math.min(this.ready.length, Math.ceil(this.concurrency / 2));
+      // With a full queue (a burst), wait for all of them: one reservation then serves twice
+      // the texts, and with every permit in one wave, nothing is left for a second one.
+      const wanted =
+        this.ready.length >= this.concurrency
+          ? this.concurrency
+          : Math.min(this.ready.length, Math.ceil(this.concurrency / 2));
       const free = this.concurrency - this.active;
       if (free < wanted || this.reserving >= RESERVATIONS_IN_FLIGHT) {
-        await this.changed(WAVE_WAIT_MS);
+        const until = this.ports.now() + WAVE_WAIT_MS;
+        while (
+          (this.concurrency - this.active < wanted || this.reserving >= RESERVATIONS_IN_FLIGHT) &&
+          this.ports.now() < until
+        ) {
+          await this.changed(until - this.ports.now());
+        }
         if (this.concurrency - this.active <= 0 || this.reserving >= RESERVATIONS_IN_FLIGHT) {
           continue;
         }
