@@ -3,7 +3,7 @@ import { Clock } from '../common/clock/clock';
 import { DueSignals } from '../common/due-work/due-signals';
 import { DueWorkLoop } from '../common/due-work/due-work-loop';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { OUTBOUND_WORK } from './message-kinds';
+import { OUTBOUND_TEXTS, OUTBOUND_WORK } from './message-kinds';
 import { CLAIM_AHEAD_MS, OutboundDispatcher } from './outbound-dispatcher.service';
 
 /** The pipeline's loop; it only delegates to OutboundDispatcher.tick(). */
@@ -20,7 +20,8 @@ export class DispatchScheduler implements OnApplicationBootstrap, OnModuleDestro
     this.loop = new DueWorkLoop(
       'outbound-dispatch',
       clock,
-      async () => (await dispatcher.tick()).nextDueAt,
+      // Signalled passes: what is known of the reminders' next due time is kept between them.
+      async () => (await dispatcher.tick({ signalled: true })).nextDueAt,
       {
         pollMs: config.dispatchIntervalMs,
         nudge: (at) => dispatcher.nudge(at),
@@ -31,7 +32,9 @@ export class DispatchScheduler implements OnApplicationBootstrap, OnModuleDestro
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.signals.register(OUTBOUND_WORK, this.loop);
+    // One loop, two signals: a text's wake-up makes it look for texts only.
+    await this.signals.register(OUTBOUND_WORK, this.loop, (at) => this.dispatcher.remindersDue(at));
+    await this.signals.register(OUTBOUND_TEXTS, this.loop, (at) => this.dispatcher.textsDue(at));
     this.loop.start();
   }
 

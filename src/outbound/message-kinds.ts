@@ -2,8 +2,13 @@
  * What kind of text a message is, and the policy the pipeline applies to each. Defined once:
  * producers say only the kind.
  */
-/** The due-work kind (and signal) of the outbound pipeline: producers notify it. */
+/** The due-work kind (and signal) of the outbound pipeline: reminders' planners notify it. */
 export const OUTBOUND_WORK = 'outbound';
+/**
+ * The signal producers' texts (answers, staff texts...) wake the same pipeline with: woken by
+ * it, the pipeline looks only for texts, not for reminders too.
+ */
+export const OUTBOUND_TEXTS = 'outbound-texts';
 
 export const MESSAGE_KINDS = ['reminder', 'keyword_reply', 'workflow_reply', 'staff'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];

@@ -34,6 +34,12 @@ const MIN_CLAIM_GAP_MS = 10;
 /** Producers wake the pipeline; should a signal be lost, their texts are looked for this often. */
 const TEXTS_POLL_MS = 1_000;
 /**
+ * Reminders' planners wake the pipeline with a signal of their own (`remindersDue`); between
+ * signalled passes, reminders are looked for when the next one known may be claimed, or this
+ * often should a signal be lost. A text's wake-up then costs no reminder claim.
+ */
+const REMINDERS_POLL_MS = 1_000;
+/**
  * Reminders due up to this far ahead are claimed with those due now and held here until their
  * time (decided for that time, their message rows written meanwhile): the claim's and the
  * insert's round trips are made before a reminder is due, not between its due time and its
@@ -72,6 +78,17 @@ export class OutboundDispatcher {
   private textsDueAt = 0;
   /** the earliest due text the last look found (domain ms) */
   private textsNextDue = Infinity;
+  /** domain time from which reminders may be claimable (claimed up to CLAIM_AHEAD_MS ahead) */
+  private remindersDueAt = 0;
+  /** the earliest due reminder the last look found, or a signal told of (domain ms) */
+  private remindersNextDue = Infinity;
+  /**
+   * The earliest `remindersDueAt` signals asked for since the running look began: kept over
+   * what that look finds, which may have missed what they signal.
+   */
+  private remindersWokenAt = Infinity;
+  /** domain time of the last look for reminders: a clock set back (tests) looks again */
+  private remindersLookedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -106,12 +123,28 @@ export class OutboundDispatcher {
     if (claimIn === 0) this.wakeTick?.();
   }
 
+  /** A reminders' signal: some are due at `at` (now when omitted). */
+  remindersDue(at?: Date): void {
+    const atMs = at?.getTime() ?? this.clock.now().getTime();
+    this.remindersDueAt = Math.min(this.remindersDueAt, atMs - CLAIM_AHEAD_MS);
+    this.remindersWokenAt = Math.min(this.remindersWokenAt, atMs - CLAIM_AHEAD_MS);
+    this.remindersNextDue = Math.min(this.remindersNextDue, atMs);
+  }
+
+  /** A producers' texts signal: one is due at `at` (now when omitted). */
+  textsDue(at?: Date): void {
+    const atMs = at?.getTime() ?? this.clock.now().getTime();
+    this.textsDueAt = Math.min(this.textsDueAt, atMs);
+    this.textsNextDue = Math.min(this.textsNextDue, atMs);
+  }
+
   /**
    * Sends everything due now and returns once every claimed text has its outcome recorded,
-   * with the next due time it knows of. The due-work loop calls it; tests call it directly
-   * with a manual clock.
+   * with the next due time it knows of. The due-work loop calls it (`signalled`: the signals
+   * keep it told of new reminders, so what it knew of them still holds); tests call it
+   * directly with a manual clock, and such a tick looks for everything.
    */
-  async tick(): Promise<DispatchReport> {
+  async tick(options: { signalled?: boolean } = {}): Promise<DispatchReport> {
     const counts = Object.fromEntries([
       ['claimed', 0],
       ['nextDueAt', null],
@@ -135,6 +168,7 @@ export class OutboundDispatcher {
     let drained = false;
     this.claimAt = this.pacer.elapsedMs();
     this.textsDueAt = 0;
+    if (!options.signalled) this.remindersDueAt = 0;
     // Up to two claims on their way, and about two batches waiting for permits or their due
     // time at most: claimed rows wait under a lease, and a claim's round trip should not idle
     // the senders. (Many reminders due at one instant are taken two batches ahead, not all.)
@@ -209,11 +243,18 @@ export class OutboundDispatcher {
     // Producers' texts are looked for when some may be due (their producers wake us), and
     // alongside the reminders, so answers to patients never wait behind a reminder claim.
     const lookForTexts = now.getTime() >= this.textsDueAt;
+    // Reminders likewise: when one known may be claimed, on a lease sweep, or every so often.
+    const lookForReminders =
+      sweep || now.getTime() >= this.remindersDueAt || now.getTime() < this.remindersLookedAt;
+    if (lookForReminders) this.remindersWokenAt = Infinity;
     const horizon = new Date(now.getTime() + CLAIM_AHEAD_MS);
     const [texts, rows] = await Promise.all([
       lookForTexts ? this.messages.claim(this.instanceId, now, lease.until, batchSize) : [],
-      this.claims.claim(this.instanceId, now, lease.until, batchSize, sweep, horizon),
+      lookForReminders
+        ? this.claims.claim(this.instanceId, now, lease.until, batchSize, sweep, horizon)
+        : [],
     ]);
+    if (lookForReminders) this.remindersLookedAt = now.getTime();
     if (lookForTexts && texts.length < batchSize) {
       this.textsNextDue = (await this.messages.nextDue(now))?.getTime() ?? Infinity;
       this.textsDueAt = Math.min(this.textsNextDue, now.getTime() + TEXTS_POLL_MS);
@@ -256,8 +297,15 @@ export class OutboundDispatcher {
     if (texts.length >= batchSize || rows.length >= batchSize) {
       return { claimed, full: true, nextDueAt: now };
     }
-    const reminderDue = (await this.claims.nextDue(now))?.getTime() ?? Infinity;
-    const nextDue = Math.min(reminderDue, this.textsNextDue);
+    if (lookForReminders) {
+      this.remindersNextDue = (await this.claims.nextDue(now))?.getTime() ?? Infinity;
+      this.remindersDueAt = Math.min(
+        this.remindersNextDue - CLAIM_AHEAD_MS,
+        now.getTime() + REMINDERS_POLL_MS,
+        this.remindersWokenAt,
+      );
+    }
+    const nextDue = Math.min(this.remindersNextDue, this.textsNextDue);
     return { claimed, full: false, nextDueAt: Number.isFinite(nextDue) ? new Date(nextDue) : null };
   }
 
@@ -265,6 +313,10 @@ export class OutboundDispatcher {
     counts[outcome.kind] += 1;
     // On failure the text stays held and is settled when its lease runs out.
     await this.recorder.record(outcome).catch((error: unknown) => this.fail('record', error));
+    // A reminder due again later (quiet hours, a transient failure): looked for then.
+    if ('runAt' in outcome && 'reminderId' in outcome && outcome.reminderId !== null) {
+      this.remindersDue(outcome.runAt);
+    }
   }
 
   private fail(step: string, error: unknown): void {

@@ -4,7 +4,7 @@ import { Clock } from '../common/clock/clock';
 import { DUE_CHANNEL, DueSignals } from '../common/due-work/due-signals';
 import { MessagesRepository } from '../messaging/messages.repository';
 import { countSegments } from '../messaging/segments';
-import { KIND_POLICIES, OUTBOUND_WORK, type MessageKind } from './message-kinds';
+import { KIND_POLICIES, OUTBOUND_TEXTS, type MessageKind } from './message-kinds';
 import { Randomness } from './randomness';
 
 /** A text a feature wants sent; the pipeline does the rest (cap, retries, opt-out, expiry). */
@@ -66,7 +66,7 @@ export class OutboundMessages {
       // The pipeline's wake-up rides with the row (one round trip less per text).
       notify: {
         channel: DUE_CHANNEL,
-        payload: DueSignals.payload(OUTBOUND_WORK, dueAt > now ? dueAt : undefined),
+        payload: DueSignals.payload(OUTBOUND_TEXTS, dueAt > now ? dueAt : undefined),
       },
     });
     return written ? id : null;

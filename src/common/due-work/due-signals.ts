@@ -18,7 +18,7 @@ const RECONNECT_MS = 1_000;
 @Injectable()
 export class DueSignals implements OnModuleDestroy {
   private readonly logger = new Logger('DueSignals');
-  private readonly loops = new Map<string, DueWorkLoop>();
+  private readonly loops = new Map<string, { loop: DueWorkLoop; heard?: (at?: Date) => void }>();
   private client: Client | null = null;
   private closed = false;
 
@@ -34,10 +34,13 @@ export class DueSignals implements OnModuleDestroy {
     await db.query(`SELECT pg_notify($1, $2)`, [DUE_CHANNEL, DueSignals.payload(kind, at)]);
   }
 
-  /** Starts listening with the first enabled loop; a loop that is off needs no signals. */
-  async register(kind: string, loop: DueWorkLoop): Promise<void> {
+  /**
+   * Starts listening with the first enabled loop; a loop that is off needs no signals. A loop
+   * may be registered under several kinds; `heard` tells it which one woke it (called first).
+   */
+  async register(kind: string, loop: DueWorkLoop, heard?: (at?: Date) => void): Promise<void> {
     if (!loop.enabled) return;
-    this.loops.set(kind, loop);
+    this.loops.set(kind, { loop, heard });
     if (!this.client) await this.listen().catch((error: Error) => this.lost(error));
   }
 
@@ -70,8 +73,10 @@ export class DueSignals implements OnModuleDestroy {
 
   private deliver(payload: string): void {
     const [kind, at] = payload.split(':');
-    const loop = this.loops.get(kind);
-    if (!loop) return;
-    loop.wake(at ? new Date(Number(at)) : undefined);
+    const entry = this.loops.get(kind);
+    if (!entry) return;
+    const due = at ? new Date(Number(at)) : undefined;
+    entry.heard?.(due);
+    entry.loop.wake(due);
   }
 }
