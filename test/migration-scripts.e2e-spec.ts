@@ -105,35 +105,21 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     return result.stdout.trim();
   };
-  const tableExists = async (table: string): Promise<boolean> => {
-    const { rows } = await db.query<{ present: boolean }>(
-      'SELECT to_regclass($1) IS NOT NULL AS present',
-      [table],
-    );
-    return rows[0].present;
-  };
-  const functionExists = async (name: string): Promise<boolean> => {
-    const { rows } = await db.query<{ present: boolean }>(
-      'SELECT to_regproc($1) IS NOT NULL AS present',
-      [name],
-    );
-    return rows[0].present;
-  };
-  const columnExists = async (table: string, column: string): Promise<boolean> => {
-    const { rows } = await db.query<{ present: boolean }>(
+  const present = async (sql: string, params: string[]): Promise<boolean> =>
+    (await db.query<{ present: boolean }>(sql, params)).rows[0].present;
+  /** a table or an index (both are relations) */
+  const relationExists = (name: string) =>
+    present('SELECT to_regclass($1) IS NOT NULL AS present', [name]);
+  const tableExists = relationExists;
+  const indexExists = relationExists;
+  const functionExists = (name: string) =>
+    present('SELECT to_regproc($1) IS NOT NULL AS present', [name]);
+  const columnExists = (table: string, column: string) =>
+    present(
       `SELECT EXISTS (SELECT 1 FROM information_schema.columns
                       WHERE table_name = $1 AND column_name = $2) AS present`,
       [table, column],
     );
-    return rows[0].present;
-  };
-  const indexExists = async (name: string): Promise<boolean> => {
-    const { rows } = await db.query<{ present: boolean }>(
-      'SELECT to_regclass($1) IS NOT NULL AS present',
-      [name],
-    );
-    return rows[0].present;
-  };
   const recorded = async (): Promise<string[]> =>
     (
       await db.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY "timestamp"')
