@@ -1,8 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pickFreePort as freePort } from '../src/startup/free-port';
 
 /**
  * `npm run demo` end to end, in a child process as a newcomer runs it: its own embedded
@@ -12,15 +12,6 @@ import { join } from 'node:path';
  */
 const root = join(__dirname, '..');
 const DEADLINE_MS = 180_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 describe('npm run demo', () => {
   jest.setTimeout(DEADLINE_MS + 60_000);

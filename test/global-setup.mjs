@@ -4,22 +4,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export default async function globalSetup() {
   if (!process.env.DATABASE_URL) {
@@ -27,9 +15,10 @@ export default async function globalSetup() {
     require('ts-node').register({ transpileOnly: true, project: join(root, 'tsconfig.json') });
     const { EmbeddedDatabase } = require('../src/database/embedded-database.ts');
     const { StartupError } = require('../src/startup/startup-error.ts');
+    const { pickFreePort } = require('../src/startup/free-port.ts');
     const pg = new EmbeddedDatabase({
       dataDir: mkdtempSync(join(tmpdir(), 'turnout-test-pg-')),
-      port: await freePort(),
+      port: await pickFreePort(),
       database: 'turnout_test',
       persistent: false,
       log: (message) => console.log(`[global setup] ${message}`),

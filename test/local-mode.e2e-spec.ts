@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uniquePhone } from './support/factories';
+import { pickFreePort as freePort } from '../src/startup/free-port';
 
 /**
  * `npm start` on a laptop: no DATABASE_URL, no ADMIN_TOKEN. The real entry point, in a child
@@ -11,15 +12,6 @@ import { uniquePhone } from './support/factories';
  * token with a ready-to-paste curl command, keep data across a restart and stop cleanly.
  */
 const root = join(__dirname, '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 interface Started {
   child: ChildProcess;

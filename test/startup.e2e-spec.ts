@@ -4,6 +4,7 @@ import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { pickFreePort as freePort } from '../src/startup/free-port';
 
 /**
  * A newcomer's start-up failures, each met by the real entry point in a child process: it must
@@ -17,13 +18,6 @@ function listenOn(port = 0): Promise<Server> {
   return new Promise((resolve) => {
     const server = createServer().listen(port, () => resolve(server));
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = await listenOn();
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 /** Every child still running; afterAll kills them, so a test that fails never leaves one behind. */
