@@ -42,6 +42,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const DIGIT_DELAY_MS = Number(process.env.BENCH_DIGIT_DELAY_MS ?? 3_000);
 /** BENCH_STATEMENTS=1: load pg_stat_statements (embedded only) and print statements per reply. */
 const STATEMENTS = process.env.BENCH_STATEMENTS === '1';
+/** How many of the costliest statements BENCH_STATEMENTS lists (BENCH_STATEMENTS_TOP, 25). */
+const STATEMENTS_TOP = Number(process.env.BENCH_STATEMENTS_TOP ?? 25);
 const PRACTITIONERS = 10;
 const ADMIN = 'bench-admin-token-0123456789';
 const CREDENTIALS = {
@@ -335,7 +337,7 @@ async function printStatements(db: Client, texts: number, before: TransactionSta
       `execution and ${(plan / texts).toFixed(2)} ms of planning per text (${calls} statements, ` +
       `${ms.toFixed(0)} + ${plan.toFixed(0)} ms, ${texts} texts)`,
   );
-  for (const r of rows.slice(0, 25)) {
+  for (const r of rows.slice(0, STATEMENTS_TOP)) {
     console.log(
       `  ${(r.calls / texts).toFixed(2).padStart(6)}/text ${(r.ms / texts).toFixed(3).padStart(7)} ms` +
         ` + ${(r.plan / texts).toFixed(3).padStart(6)} ms plan/text  ${r.q}`,

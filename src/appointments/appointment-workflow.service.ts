@@ -47,23 +47,19 @@ export class AppointmentWorkflowService {
     if (!result.accepted) return result;
     const startsAt = newTime?.startsAt ?? row.starts_at;
     const endsAt = newTime?.endsAt ?? row.ends_at;
-    await this.appointments.updateStatusAndTime(
+    await this.appointments.changeStatus(
       m,
+      clinic.id,
       row.id,
       { status: result.to, startsAt, endsAt },
-      { event, source },
-    );
-    await this.appointments.insertHistory(m, clinic.id, [
       {
-        appointmentId: row.id,
         at: now,
         event,
         from: row.status,
-        to: result.to,
         source,
         detail: newTime ? { startsAt: startsAt.toISOString() } : null,
       },
-    ]);
+    );
     for (const effect of result.effects) {
       if (effect.type === 'cancelPendingReminders') {
         await this.reminders.cancelPending(m, [row.id], now);

@@ -58,7 +58,8 @@ export interface ListFilter {
   limit: number;
 }
 
-const SELECT_WITH_PATIENT = `
+/** An appointment as AppointmentRow, `a` joined with its patient `p`: add WHERE (and locks). */
+export const SELECT_WITH_PATIENT = `
   SELECT a.id, a.clinic_id, a.external_id, a.patient_id, a.starts_at, a.ends_at,
          a.duration_minutes, a.practitioner, a.location, a.type, a.status, a.version,
          p.name AS patient_name, p.phone AS patient_phone, p.language AS patient_language,
@@ -300,23 +301,46 @@ export class AppointmentsRepository {
    * write: the row, and the clinic's report rows its triggers update, are written once per
    * change rather than twice (once for the status, once again for the fact).
    */
-  async updateStatusAndTime(
+  /**
+   * A machine transition of one (locked) appointment: its new status and time, and the history
+   * row saying so, in one statement (one round trip: every patient's C, X, R and digit comes
+   * through here).
+   */
+  async changeStatus(
     manager: EntityManager,
+    clinicId: string,
     id: string,
     values: { status: AppointmentStatus; startsAt: Date; endsAt: Date },
-    cause: { event: string; source: HistoryWrite['source'] },
+    history: Omit<HistoryWrite, 'appointmentId' | 'to'>,
   ): Promise<void> {
     await namedQuery(
       manager,
-      'appointment_change',
-      `UPDATE appointments SET status = $2, starts_at = $3, ends_at = $4,
-              version = version + 1, updated_at = now(),
-              confirmed_by_text = confirmed_by_text
-                OR ($6 = 'patient' AND $5 IN ('REPLY_CONFIRM', 'REPLY_SLOT')),
-              rescheduled_by_text = rescheduled_by_text OR ($6 = 'patient' AND $5 = 'REPLY_SLOT'),
-              cancelled_by_text = cancelled_by_text OR ($6 = 'patient' AND $5 = 'REPLY_CANCEL')
-       WHERE id = $1`,
-      [id, values.status, values.startsAt, values.endsAt, cause.event, cause.source],
+      'appointment_change_logged',
+      `WITH changed AS (
+         UPDATE appointments SET status = $3, starts_at = $4, ends_at = $5,
+                version = version + 1, updated_at = now(),
+                confirmed_by_text = confirmed_by_text
+                  OR ($7 = 'patient' AND $6 IN ('REPLY_CONFIRM', 'REPLY_SLOT')),
+                rescheduled_by_text = rescheduled_by_text
+                  OR ($7 = 'patient' AND $6 = 'REPLY_SLOT'),
+                cancelled_by_text = cancelled_by_text OR ($7 = 'patient' AND $6 = 'REPLY_CANCEL')
+         WHERE id = $2
+         RETURNING id)
+       INSERT INTO appointment_events (clinic_id, appointment_id, at, event, from_status,
+         to_status, source, detail)
+       SELECT $1, changed.id, $8, $6, $9, $3, $7, $10::jsonb FROM changed`,
+      [
+        clinicId,
+        id,
+        values.status,
+        values.startsAt,
+        values.endsAt,
+        history.event,
+        history.source,
+        history.at,
+        history.from,
+        history.detail ? JSON.stringify(history.detail) : null,
+      ],
     );
   }
 }

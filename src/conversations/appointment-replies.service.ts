@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { LIVE_STATUSES } from '../appointments/appointment.machine';
 import { AppointmentWorkflowService } from '../appointments/appointment-workflow.service';
-import { AppointmentRow, AppointmentsRepository } from '../appointments/appointments.repository';
+import type { AppointmentRow } from '../appointments/appointments.repository';
 import { ConversationsRepository } from './conversations.repository';
 import { ReplyAnswers } from './reply-answers';
 import type { ReplyMeaning } from './reply-classifier';
@@ -25,22 +25,23 @@ const about = (row: AppointmentRow) => ({ appointmentId: row.id, startsAt: row.s
 @Injectable()
 export class AppointmentReplies {
   constructor(
-    private readonly appointments: AppointmentsRepository,
     private readonly workflow: AppointmentWorkflowService,
     private readonly offers: RescheduleOffers,
     private readonly answers: ReplyAnswers,
     private readonly conversations: ConversationsRepository,
   ) {}
 
-  /** False when the appointment is no longer live (it changed since the reply was linked). */
+  /**
+   * `row`: the appointment, locked for this transaction (see ReplyWorkflowHandler). False when
+   * it is no longer live (it changed since the reply was linked).
+   */
   async apply(
     m: EntityManager,
     turn: ReplyTurn,
-    appointmentId: string,
+    row: AppointmentRow,
     reply: AppointmentReply,
   ): Promise<boolean> {
-    const row = await this.appointments.lockById(m, turn.clinic.id, appointmentId);
-    if (!row || !LIVE_STATUSES.includes(row.status)) return false;
+    if (!LIVE_STATUSES.includes(row.status)) return false;
     switch (reply.kind) {
       case 'confirm':
         await this.confirm(m, turn, row);

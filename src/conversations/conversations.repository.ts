@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AppointmentRow, SELECT_WITH_PATIENT } from '../appointments/appointments.repository';
 import { namedQuery } from '../database/named-query';
 import { returningRows } from '../database/returning-rows';
 
@@ -55,24 +56,48 @@ export class ConversationsRepository {
    * of the transaction; returns whether it was already waiting for staff.
    */
   async touch(m: EntityManager, t: Touch): Promise<{ needsAttention: boolean }> {
-    // One round trip: the upsert locks the row, and leaves needs_attention as it was (a row it
-    // creates starts at false), so what it returns is the state before this text.
+    return this.touchLocking(m, t, null);
+  }
+
+  /**
+   * `touch`, then the appointment `lockAppointmentId` of the clinic locked (FOR UPDATE) and read
+   * as AppointmentRow (null when there is none), in the same round trip: a patient's text about
+   * an appointment takes both locks, the conversation's first, as two statements would.
+   */
+  async touchLocking(
+    m: EntityManager,
+    t: Touch,
+    lockAppointmentId: string | null,
+  ): Promise<{ needsAttention: boolean; appointment: AppointmentRow | null }> {
+    // The upsert locks the row, and leaves needs_attention as it was (a row it creates starts
+    // at false), so what it returns is the state before this text. The lateral lock runs once
+    // the upsert has given its row, so the order of the locks is that of two statements.
     const result = await namedQuery(
       m,
-      'conversation_touch',
-      `INSERT INTO conversations (clinic_id, patient_phone, patient_id, appointment_id,
-         last_message_at)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (clinic_id, patient_phone) DO UPDATE
-         SET patient_id = EXCLUDED.patient_id,
-             appointment_id = coalesce(EXCLUDED.appointment_id, conversations.appointment_id),
-             last_message_at = greatest(conversations.last_message_at, EXCLUDED.last_message_at),
-             updated_at = now()
-       RETURNING needs_attention`,
-      [t.clinicId, t.phone, t.patientId, t.appointmentId, t.at],
+      'conversation_touch_locking',
+      `WITH touched AS (
+         INSERT INTO conversations (clinic_id, patient_phone, patient_id, appointment_id,
+           last_message_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (clinic_id, patient_phone) DO UPDATE
+           SET patient_id = EXCLUDED.patient_id,
+               appointment_id = coalesce(EXCLUDED.appointment_id, conversations.appointment_id),
+               last_message_at = greatest(conversations.last_message_at,
+                                          EXCLUDED.last_message_at),
+               updated_at = now()
+         RETURNING needs_attention)
+       SELECT touched.needs_attention, locked.*
+       FROM touched LEFT JOIN LATERAL (
+         ${SELECT_WITH_PATIENT}
+         WHERE a.clinic_id = $1 AND a.id = $6::uuid FOR UPDATE OF a) locked ON true`,
+      [t.clinicId, t.phone, t.patientId, t.appointmentId, t.at, lockAppointmentId],
     );
-    const rows = returningRows<{ needs_attention: boolean }>(result);
-    return { needsAttention: rows[0]?.needs_attention ?? false };
+    const rows = returningRows<{ needs_attention: boolean } & Partial<AppointmentRow>>(result);
+    const { needs_attention, ...appointment } = rows[0] ?? { needs_attention: false };
+    return {
+      needsAttention: needs_attention,
+      appointment: appointment.id ? (appointment as AppointmentRow) : null,
+    };
   }
 
   /** Waits for staff with this reason (the latest reason wins; the first flag time stays). */

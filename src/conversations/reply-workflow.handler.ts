@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { AppointmentRow } from '../appointments/appointments.repository';
 import { ClinicVersionsCache } from '../clinics/clinic-versions.cache';
 import { Clock } from '../common/clock/clock';
 import { MessagesRepository } from '../messaging/messages.repository';
@@ -44,7 +45,7 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
       await this.consent.handle(m, message);
       // CANCEL is the carrier's opt-out word, but the patient probably meant the visit.
       if (meaning.kind === 'opt_out' && meaning.source === 'keyword' && meaning.word === 'CANCEL') {
-        const turn = await this.turn(m, message, known);
+        const { turn } = await this.turn(m, message, known, null);
         await this.conversations.flag(
           m,
           message.clinicId,
@@ -55,10 +56,9 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
       }
       return;
     }
-    const turn = await this.turn(m, message, known);
+    const { turn, appointment } = await this.turn(m, message, known, message.appointmentId);
     const handled =
-      message.appointmentId !== null &&
-      (await this.replies.apply(m, turn, message.appointmentId, meaning));
+      appointment !== null && (await this.replies.apply(m, turn, appointment, meaning));
     if (handled) return;
     if (meaning.kind === 'unrecognized') {
       await this.replies.unrecognized(m, turn, null);
@@ -71,23 +71,35 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
     await this.conversations.flag(m, message.clinicId, message.from, 'no_appointment', turn.now);
   }
 
-  /** The patient, the clinic and the conversation, touched and locked for this text. */
+  /**
+   * The patient, the clinic and the conversation, touched and locked for this text, with the
+   * appointment `lock` (the one the reply is about) locked in the same round trip.
+   */
   private async turn(
     m: EntityManager,
     message: ReceivedMessage,
     known: ReplyPatient | null,
-  ): Promise<ReplyTurn> {
+    lock: string | null,
+  ): Promise<{ turn: ReplyTurn; appointment: AppointmentRow | null }> {
     const patient = await this.patientFor(m, message, known);
     // Remembered between texts while its version stands (the version read with the link).
     const clinic = (await this.clinics.get(m, message.clinicId, message.clinicVersion))!;
-    const { needsAttention } = await this.conversations.touch(m, {
-      clinicId: clinic.id,
-      phone: patient.phone,
-      patientId: patient.id,
-      appointmentId: message.appointmentId,
-      at: message.receivedAt,
-    });
-    return { clinic, message, patient, now: this.clock.now(), waitingForStaff: needsAttention };
+    const { needsAttention, appointment } = await this.conversations.touchLocking(
+      m,
+      {
+        clinicId: clinic.id,
+        phone: patient.phone,
+        patientId: patient.id,
+        appointmentId: message.appointmentId,
+        at: message.receivedAt,
+      },
+      lock,
+    );
+    const now = this.clock.now();
+    return {
+      turn: { clinic, message, patient, now, waitingForStaff: needsAttention },
+      appointment,
+    };
   }
 
   /** A number the clinic does not know yet gets a patient row, so its thread can be read. */
