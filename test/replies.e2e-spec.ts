@@ -167,6 +167,77 @@ describe('patient replies (C, X, R and a digit)', () => {
     expect(booked[0].booked_appointment_id).toBe(appt.id);
   });
 
+  it('R again replaces the offer and its holds; X after a move frees the booked slot once', async () => {
+    const practitioner = 'Dr. Kim';
+    const appt = await reminded({ practitioner });
+    const ids = await uploadSlots(t, c, practitioner, [
+      '2026-12-02T09:00:00-06:00',
+      '2026-12-02T14:15:00-06:00',
+      '2026-12-03T10:00:00-06:00',
+      '2026-12-04T09:00:00-06:00',
+    ]);
+    const holds = async () => {
+      const rows: { id: string }[] = await t.ds.query(
+        `SELECT id FROM slots WHERE held_for_appointment_id = $1 ORDER BY starts_at`,
+        [appt.id],
+      );
+      return rows.map((r) => r.id);
+    };
+    const offers = async () => {
+      const rows: { slot_ids: string[]; closed_reason: string | null }[] = await t.ds.query(
+        `SELECT slot_ids, closed_reason FROM reschedule_offers WHERE appointment_id = $1
+         ORDER BY created_at, closed_at NULLS LAST`,
+        [appt.id],
+      );
+      return rows;
+    };
+
+    await reply(t, c, appt.phone, 'R');
+    expect(await holds()).toEqual(ids.slice(0, 3));
+    // The first slot is booked by someone else meanwhile: the next offer holds the fourth.
+    await t.ds.query(
+      `UPDATE slots SET booked_appointment_id = NULL, held_for_appointment_id = NULL,
+      held_until = NULL, starts_at = starts_at + interval '30 days',
+      ends_at = ends_at + interval '30 days' WHERE id = $1`,
+      [ids[0]],
+    );
+    t.clock.advance(60_000);
+    await reply(t, c, appt.phone, 'R');
+    expect(await holds()).toEqual(ids.slice(1, 4));
+    expect(await offers()).toEqual([
+      { slot_ids: ids.slice(0, 3), closed_reason: 'replaced' },
+      { slot_ids: ids.slice(1, 4), closed_reason: null },
+    ]);
+
+    await reply(t, c, appt.phone, '1');
+    expect(await view(appt.id)).toMatchObject({
+      status: 'confirmed',
+      startsAt: '2026-12-02T20:15:00.000Z',
+    });
+    // Booked: the other two holds are let go with it, and the offer is closed as booked.
+    expect(await holds()).toEqual([]);
+    expect((await offers()).map((o) => o.closed_reason)).toEqual(['replaced', 'booked']);
+
+    await reply(t, c, appt.phone, 'X');
+    expect(await statusOf(t, appt.id)).toBe('cancelled');
+    // The slot it had booked is open again (not a second slot at that time), and so is the
+    // time it first had.
+    const rows: { id: string; booked: string | null }[] = await t.ds.query(
+      `SELECT id, booked_appointment_id AS booked FROM slots
+       WHERE clinic_id = $1 AND practitioner = $2 AND starts_at = '2026-12-02T20:15:00Z'`,
+      [c.id, practitioner],
+    );
+    expect(rows).toEqual([{ id: ids[1], booked: null }]);
+    const open = await t.http.get(`/v1/slots?practitioner=${practitioner}`).set(c.auth);
+    expect(open.body.items.map((s: { startsAt: string }) => s.startsAt)).toEqual([
+      '2026-12-01T15:30:00.000Z',
+      '2026-12-02T20:15:00.000Z',
+      '2026-12-03T16:00:00.000Z',
+      '2026-12-04T15:00:00.000Z',
+      '2027-01-01T15:00:00.000Z',
+    ]);
+  });
+
   it('R with no open slot: the clinic will call, and staff see no_slots', async () => {
     const appt = await reminded();
     await reply(t, c, appt.phone, 'Reschedule');

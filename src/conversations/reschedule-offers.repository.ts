@@ -22,19 +22,31 @@ export class RescheduleOffersRepository {
     return rows[0] ?? null;
   }
 
-  /** A new offer replaces the open one (one open offer per appointment, by a unique index). */
+  /**
+   * A new offer replaces the open one (one open offer per appointment, by a unique index), and
+   * `wake` is sent (pg_notify, at commit): one statement.
+   */
   async insert(
     m: EntityManager,
     clinicId: string,
     appointmentId: string,
     slotIds: string[],
     now: Date,
+    wake: { channel: string; payload: string },
   ): Promise<void> {
-    await this.close(m, appointmentId, 'replaced', now);
+    // The insert reads `replaced` first, so the open offer is closed before the new one goes
+    // into the unique index; a row this statement closed no longer counts there.
     await m.query(
-      `INSERT INTO reschedule_offers (clinic_id, appointment_id, slot_ids, created_at)
-       VALUES ($1, $2, $3::uuid[], $4)`,
-      [clinicId, appointmentId, slotIds, now],
+      `WITH replaced AS (
+         UPDATE reschedule_offers SET closed_at = $4, closed_reason = 'replaced'
+         WHERE appointment_id = $2 AND closed_at IS NULL
+         RETURNING id),
+       made AS (
+         INSERT INTO reschedule_offers (clinic_id, appointment_id, slot_ids, created_at)
+         SELECT $1, $2, $3::uuid[], $4 FROM (SELECT count(*) FROM replaced) r
+         RETURNING id)
+       SELECT pg_notify($5, $6) FROM made`,
+      [clinicId, appointmentId, slotIds, now, wake.channel, wake.payload],
     );
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AppointmentRow } from '../appointments/appointments.repository';
-import { DueSignals } from '../common/due-work/due-signals';
+import { DUE_CHANNEL, DueSignals } from '../common/due-work/due-signals';
 import { HeldSlot, SlotHoldsRepository } from '../slots/slot-holds.repository';
 import { HOLD_WORK } from './hold-expiry.scheduler';
 import { RescheduleOffersRepository } from './reschedule-offers.repository';
@@ -20,7 +20,6 @@ export class RescheduleOffers {
   constructor(
     private readonly holds: SlotHoldsRepository,
     private readonly offers: RescheduleOffersRepository,
-    private readonly signals: DueSignals,
   ) {}
 
   /** Holds open slots and records them as the appointment's offer; none held, no offer. */
@@ -30,7 +29,8 @@ export class RescheduleOffers {
     now: Date,
     exclude: string[] = [],
   ): Promise<HeldSlot[]> {
-    await this.holds.release(m, row.id);
+    // No hold without a practitioner; with one, `hold` lets go of the earlier holds itself.
+    if (!row.practitioner) await this.holds.release(m, row.id);
     const held = row.practitioner
       ? await this.holds.hold(m, {
           clinicId: row.clinic_id,
@@ -54,8 +54,11 @@ export class RescheduleOffers {
       row.id,
       held.map((s) => s.id),
       now,
+      {
+        channel: DUE_CHANNEL,
+        payload: DueSignals.payload(HOLD_WORK, new Date(now.getTime() + HOLD_MS)),
+      },
     );
-    await this.signals.notify(m, HOLD_WORK, new Date(now.getTime() + HOLD_MS));
     return held;
   }
 
@@ -74,7 +77,6 @@ export class RescheduleOffers {
   ): Promise<HeldSlot | null> {
     const slot = await this.holds.book(m, slotId, row.id, row.duration_minutes, now);
     if (!slot) return null;
-    await this.holds.release(m, row.id);
     await this.offers.close(m, row.id, 'booked', now, slot.id);
     return slot;
   }

@@ -53,7 +53,8 @@ export class SlotHoldsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   /**
-   * Holds up to `limit` open slots of the practitioner for this appointment, soonest first.
+   * Holds up to `limit` open slots of the practitioner for this appointment, soonest first, in
+   * place of whatever it held before (those not held again are let go, in the same statement).
    * Slots someone else is holding or claiming right now are skipped, not waited for.
    */
   async hold(m: EntityManager, r: HoldRequest): Promise<HeldSlot[]> {
@@ -67,7 +68,13 @@ export class SlotHoldsRepository {
            AND ${NO_LIVE_OVERLAP('')}
          ORDER BY s.starts_at
          LIMIT $7
-         FOR UPDATE OF s SKIP LOCKED)
+         FOR UPDATE OF s SKIP LOCKED),
+       -- The earlier holds not held again (disjoint from open: no row is updated twice); the
+       -- ones that are count as open above (held_for_appointment_id = $6).
+       released AS (
+         UPDATE slots SET held_for_appointment_id = NULL, held_until = NULL, updated_at = now()
+         WHERE held_for_appointment_id = $6 AND id NOT IN (SELECT id FROM open)
+         RETURNING id)
        UPDATE slots s SET held_for_appointment_id = $6, held_until = $8, updated_at = now()
        FROM open WHERE s.id = open.id
        RETURNING ${RETURNED}`,
@@ -100,7 +107,8 @@ export class SlotHoldsRepository {
   /**
    * Books the slot for the appointment if it is still to be had: not booked, held by this
    * appointment or by no one (or a lapsed hold), in the future, and free of other live
-   * appointments. Null when the race was lost.
+   * appointments; booked, the appointment's other holds are let go in the same statement. Null
+   * when the race was lost (and the holds stay).
    */
   async book(
     m: EntityManager,
@@ -110,19 +118,25 @@ export class SlotHoldsRepository {
     now: Date,
   ): Promise<HeldSlot | null> {
     const result: unknown = await m.query(
-      `UPDATE slots s SET booked_appointment_id = $2, booked_at = $3,
-              held_for_appointment_id = NULL, held_until = NULL, updated_at = now()
-       WHERE s.id = $1 AND s.booked_appointment_id IS NULL AND s.starts_at > $3
-         AND (s.held_for_appointment_id IS NULL OR s.held_for_appointment_id = $2
-              OR s.held_until <= $3)
-         -- the appointment keeps its own length, which may differ from the slot's
-         AND NOT EXISTS (
-           SELECT 1 FROM appointments a
-           WHERE a.clinic_id = s.clinic_id AND a.practitioner = s.practitioner AND a.id <> $2
-             AND a.status NOT IN ('cancelled', 'no_show')
-             AND tstzrange(a.starts_at, a.ends_at, '[)')
-                 && tstzrange(s.starts_at, s.starts_at + make_interval(mins => $4), '[)'))
-       RETURNING ${RETURNED}`,
+      `WITH booked AS (
+         UPDATE slots s SET booked_appointment_id = $2, booked_at = $3,
+                held_for_appointment_id = NULL, held_until = NULL, updated_at = now()
+         WHERE s.id = $1 AND s.booked_appointment_id IS NULL AND s.starts_at > $3
+           AND (s.held_for_appointment_id IS NULL OR s.held_for_appointment_id = $2
+                OR s.held_until <= $3)
+           -- the appointment keeps its own length, which may differ from the slot's
+           AND NOT EXISTS (
+             SELECT 1 FROM appointments a
+             WHERE a.clinic_id = s.clinic_id AND a.practitioner = s.practitioner AND a.id <> $2
+               AND a.status NOT IN ('cancelled', 'no_show')
+               AND tstzrange(a.starts_at, a.ends_at, '[)')
+                   && tstzrange(s.starts_at, s.starts_at + make_interval(mins => $4), '[)'))
+         RETURNING ${RETURNED}),
+       released AS (
+         UPDATE slots SET held_for_appointment_id = NULL, held_until = NULL, updated_at = now()
+         WHERE held_for_appointment_id = $2 AND id <> $1 AND EXISTS (SELECT 1 FROM booked)
+         RETURNING id)
+       SELECT * FROM booked`,
       [slotId, appointmentId, now, durationMinutes],
     );
     return returningRows<HeldSlot>(result)[0] ?? null;
@@ -134,16 +148,26 @@ export class SlotHoldsRepository {
    * has just booked instead (an appointment holds one booked slot once the transaction ends).
    */
   async free(m: EntityManager, t: FreedTime, keep: string | null = null): Promise<void> {
+    // One statement: a slot at this very time (the one it had booked) conflicts with the insert,
+    // which then does nothing, just as it would after an UPDATE of its own.
     await m.query(
-      `UPDATE slots SET booked_appointment_id = NULL, booked_at = NULL, updated_at = now()
-       WHERE booked_appointment_id = $1 AND id IS DISTINCT FROM $2`,
-      [t.appointmentId, keep],
-    );
-    await m.query(
-      `INSERT INTO slots (clinic_id, practitioner, location, starts_at, ends_at, duration_minutes)
-       VALUES ($1, $2, $3, $4, $5, $6)
+      `WITH unbooked AS (
+         UPDATE slots SET booked_appointment_id = NULL, booked_at = NULL, updated_at = now()
+         WHERE booked_appointment_id = $1 AND id IS DISTINCT FROM $2
+         RETURNING id)
+       INSERT INTO slots (clinic_id, practitioner, location, starts_at, ends_at, duration_minutes)
+       VALUES ($3, $4, $5, $6, $7, $8)
        ON CONFLICT (clinic_id, practitioner, starts_at) DO NOTHING`,
-      [t.clinicId, t.practitioner, t.location, t.startsAt, t.endsAt, t.durationMinutes],
+      [
+        t.appointmentId,
+        keep,
+        t.clinicId,
+        t.practitioner,
+        t.location,
+        t.startsAt,
+        t.endsAt,
+        t.durationMinutes,
+      ],
     );
   }
 
