@@ -108,7 +108,9 @@ export class ConversationsRepository {
     reason: AttentionReason,
     at: Date,
   ): Promise<void> {
-    await m.query(
+    await namedQuery(
+      m,
+      'conversation_flag',
       `UPDATE conversations
        SET needs_attention = true, reason = $3,
            flagged_at = CASE WHEN needs_attention THEN flagged_at ELSE $4 END, updated_at = now()

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { namedQuery } from '../database/named-query';
+import { returningRows } from '../database/returning-rows';
 
 export interface OpenOffer {
   id: string;
@@ -14,10 +16,14 @@ export type OfferClosedReason = 'booked' | 'replaced' | 'withdrawn';
 export class RescheduleOffersRepository {
   /** The appointment's open offer, locked (the appointment row is locked already). */
   async open(m: EntityManager, appointmentId: string): Promise<OpenOffer | null> {
-    const rows: OpenOffer[] = await m.query(
-      `SELECT id, slot_ids FROM reschedule_offers
-       WHERE appointment_id = $1 AND closed_at IS NULL FOR UPDATE`,
-      [appointmentId],
+    const rows = returningRows<OpenOffer>(
+      await namedQuery(
+        m,
+        'offer_open',
+        `SELECT id, slot_ids FROM reschedule_offers
+         WHERE appointment_id = $1 AND closed_at IS NULL FOR UPDATE`,
+        [appointmentId],
+      ),
     );
     return rows[0] ?? null;
   }
@@ -36,7 +42,9 @@ export class RescheduleOffersRepository {
   ): Promise<void> {
     // The insert reads `replaced` first, so the open offer is closed before the new one goes
     // into the unique index; a row this statement closed no longer counts there.
-    await m.query(
+    await namedQuery(
+      m,
+      'offer_replace',
       `WITH replaced AS (
          UPDATE reschedule_offers SET closed_at = $4, closed_reason = 'replaced'
          WHERE appointment_id = $2 AND closed_at IS NULL
@@ -57,7 +65,9 @@ export class RescheduleOffersRepository {
     now: Date,
     bookedSlotId: string | null = null,
   ): Promise<void> {
-    await m.query(
+    await namedQuery(
+      m,
+      'offer_close',
       `UPDATE reschedule_offers SET closed_at = $2, closed_reason = $3, booked_slot_id = $4
        WHERE appointment_id = $1 AND closed_at IS NULL`,
       [appointmentId, now, reason, bookedSlotId],

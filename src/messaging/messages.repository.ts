@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { returningRows } from '../database/returning-rows';
 import type { DeliveryStatus, ProviderType } from './providers/sms-provider.port';
+import { namedQuery } from '../database/named-query';
 
 export type MessageStatus = 'pending' | DeliveryStatus | 'received';
 
@@ -58,7 +59,9 @@ export class MessagesRepository {
 
   /** Writes an outbound text for the pipeline to send; false when the clinic is gone. */
   async insertOutbound(m: EntityManager, w: OutboundMessageWrite): Promise<boolean> {
-    const result: unknown = await m.query(
+    const result: unknown = await namedQuery(
+      m,
+      'outbound_insert',
       `WITH ins AS (
          INSERT INTO messages (id, clinic_id, patient_id, appointment_id, direction, kind, body,
            status, segments, encoding, from_number, to_number, provider_type, created_at, run_at,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { returningRows } from '../database/returning-rows';
+import { namedQuery } from '../database/named-query';
 
 export interface HeldSlot {
   id: string;
@@ -58,7 +59,9 @@ export class SlotHoldsRepository {
    * Slots someone else is holding or claiming right now are skipped, not waited for.
    */
   async hold(m: EntityManager, r: HoldRequest): Promise<HeldSlot[]> {
-    const result: unknown = await m.query(
+    const result: unknown = await namedQuery(
+      m,
+      'slot_hold',
       `WITH open AS (
          SELECT s.id FROM slots s
          WHERE s.clinic_id = $1 AND s.practitioner = $2 AND s.starts_at >= $3 AND s.starts_at < $4
@@ -97,7 +100,9 @@ export class SlotHoldsRepository {
 
   /** Lets go of every slot this appointment holds (a new offer, or none needed any more). */
   async release(m: EntityManager, appointmentId: string): Promise<void> {
-    await m.query(
+    await namedQuery(
+      m,
+      'slot_release',
       `UPDATE slots SET held_for_appointment_id = NULL, held_until = NULL, updated_at = now()
        WHERE held_for_appointment_id = $1`,
       [appointmentId],
@@ -117,7 +122,9 @@ export class SlotHoldsRepository {
     durationMinutes: number,
     now: Date,
   ): Promise<HeldSlot | null> {
-    const result: unknown = await m.query(
+    const result: unknown = await namedQuery(
+      m,
+      'slot_book',
       `WITH booked AS (
          UPDATE slots s SET booked_appointment_id = $2, booked_at = $3,
                 held_for_appointment_id = NULL, held_until = NULL, updated_at = now()
@@ -150,7 +157,9 @@ export class SlotHoldsRepository {
   async free(m: EntityManager, t: FreedTime, keep: string | null = null): Promise<void> {
     // One statement: a slot at this very time (the one it had booked) conflicts with the insert,
     // which then does nothing, just as it would after an UPDATE of its own.
-    await m.query(
+    await namedQuery(
+      m,
+      'slot_free',
       `WITH unbooked AS (
          UPDATE slots SET booked_appointment_id = NULL, booked_at = NULL, updated_at = now()
          WHERE booked_appointment_id = $1 AND id IS DISTINCT FROM $2
