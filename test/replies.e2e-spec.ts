@@ -238,6 +238,43 @@ describe('patient replies (C, X, R and a digit)', () => {
     ]);
   });
 
+  it.each([
+    ['C', 'confirmed'],
+    ['X', 'cancelled'],
+  ])('%s while an offer is open withdraws it and lets its holds go', async (text, status) => {
+    const practitioner = 'Dr. Kim';
+    const appt = await reminded({ practitioner });
+    await uploadSlots(t, c, practitioner, [
+      '2026-12-02T09:00:00-06:00',
+      '2026-12-03T10:00:00-06:00',
+    ]);
+    const state = async () => {
+      const holds: { n: number }[] = await t.ds.query(
+        `SELECT count(*)::int AS n FROM slots WHERE held_for_appointment_id = $1`,
+        [appt.id],
+      );
+      const offers: { closed_reason: string | null }[] = await t.ds.query(
+        `SELECT closed_reason FROM reschedule_offers WHERE appointment_id = $1`,
+        [appt.id],
+      );
+      return { holds: holds[0].n, offers: offers.map((o) => o.closed_reason) };
+    };
+    await reply(t, c, appt.phone, 'R');
+    expect(await state()).toEqual({ holds: 2, offers: [null] });
+    t.clock.advance(60_000);
+    await reply(t, c, appt.phone, text);
+    expect(await statusOf(t, appt.id)).toBe(status);
+    expect(await state()).toEqual({ holds: 0, offers: ['withdrawn'] });
+    // A digit now has no open offer: not understood, nothing booked.
+    await reply(t, c, appt.phone, '1');
+    expect(await statusOf(t, appt.id)).toBe(status);
+    const booked: { n: number }[] = await t.ds.query(
+      `SELECT count(*)::int AS n FROM slots WHERE booked_appointment_id = $1`,
+      [appt.id],
+    );
+    expect(booked[0].n).toBe(0);
+  });
+
   it('R with no open slot: the clinic will call, and staff see no_slots', async () => {
     const appt = await reminded();
     await reply(t, c, appt.phone, 'Reschedule');

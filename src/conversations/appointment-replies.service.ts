@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { LIVE_STATUSES } from '../appointments/appointment.machine';
 import { AppointmentWorkflowService } from '../appointments/appointment-workflow.service';
-import type { AppointmentRow } from '../appointments/appointments.repository';
-import { ConversationsRepository } from './conversations.repository';
+import { ConversationsRepository, LockedAppointment } from './conversations.repository';
 import { ReplyAnswers } from './reply-answers';
 import type { ReplyMeaning } from './reply-classifier';
 import { RescheduleOffers } from './reschedule-offers.service';
@@ -14,7 +13,10 @@ export type AppointmentReply = Extract<
   { kind: 'confirm' | 'cancel' | 'reschedule' | 'slot' | 'unrecognized' }
 >;
 
-const about = (row: AppointmentRow) => ({ appointmentId: row.id, startsAt: row.starts_at });
+/** An offer is open or a slot held: there is something to withdraw (read with the lock). */
+const offering = (row: LockedAppointment) => row.open_offer !== null || row.holding;
+
+const about = (row: LockedAppointment) => ({ appointmentId: row.id, startsAt: row.starts_at });
 
 /**
  * What a reply does to the appointment it is about, with that appointment's row locked for the
@@ -38,7 +40,7 @@ export class AppointmentReplies {
   async apply(
     m: EntityManager,
     turn: ReplyTurn,
-    row: AppointmentRow,
+    row: LockedAppointment,
     reply: AppointmentReply,
   ): Promise<boolean> {
     if (!LIVE_STATUSES.includes(row.status)) return false;
@@ -63,7 +65,11 @@ export class AppointmentReplies {
   }
 
   /** One short answer, then the conversation waits for staff without further answers. */
-  async unrecognized(m: EntityManager, turn: ReplyTurn, row: AppointmentRow | null): Promise<void> {
+  async unrecognized(
+    m: EntityManager,
+    turn: ReplyTurn,
+    row: LockedAppointment | null,
+  ): Promise<void> {
     if (!turn.waitingForStaff) {
       await this.answers.send(
         m,
@@ -75,24 +81,30 @@ export class AppointmentReplies {
     await this.flag(m, turn, 'unrecognized_reply');
   }
 
-  private async confirm(m: EntityManager, turn: ReplyTurn, row: AppointmentRow): Promise<void> {
+  private async confirm(m: EntityManager, turn: ReplyTurn, row: LockedAppointment): Promise<void> {
     const r = await this.workflow.apply(m, turn.clinic, row, 'REPLY_CONFIRM', 'patient', turn.now);
     // Already confirmed: the first answer stands, nothing changes.
     if (!r.accepted) return;
-    if (r.from === 'reschedule_requested') await this.offers.withdraw(m, row.id, turn.now);
+    if (r.from === 'reschedule_requested' && offering(row)) {
+      await this.offers.withdraw(m, row.id, turn.now);
+    }
     await this.answers.send(m, turn, 'confirmed', about(row));
   }
 
-  private async cancel(m: EntityManager, turn: ReplyTurn, row: AppointmentRow): Promise<void> {
+  private async cancel(m: EntityManager, turn: ReplyTurn, row: LockedAppointment): Promise<void> {
     const r = await this.workflow.apply(m, turn.clinic, row, 'REPLY_CANCEL', 'patient', turn.now);
     if (!r.accepted) return;
-    await this.offers.withdraw(m, row.id, turn.now);
+    if (offering(row)) await this.offers.withdraw(m, row.id, turn.now);
     await this.offers.freeTime(m, row);
     await this.answers.send(m, turn, 'cancelled', about(row));
   }
 
   /** R asks for times; R again (the offer lost or lapsed) gets a fresh offer, no new event. */
-  private async reschedule(m: EntityManager, turn: ReplyTurn, row: AppointmentRow): Promise<void> {
+  private async reschedule(
+    m: EntityManager,
+    turn: ReplyTurn,
+    row: LockedAppointment,
+  ): Promise<void> {
     if (row.status !== 'reschedule_requested') {
       const r = await this.workflow.apply(
         m,
@@ -110,11 +122,11 @@ export class AppointmentReplies {
   private async pick(
     m: EntityManager,
     turn: ReplyTurn,
-    row: AppointmentRow,
+    row: LockedAppointment,
     choice: number,
   ): Promise<void> {
     const slotId =
-      row.status === 'reschedule_requested' ? await this.offers.chosen(m, row.id, choice) : null;
+      row.status === 'reschedule_requested' ? (row.open_offer?.[choice - 1] ?? null) : null;
     // A digit with no open offer (or past its end) is just something we did not understand.
     if (!slotId) return this.unrecognized(m, turn, row);
     const slot = await this.offers.book(m, row, slotId, turn.now);
@@ -135,7 +147,7 @@ export class AppointmentReplies {
   private async offerTimes(
     m: EntityManager,
     turn: ReplyTurn,
-    row: AppointmentRow,
+    row: LockedAppointment,
     kind: 'offer' | 'offer_again',
     exclude: string[],
   ): Promise<void> {

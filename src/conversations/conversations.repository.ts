@@ -43,6 +43,21 @@ export interface Touch {
   at: Date;
 }
 
+/**
+ * The appointment a text is about, locked, with what its reschedule offer needs, read in the
+ * statement that takes the lock. Only a text of this patient changes an appointment's offer and
+ * holds, and a patient's texts are processed one at a time (see the inbox's claim), so nothing
+ * these show can have changed while the lock was awaited; the hold expiry only clears lapsed
+ * holds, and another appointment only takes lapsed ones (then `holding` is true for nothing,
+ * and letting go finds nothing: as before).
+ */
+export interface LockedAppointment extends AppointmentRow {
+  /** the open offer's slots (the patient's "1" is the first), null when none is open */
+  open_offer: string[] | null;
+  /** some slot is held for it (perhaps a lapsed hold not cleared yet) */
+  holding: boolean;
+}
+
 const ROW = `c.patient_phone, c.patient_id, p.name AS patient_name, c.appointment_id,
   c.needs_attention, c.reason, c.flagged_at, c.resolved_at, c.last_message_at`;
 
@@ -61,14 +76,14 @@ export class ConversationsRepository {
 
   /**
    * `touch`, then the appointment `lockAppointmentId` of the clinic locked (FOR UPDATE) and read
-   * as AppointmentRow (null when there is none), in the same round trip: a patient's text about
-   * an appointment takes both locks, the conversation's first, as two statements would.
+   * with its offer (null when there is none), in the same round trip: a patient's text about an
+   * appointment takes both locks, the conversation's first, as two statements would.
    */
   async touchLocking(
     m: EntityManager,
     t: Touch,
     lockAppointmentId: string | null,
-  ): Promise<{ needsAttention: boolean; appointment: AppointmentRow | null }> {
+  ): Promise<{ needsAttention: boolean; appointment: LockedAppointment | null }> {
     // The upsert locks the row, and leaves needs_attention as it was (a row it creates starts
     // at false), so what it returns is the state before this text. The lateral lock runs once
     // the upsert has given its row, so the order of the locks is that of two statements.
@@ -86,17 +101,21 @@ export class ConversationsRepository {
                                           EXCLUDED.last_message_at),
                updated_at = now()
          RETURNING needs_attention)
-       SELECT touched.needs_attention, locked.*
+       SELECT touched.needs_attention, locked.*,
+              (SELECT o.slot_ids FROM reschedule_offers o
+               WHERE o.appointment_id = locked.id AND o.closed_at IS NULL) AS open_offer,
+              EXISTS (SELECT 1 FROM slots s WHERE s.held_for_appointment_id = locked.id)
+                AS holding
        FROM touched LEFT JOIN LATERAL (
          ${SELECT_WITH_PATIENT}
          WHERE a.clinic_id = $1 AND a.id = $6::uuid FOR UPDATE OF a) locked ON true`,
       [t.clinicId, t.phone, t.patientId, t.appointmentId, t.at, lockAppointmentId],
     );
-    const rows = returningRows<{ needs_attention: boolean } & Partial<AppointmentRow>>(result);
+    const rows = returningRows<{ needs_attention: boolean } & Partial<LockedAppointment>>(result);
     const { needs_attention, ...appointment } = rows[0] ?? { needs_attention: false };
     return {
       needsAttention: needs_attention,
-      appointment: appointment.id ? (appointment as AppointmentRow) : null,
+      appointment: appointment.id ? (appointment as LockedAppointment) : null,
     };
   }
 

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { AppointmentRow } from '../appointments/appointments.repository';
 import { ClinicVersionsCache } from '../clinics/clinic-versions.cache';
 import { Clock } from '../common/clock/clock';
 import { MessagesRepository } from '../messaging/messages.repository';
 import { PatientsRepository, ReplyPatient } from '../patients/patients.repository';
 import { AppointmentReplies } from './appointment-replies.service';
 import { ConsentKeywordHandler } from './consent-keyword.handler';
-import { ConversationsRepository } from './conversations.repository';
+import { ConversationsRepository, LockedAppointment } from './conversations.repository';
 import { InboundMessageHandler, ReceivedMessage } from './inbound-message-handler';
 import { ReplyAnswers } from './reply-answers';
 import { classifyReply } from './reply-classifier';
@@ -80,7 +79,7 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
     message: ReceivedMessage,
     known: ReplyPatient | null,
     lock: string | null,
-  ): Promise<{ turn: ReplyTurn; appointment: AppointmentRow | null }> {
+  ): Promise<{ turn: ReplyTurn; appointment: LockedAppointment | null }> {
     const patient = await this.patientFor(m, message, known);
     // Remembered between texts while its version stands (the version read with the link).
     const clinic = (await this.clinics.get(m, message.clinicId, message.clinicVersion))!;

@@ -1,33 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { namedQuery } from '../database/named-query';
-import { returningRows } from '../database/returning-rows';
-
-export interface OpenOffer {
-  id: string;
-  /** slot_ids[0] is the answer "1" */
-  slot_ids: string[];
-}
 
 export type OfferClosedReason = 'booked' | 'replaced' | 'withdrawn';
 
 /** The offers made by text: which slots a patient's "1", "2" or "3" refers to. */
 @Injectable()
 export class RescheduleOffersRepository {
-  /** The appointment's open offer, locked (the appointment row is locked already). */
-  async open(m: EntityManager, appointmentId: string): Promise<OpenOffer | null> {
-    const rows = returningRows<OpenOffer>(
-      await namedQuery(
-        m,
-        'offer_open',
-        `SELECT id, slot_ids FROM reschedule_offers
-         WHERE appointment_id = $1 AND closed_at IS NULL FOR UPDATE`,
-        [appointmentId],
-      ),
-    );
-    return rows[0] ?? null;
-  }
-
   /**
    * A new offer replaces the open one (one open offer per appointment, by a unique index), and
    * `wake` is sent (pg_notify, at commit): one statement.

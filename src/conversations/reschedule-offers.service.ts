@@ -62,12 +62,6 @@ export class RescheduleOffers {
     return held;
   }
 
-  /** The slot behind the patient's digit, or null when no open offer has that many. */
-  async chosen(m: EntityManager, appointmentId: string, choice: number): Promise<string | null> {
-    const offer = await this.offers.open(m, appointmentId);
-    return offer?.slot_ids[choice - 1] ?? null;
-  }
-
   /** Books the chosen slot; null when it was lost (booked or taken meanwhile). */
   async book(
     m: EntityManager,
