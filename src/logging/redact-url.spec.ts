@@ -3,6 +3,9 @@ import { redactUrl } from './redact-url';
 describe('redactUrl', () => {
   it.each([
     ['/webhooks/flowroute/frs_secret/inbound', '/webhooks/flowroute/[redacted]/inbound'],
+    ['/webhooks/flowroute/onlyletters/inbound', '/webhooks/flowroute/[redacted]/inbound'],
+    ['/webhooks/FlowRoute/only_letters/dlr', '/webhooks/FlowRoute/[redacted]/dlr'],
+    ['/webhooks/twilio/inbound', '/webhooks/twilio/inbound'],
     ['/Webhooks/Flowroute/frs_secret/inbound', '/Webhooks/Flowroute/[redacted]/inbound'],
     ['/WEBHOOKS/FLOWROUTE/frs_secret/dlr?x=1', '/WEBHOOKS/FLOWROUTE/[redacted]/dlr?x=1'],
     ['//webhooks//flowroute/frs_secret/inbound', '//webhooks//flowroute/[redacted]/inbound'],

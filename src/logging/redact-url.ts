@@ -6,6 +6,14 @@
  */
 const PHONE_CHARS = /^\+?[\d\s().-]+$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
+/**
+ * Nothing to redact, known without parsing: no digit (no phone), no `%` (nothing encoded), no
+ * query (no token), and no Flowroute path (its secret may be letters alone). Every request's
+ * URL is redacted, logged or not (pino binds it to the request's logger), and a webhook's is
+ * always of this kind.
+ */
+const PLAIN_PATH = /^[A-Za-z/_-]*$/;
+const FLOWROUTE = /flowroute/i;
 
 function looksLikePhone(text: string): boolean {
   const t = text.trim();
@@ -14,6 +22,7 @@ function looksLikePhone(text: string): boolean {
 
 export function redactUrl(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
+  if (PLAIN_PATH.test(url) && !FLOWROUTE.test(url)) return url;
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   const query = q === -1 ? '' : url.slice(q + 1);
