@@ -2,13 +2,14 @@ import { createClinic, TestClinic, uniquePhone } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
 import {
   answersTo,
+  send,
   conversationsOf,
   deliveriesOf,
   reply,
   statusOf,
   uploadSlots,
 } from './support/replies';
-import { createAppointment, sentReminder, twilioSid } from './support/webhooks';
+import { createAppointment, processInbox, sentReminder, twilioSid } from './support/webhooks';
 
 /** A calendar URL that refuses at once: these specs look at the outbox rows, not delivery. */
 const NOWHERE = 'http://127.0.0.1:9/turnout-events';
@@ -273,6 +274,51 @@ describe('patient replies (C, X, R and a digit)', () => {
       [appt.id],
     );
     expect(booked[0].n).toBe(0);
+  });
+
+  it('texts settled together are answered together, and a text rolled back takes its answer along', async () => {
+    const appts = [await reminded(), await reminded(), await reminded()];
+    const puzzled = appts[1].phone;
+    // The unrecognised text's flag fails, after its answer was gathered: in the batch's pass,
+    // and again when the batch is redone text by text (each in a savepoint, the other texts'
+    // answers written after it in the same transaction).
+    const repository = conversationsOf(t);
+    const real = repository.flag.bind(repository);
+    let failures = 0;
+    const flag = jest
+      .spyOn(repository, 'flag')
+      .mockImplementation((m, clinicId, phone, reason, at) =>
+        phone === puzzled && failures++ < 2
+          ? Promise.reject(new Error('flag failed'))
+          : real(m, clinicId, phone, reason, at),
+      );
+    try {
+      await send(t, c, appts[0].phone, 'C');
+      await send(t, c, puzzled, 'what?');
+      await send(t, c, appts[2].phone, 'X');
+      await processInbox(t);
+      // The batch failed and was redone text by text: the neighbours once each, the failing
+      // text not at all (its answer went back with it).
+      expect((await answersTo(t, c.id, appts[0].phone)).map((a) => a.body)).toEqual([
+        expect.stringContaining('is confirmed'),
+      ]);
+      expect((await answersTo(t, c.id, appts[2].phone)).map((a) => a.body)).toEqual([
+        expect.stringContaining('is cancelled'),
+      ]);
+      expect(await answersTo(t, c.id, puzzled)).toEqual([]);
+      // Retried: answered once, and waiting for staff.
+      t.clock.advance(2_000);
+      await processInbox(t);
+      expect((await answersTo(t, c.id, puzzled)).map((a) => a.body)).toEqual([
+        expect.stringContaining('sorry, we did not understand'),
+      ]);
+      expect(await conversationsOf(t).find(c.id, puzzled)).toMatchObject({
+        reason: 'unrecognized_reply',
+      });
+      expect(await statusOf(t, appts[1].id)).toBe('scheduled');
+    } finally {
+      flag.mockRestore();
+    }
   });
 
   it('R with no open slot: the clinic will call, and staff see no_slots', async () => {

@@ -71,7 +71,7 @@ export class AppointmentReplies {
     row: LockedAppointment | null,
   ): Promise<void> {
     if (!turn.waitingForStaff) {
-      await this.answers.send(
+      this.answers.send(
         m,
         turn,
         'unrecognized',
@@ -88,7 +88,7 @@ export class AppointmentReplies {
     if (r.from === 'reschedule_requested' && offering(row)) {
       await this.offers.withdraw(m, row.id, turn.now);
     }
-    await this.answers.send(m, turn, 'confirmed', about(row));
+    this.answers.send(m, turn, 'confirmed', about(row));
   }
 
   private async cancel(m: EntityManager, turn: ReplyTurn, row: LockedAppointment): Promise<void> {
@@ -96,7 +96,7 @@ export class AppointmentReplies {
     if (!r.accepted) return;
     if (offering(row)) await this.offers.withdraw(m, row.id, turn.now);
     await this.offers.freeTime(m, row);
-    await this.answers.send(m, turn, 'cancelled', about(row));
+    this.answers.send(m, turn, 'cancelled', about(row));
   }
 
   /** R asks for times; R again (the offer lost or lapsed) gets a fresh offer, no new event. */
@@ -141,7 +141,7 @@ export class AppointmentReplies {
       startsAt,
       endsAt,
     });
-    await this.answers.send(m, turn, 'moved', { appointmentId: row.id, startsAt });
+    this.answers.send(m, turn, 'moved', { appointmentId: row.id, startsAt });
   }
 
   private async offerTimes(
@@ -153,11 +153,11 @@ export class AppointmentReplies {
   ): Promise<void> {
     const held = await this.offers.offer(m, row, turn.now, exclude);
     if (held.length === 0) {
-      await this.answers.send(m, turn, 'no_slots', about(row));
+      this.answers.send(m, turn, 'no_slots', about(row));
       await this.flag(m, turn, 'no_slots');
       return;
     }
-    await this.answers.send(m, turn, kind, {
+    this.answers.send(m, turn, kind, {
       ...about(row),
       options: held.map((s) => s.starts_at),
     });

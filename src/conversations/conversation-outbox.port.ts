@@ -23,4 +23,6 @@ export interface ConversationText {
  */
 export abstract class ConversationOutbox {
   abstract enqueue(m: EntityManager, text: ConversationText): Promise<void>;
+  /** Several texts, in one round trip. */
+  abstract enqueueMany(m: EntityManager, texts: ConversationText[]): Promise<void>;
 }

@@ -34,4 +34,15 @@ export interface ReceivedMessage {
  */
 export abstract class InboundMessageHandler {
   abstract handle(m: EntityManager, message: ReceivedMessage): Promise<void>;
+
+  /**
+   * After the last `handle` of a batch, still in its transaction: writes what the handler
+   * gathered for the batch (the answers, in one statement). The inbox always calls it.
+   */
+  finish(_m: EntityManager): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** A `handle` failed and is rolled back (to its savepoint): forget what it gathered. */
+  abandon(_m: EntityManager): void {}
 }

@@ -11,13 +11,20 @@ export class PipelineConversationOutbox extends ConversationOutbox {
   }
 
   async enqueue(m: EntityManager, t: ConversationText): Promise<void> {
-    await this.outbound.enqueue(m, {
-      kind: t.kind,
-      clinicId: t.clinicId,
-      to: t.to,
-      body: t.body,
-      patientId: t.patientId,
-      appointmentId: t.appointmentId,
-    });
+    await this.enqueueMany(m, [t]);
+  }
+
+  async enqueueMany(m: EntityManager, texts: ConversationText[]): Promise<void> {
+    await this.outbound.enqueueMany(
+      m,
+      texts.map((t) => ({
+        kind: t.kind,
+        clinicId: t.clinicId,
+        to: t.to,
+        body: t.body,
+        patientId: t.patientId,
+        appointmentId: t.appointmentId,
+      })),
+    );
   }
 }

@@ -65,9 +65,17 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
     }
     // C, R, X or a digit with no appointment to apply it to: the help answer once, then staff.
     if (!turn.waitingForStaff) {
-      await this.answers.send(m, turn, 'no_appointment', { appointmentId: null, startsAt: null });
+      this.answers.send(m, turn, 'no_appointment', { appointmentId: null, startsAt: null });
     }
     await this.conversations.flag(m, message.clinicId, message.from, 'no_appointment', turn.now);
+  }
+
+  override finish(m: EntityManager): Promise<void> {
+    return this.answers.flush(m);
+  }
+
+  override abandon(m: EntityManager): void {
+    this.answers.discard(m);
   }
 
   /**

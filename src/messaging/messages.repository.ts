@@ -59,38 +59,58 @@ export class MessagesRepository {
 
   /** Writes an outbound text for the pipeline to send; false when the clinic is gone. */
   async insertOutbound(m: EntityManager, w: OutboundMessageWrite): Promise<boolean> {
-    const result: unknown = await namedQuery(
+    return (await this.insertOutboundMany(m, [w])).has(w.id);
+  }
+
+  /**
+   * Several producers' texts in one statement (each with its notification, folded by
+   * PostgreSQL when alike); returns the ids written (a text whose clinic is gone is not).
+   */
+  async insertOutboundMany(m: EntityManager, ws: OutboundMessageWrite[]): Promise<Set<string>> {
+    if (ws.length === 0) return new Set();
+    const result = await namedQuery(
       m,
-      'outbound_insert',
-      `WITH ins AS (
+      'outbound_insert_many',
+      `WITH v AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[],
+                              $6::text[], $7::int[], $8::text[], $9::text[], $10::timestamptz[],
+                              $11::timestamptz[], $12::int[], $13::timestamptz[], $14::bigint[],
+                              $15::text[], $16::text[]) WITH ORDINALITY
+           AS v(id, clinic_id, patient_id, appointment_id, kind, body, segments, encoding,
+                to_number, created_at, run_at, priority, expires_at, confirms_consent_event,
+                channel, payload, ord)
+       ), ins AS (
          INSERT INTO messages (id, clinic_id, patient_id, appointment_id, direction, kind, body,
            status, segments, encoding, from_number, to_number, provider_type, created_at, run_at,
            priority, expires_at, confirms_consent_event)
-         SELECT $1, c.id, $3, $4, 'outbound', $5, $6, 'pending', $7, $8, c.sender_number, $9,
-                c.provider_type, $10, $11, $12, $13, $14
-         FROM clinics c WHERE c.id = $2
+         SELECT v.id, c.id, v.patient_id, v.appointment_id, 'outbound', v.kind, v.body,
+                'pending', v.segments, v.encoding, c.sender_number, v.to_number,
+                c.provider_type, v.created_at, v.run_at, v.priority, v.expires_at,
+                v.confirms_consent_event
+         FROM v JOIN clinics c ON c.id = v.clinic_id
+         ORDER BY v.ord
          RETURNING id)
-       SELECT id, pg_notify($15, $16) FROM ins`,
+       SELECT ins.id, pg_notify(v.channel, v.payload) FROM ins JOIN v ON v.id = ins.id`,
       [
-        w.id,
-        w.clinicId,
-        w.patientId,
-        w.appointmentId,
-        w.kind,
-        w.body,
-        w.segments,
-        w.encoding,
-        w.to,
-        w.createdAt,
-        w.runAt,
-        w.priority,
-        w.expiresAt,
-        w.confirmsConsentEvent,
-        w.notify.channel,
-        w.notify.payload,
+        ws.map((w) => w.id),
+        ws.map((w) => w.clinicId),
+        ws.map((w) => w.patientId),
+        ws.map((w) => w.appointmentId),
+        ws.map((w) => w.kind),
+        ws.map((w) => w.body),
+        ws.map((w) => w.segments),
+        ws.map((w) => w.encoding),
+        ws.map((w) => w.to),
+        ws.map((w) => w.createdAt),
+        ws.map((w) => w.runAt),
+        ws.map((w) => w.priority),
+        ws.map((w) => w.expiresAt),
+        ws.map((w) => w.confirmsConsentEvent),
+        ws.map((w) => w.notify.channel),
+        ws.map((w) => w.notify.payload),
       ],
     );
-    return returningRows(result).length > 0;
+    return new Set(returningRows<{ id: string }>(result).map((r) => r.id));
   }
 
   /**

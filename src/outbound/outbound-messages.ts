@@ -42,33 +42,40 @@ export class OutboundMessages {
 
   /** Returns the message id, or null when the clinic no longer exists. */
   async enqueue(m: EntityManager, text: OutboundText): Promise<string | null> {
-    const policy = KIND_POLICIES[text.kind];
+    return (await this.enqueueMany(m, [text]))[0];
+  }
+
+  /** Several texts in one round trip; ids (or null) in input order. */
+  async enqueueMany(m: EntityManager, texts: OutboundText[]): Promise<(string | null)[]> {
     const now = this.clock.now();
-    const dueAt = text.dueAt ?? now;
-    const { segments, encoding } = countSegments(text.body);
-    const id = this.random.uuid();
-    const written = await this.messages.insertOutbound(m, {
-      id,
-      clinicId: text.clinicId,
-      patientId: text.patientId ?? null,
-      appointmentId: text.appointmentId ?? null,
-      kind: text.kind,
-      body: text.body,
-      segments,
-      encoding,
-      to: text.to,
-      createdAt: now,
-      runAt: dueAt,
-      priority: policy.priority,
-      expiresAt:
-        policy.expiresAfterMs === null ? null : new Date(dueAt.getTime() + policy.expiresAfterMs),
-      confirmsConsentEvent: text.confirmsConsentEvent ?? null,
-      // The pipeline's wake-up rides with the row (one round trip less per text).
-      notify: {
-        channel: DUE_CHANNEL,
-        payload: DueSignals.payload(OUTBOUND_TEXTS, dueAt > now ? dueAt : undefined),
-      },
+    const writes = texts.map((text) => {
+      const policy = KIND_POLICIES[text.kind];
+      const dueAt = text.dueAt ?? now;
+      const { segments, encoding } = countSegments(text.body);
+      return {
+        id: this.random.uuid(),
+        clinicId: text.clinicId,
+        patientId: text.patientId ?? null,
+        appointmentId: text.appointmentId ?? null,
+        kind: text.kind,
+        body: text.body,
+        segments,
+        encoding,
+        to: text.to,
+        createdAt: now,
+        runAt: dueAt,
+        priority: policy.priority,
+        expiresAt:
+          policy.expiresAfterMs === null ? null : new Date(dueAt.getTime() + policy.expiresAfterMs),
+        confirmsConsentEvent: text.confirmsConsentEvent ?? null,
+        // The pipeline's wake-up rides with the row (one round trip less per text).
+        notify: {
+          channel: DUE_CHANNEL,
+          payload: DueSignals.payload(OUTBOUND_TEXTS, dueAt > now ? dueAt : undefined),
+        },
+      };
     });
-    return written ? id : null;
+    const written = await this.messages.insertOutboundMany(m, writes);
+    return writes.map((w) => (written.has(w.id) ? w.id : null));
   }
 }

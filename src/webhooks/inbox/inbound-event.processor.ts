@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { InboundMessageHandler } from '../../conversations/inbound-message-handler';
 import type { InboundSms, ProviderType } from '../../messaging/providers/sms-provider.port';
 import { countSegments } from '../../messaging/segments';
-import { InboxEffectsRepository } from './inbox-effects.repository';
+import { InboundLinks, InboxEffectsRepository } from './inbox-effects.repository';
 
 export interface InboundItem {
   providerType: ProviderType;
@@ -49,6 +49,22 @@ export class InboundEventProcessor {
         };
       }),
     );
+    try {
+      await this.handleEach(m, items, links, ids);
+    } catch (error: unknown) {
+      this.handler.abandon(m);
+      throw error;
+    }
+    // The answers of the whole batch, in one statement.
+    await this.handler.finish(m);
+  }
+
+  private async handleEach(
+    m: EntityManager,
+    items: InboundItem[],
+    links: InboundLinks[],
+    ids: (string | null)[],
+  ): Promise<void> {
     for (const [index, item] of items.entries()) {
       const messageId = ids[index];
       // Already in the log: the inbox row was purged and the provider retried. Handled then.
