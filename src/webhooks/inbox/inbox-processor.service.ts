@@ -111,7 +111,12 @@ export class InboxProcessor {
     // First, each alone: events some processor died holding (see MAX_ATTEMPTS).
     for (const row of rows.filter((r) => lostClaims(r) > 0)) await this.settleAlone(row);
     const fresh = rows.filter((r) => lostClaims(r) === 0);
-    const inbound = fresh.filter((r) => r.event.kind === 'inbound');
+    // Texts in clinic order: a text's status change locks its clinic's report rows (the
+    // no-show rollup) until its chunk commits, so chunks settled side by side that share two
+    // clinics would otherwise lock them in opposite orders, and deadlock.
+    const inbound = fresh
+      .filter((r) => r.event.kind === 'inbound')
+      .sort((a, b) => (a.clinicId < b.clinicId ? -1 : a.clinicId > b.clinicId ? 1 : 0));
     const other = fresh.filter((r) => r.event.kind !== 'inbound');
     for (const [list, size] of [
       [inbound, INBOUND_CHUNK_SIZE],
