@@ -34,7 +34,8 @@ import type {
   SendResult,
 } from '../src/messaging/providers/sms-provider.port';
 import { freshDatabase } from './support/database';
-import { costPer, serverCost } from './support/server-cost';
+import { loadStatementStats, printStatementsPer } from './support/statement-stats';
+import { costPer, meter as serverMeter, serverCost, type Meter } from './support/server-cost';
 import { describeSettings } from './support/server-settings';
 import {
   countSent,
@@ -64,6 +65,14 @@ const GW_COALESCE = Number(process.env.BENCH_GW_COALESCE ?? 200);
 const ANSWERS = Number(process.env.BENCH_ANSWERS ?? 1_000);
 const ANSWERS_PER_SECOND = 20;
 const IDLE_SECONDS = 3;
+/**
+ * The phases to run, e.g. BENCH_PHASES=burst,graphile for the burst ratio alone; all by default.
+ * With some left out, the run ends with each phase's own lines instead of the table.
+ */
+const ALL_PHASES = ['burst', 'paced', 'answers', 'pgboss', 'graphile'] as const;
+const PHASES = new Set((process.env.BENCH_PHASES ?? ALL_PHASES.join(',')).split(','));
+/** BENCH_STATEMENTS=1: load pg_stat_statements (embedded only), print statements per reminder. */
+const STATEMENTS = process.env.BENCH_STATEMENTS === '1';
 
 /**
  * The fake provider, counting what it is handed (each reminder must reach it exactly once),
@@ -124,6 +133,27 @@ async function outcomes(metrics: Metrics): Promise<string> {
 }
 
 const ms = (n: number) => `${Math.round(n)} ms`;
+
+/** serverMeter, and with BENCH_STATEMENTS the statements the metered work ran. */
+function meter(client: Client): Meter {
+  const inner = serverMeter(client);
+  return {
+    async start() {
+      await inner.start();
+      if (STATEMENTS) await client.query('SELECT pg_stat_statements_reset()');
+    },
+    async stop(units, what) {
+      const line = await inner.stop(units, what);
+      if (STATEMENTS) await printStatementsPer(client, units, what);
+      return line;
+    },
+  };
+}
+
+/** Runs a phase of the bench if BENCH_PHASES names it. */
+async function phase<T>(name: (typeof ALL_PHASES)[number], run: () => Promise<T>) {
+  return PHASES.has(name) ? run() : null;
+}
 const rate = (n: number, seconds: number) => Math.round(n / seconds);
 
 function check(label: string, ok: boolean): string {
@@ -135,6 +165,7 @@ async function main(): Promise<void> {
   const client = new Client({ connectionString: db.url });
   const ds = new DataSource(dataSourceOptions(db.url));
   try {
+    if (STATEMENTS) await loadStatementStats(db);
     await ds.initialize();
     await runMigrations(ds);
     await client.connect();
@@ -170,124 +201,158 @@ async function main(): Promise<void> {
     );
 
     // Burst: everything due now; the clock runs from the moment the rows are due.
-    const burst = await peakRss(async () => {
-      const dueAt = Date.now();
-      await makeDue(client, dueAt, Infinity);
-      await announceDue(client, dueAt);
-      const start = performance.now();
-      const cpu = process.cpuUsage();
-      const server = await serverCost(client);
-      await waitForAllSent(client, provider, 0);
-      const used = process.cpuUsage(cpu);
-      console.log(
-        `burst: service CPU ${((used.user + used.system) / 1000 / DUE).toFixed(3)} ms per reminder; ` +
-          costPer(server, await serverCost(client), DUE, 'reminder'),
-      );
-      const wall = performance.now() - start;
-      console.log(
-        `burst: this process used ${Math.round(((used.user + used.system) / 1000 / wall) * 100)}% of a core`,
-      );
-      return { seconds: (provider.lastCallAt - start) / 1000, stats: await dueStats(client) };
-    });
+    const burst = await phase('burst', () =>
+      peakRss(async () => {
+        const dueAt = Date.now();
+        await makeDue(client, dueAt, Infinity);
+        const cost = meter(client);
+        await cost.start();
+        await announceDue(client, dueAt);
+        const start = performance.now();
+        const cpu = process.cpuUsage();
+        await waitForAllSent(client, provider, 0);
+        const used = process.cpuUsage(cpu);
+        const wall = performance.now() - start;
+        console.log(`burst: ${await cost.stop(DUE, 'reminder')}`);
+        console.log(
+          `burst: this process used ${Math.round(((used.user + used.system) / 1000 / wall) * 100)}% of a core`,
+        );
+        return { seconds: (provider.lastCallAt - start) / 1000, stats: await dueStats(client) };
+      }),
+    );
     console.log(await outcomes(app.get(Metrics)));
 
     // Paced: 1,000 a second from two seconds from now.
     // Making the rows due is one UPDATE of the whole set, which takes about as long as parking
     // them did: the first due time must come after it commits, or the first seconds' rows are
     // late before the pipeline can see them (measured: 1.2 s at 100,000 rows).
-    const parkStarted = performance.now();
-    await park(client);
-    const parkMs = performance.now() - parkStarted;
-    await settle(client);
-    const paced = await peakRss(async () => {
-      const calls = provider.calls;
-      const leadMs = Math.max(2_000, Math.ceil(2 * parkMs) + 1_000);
-      const firstDue = Date.now() + leadMs;
-      await makeDue(client, firstDue, PACED_PER_SECOND);
-      const margin = firstDue - Date.now();
-      console.log(
-        `paced: ${DUE} rows made due in one update, committed ${margin} ms before the first is due`,
-      );
-      await announceDue(client, firstDue);
-      t = performance.now() + margin;
-      const cpu = process.cpuUsage();
-      const server = await serverCost(client);
-      await waitForAllSent(client, provider, calls);
-      const busy = process.cpuUsage(cpu);
-      console.log(
-        `paced: service CPU ${((busy.user + busy.system) / 1000 / DUE).toFixed(3)} ms per reminder; ` +
-          costPer(server, await serverCost(client), DUE, 'reminder'),
-      );
-      const seconds = (provider.lastCallAt - t) / 1000;
-      // Nothing is due now (the future reminders are days away): the loop should sleep.
-      await sleep(500);
-      const idleFrom = process.cpuUsage();
-      await sleep(IDLE_SECONDS * 1000);
-      const idle = process.cpuUsage(idleFrom);
-      const share = (u: NodeJS.CpuUsage, s: number) => (u.user + u.system) / 1e6 / s;
-      const bySecond = await latenessBySecond(client);
-      const worst = [...bySecond].sort((a, b) => b.maxMs - a.maxMs).slice(0, 5);
-      const show = (s: (typeof bySecond)[number]) =>
-        `${s.second}s: ${s.n} due, p50 ${Math.round(s.p50Ms)} ms, max ${Math.round(s.maxMs)} ms`;
-      console.log(`paced, first seconds: ${bySecond.slice(0, 3).map(show).join('; ')}`);
-      console.log(`paced, worst seconds: ${worst.map(show).join('; ')}`);
-      return {
-        seconds,
-        stats: await dueStats(client),
-        cpuShare: share(busy, seconds + margin / 1000),
-        idleCpuShare: share(idle, IDLE_SECONDS),
-      };
+    const paced = await phase('paced', async () => {
+      const parkStarted = performance.now();
+      await park(client);
+      const parkMs = performance.now() - parkStarted;
+      await settle(client);
+      return peakRss(async () => {
+        const calls = provider.calls;
+        const leadMs = Math.max(2_000, Math.ceil(2 * parkMs) + 1_000);
+        const firstDue = Date.now() + leadMs;
+        await makeDue(client, firstDue, PACED_PER_SECOND);
+        const margin = firstDue - Date.now();
+        console.log(
+          `paced: ${DUE} rows made due in one update, committed ${margin} ms before the first is due`,
+        );
+        await announceDue(client, firstDue);
+        t = performance.now() + margin;
+        const cpu = process.cpuUsage();
+        const server = await serverCost(client);
+        await waitForAllSent(client, provider, calls);
+        const busy = process.cpuUsage(cpu);
+        console.log(
+          `paced: service CPU ${((busy.user + busy.system) / 1000 / DUE).toFixed(3)} ms per reminder; ` +
+            costPer(server, await serverCost(client), DUE, 'reminder'),
+        );
+        const seconds = (provider.lastCallAt - t) / 1000;
+        // Nothing is due now (the future reminders are days away): the loop should sleep.
+        await sleep(500);
+        const idleFrom = process.cpuUsage();
+        await sleep(IDLE_SECONDS * 1000);
+        const idle = process.cpuUsage(idleFrom);
+        const share = (u: NodeJS.CpuUsage, s: number) => (u.user + u.system) / 1e6 / s;
+        const bySecond = await latenessBySecond(client);
+        const worst = [...bySecond].sort((a, b) => b.maxMs - a.maxMs).slice(0, 5);
+        const show = (s: (typeof bySecond)[number]) =>
+          `${s.second}s: ${s.n} due, p50 ${Math.round(s.p50Ms)} ms, max ${Math.round(s.maxMs)} ms`;
+        console.log(`paced, first seconds: ${bySecond.slice(0, 3).map(show).join('; ')}`);
+        console.log(`paced, worst seconds: ${worst.map(show).join('; ')}`);
+        return {
+          seconds,
+          stats: await dueStats(client),
+          cpuShare: share(busy, seconds + margin / 1000),
+          idleCpuShare: share(idle, IDLE_SECONDS),
+        };
+      });
     });
     console.log(await outcomes(app.get(Metrics)));
     const handedOver = provider.calls;
 
     // Answers: webhooks acknowledged -> the answer handed to the provider, senders free.
-    const answers = await measureAnswerLatency(app, client, (to) => provider.handedOver(to), {
-      answers: ANSWERS,
-      perSecond: ANSWERS_PER_SECOND,
-    });
+    const answers = await phase('answers', () =>
+      measureAnswerLatency(app, client, (to) => provider.handedOver(to), {
+        answers: ANSWERS,
+        perSecond: ANSWERS_PER_SECOND,
+      }),
+    );
     await app.close();
 
     // pg-boss: the same jobs, due at once, on the same database.
-    await park(client);
-    await settle(client);
-    const boss = await peakRss(async () => {
-      const now = Date.now();
-      await makeDue(client, now, Infinity);
-      const due = (
-        await client.query(`SELECT id, due_at FROM reminders r JOIN bench_due USING (id)`)
-      ).rows.map((r: { id: string; due_at: Date }) => ({ id: r.id, dueAt: r.due_at }));
-      const run = await runPgBoss({
-        url: db.url,
-        ds,
-        provider: new FakeProvider(),
-        due,
-        workers: PGBOSS_WORKERS,
-        batchSize: PGBOSS_BATCH,
+    const boss = await phase('pgboss', async () => {
+      await park(client);
+      await settle(client);
+      return peakRss(async () => {
+        const now = Date.now();
+        await makeDue(client, now, Infinity);
+        const due = (
+          await client.query(`SELECT id, due_at FROM reminders r JOIN bench_due USING (id)`)
+        ).rows.map((r: { id: string; due_at: Date }) => ({ id: r.id, dueAt: r.due_at }));
+        const run = await runPgBoss({
+          url: db.url,
+          ds,
+          provider: new FakeProvider(),
+          due,
+          workers: PGBOSS_WORKERS,
+          batchSize: PGBOSS_BATCH,
+          meter: meter(client),
+        });
+        console.log(`pg-boss: ${run.cost}`);
+        return { run, stats: await dueStats(client) };
       });
-      return { run, stats: await dueStats(client) };
     });
 
     // graphile-worker: the same jobs, due at once, on the same database.
-    await park(client);
-    await settle(client);
-    const graphile = await peakRss(async () => {
-      const now = Date.now();
-      await makeDue(client, now, Infinity);
-      const due = (
-        await client.query(`SELECT id, due_at FROM reminders r JOIN bench_due USING (id)`)
-      ).rows.map((r: { id: string; due_at: Date }) => ({ id: r.id, dueAt: r.due_at }));
-      const run = await runGraphileWorker({
-        url: db.url,
-        ds,
-        provider: new FakeProvider(),
-        due,
-        concurrency: GW_CONCURRENCY,
-        localQueue: GW_LOCAL_QUEUE,
-        coalesce: GW_COALESCE,
+    const graphile = await phase('graphile', async () => {
+      await park(client);
+      await settle(client);
+      return peakRss(async () => {
+        const now = Date.now();
+        await makeDue(client, now, Infinity);
+        const due = (
+          await client.query(`SELECT id, due_at FROM reminders r JOIN bench_due USING (id)`)
+        ).rows.map((r: { id: string; due_at: Date }) => ({ id: r.id, dueAt: r.due_at }));
+        const run = await runGraphileWorker({
+          url: db.url,
+          ds,
+          provider: new FakeProvider(),
+          due,
+          concurrency: GW_CONCURRENCY,
+          localQueue: GW_LOCAL_QUEUE,
+          coalesce: GW_COALESCE,
+          meter: meter(client),
+        });
+        console.log(`graphile-worker: ${run.cost}`);
+        return { run, stats: await dueStats(client) };
       });
-      return { run, stats: await dueStats(client) };
     });
+
+    if (!burst || !paced || !answers || !boss || !graphile) {
+      // Some phases left out: each phase's rate, and the burst's ratio to what ran beside it.
+      const burstRate = burst ? rate(burst.result.stats.sent, burst.result.seconds) : null;
+      for (const [label, run] of [
+        ['pg-boss', boss?.result.run],
+        ['graphile-worker', graphile?.result.run],
+      ] as const) {
+        if (!run) continue;
+        const baseline = rate(run.jobs, run.seconds);
+        console.log(
+          `${label}: ${baseline}/s` +
+            (burstRate
+              ? `; Turnout burst ${burstRate}/s, ${(burstRate / baseline).toFixed(2)}x`
+              : ''),
+        );
+      }
+      if (burstRate && !boss && !graphile) console.log(`Turnout burst: ${burstRate}/s`);
+      if (paced) console.log(`paced: lateness p99 ${ms(paced.result.stats.p99Ms)}`);
+      if (answers) console.log(`answers: p99 ${ms(answers.p99Ms)}`);
+      return;
+    }
 
     report({
       burst: { ...burst.result, peakMiB: burst.peakMiB },

@@ -29,8 +29,9 @@ import { Client } from 'pg';
 import { normalizePhone } from '../src/common/phone/phone';
 import { twilioSignature } from '../src/messaging/providers/twilio-signature';
 import { FakeTwilioServer } from '../test/support/fake-twilio.server';
-import { BenchDatabase, freshDatabase } from './support/database';
+import { freshDatabase } from './support/database';
 import { startService } from './support/service';
+import { loadStatementStats, printStatementsPer } from './support/statement-stats';
 
 const CLINICS = Number(process.env.BENCH_CLINICS ?? 50);
 const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 20_000);
@@ -284,22 +285,6 @@ const UNPROCESSED = `SELECT count(*)::int AS open FROM webhook_inbox
 const UNSENT = `SELECT count(*)::int AS open FROM messages
   WHERE direction = 'outbound' AND kind = 'workflow_reply' AND status IN ('pending', 'sending')`;
 
-/** Restarts the fresh embedded server with pg_stat_statements loaded. */
-async function loadStatementStats(database: BenchDatabase): Promise<void> {
-  if (!database.restart) throw new Error('BENCH_STATEMENTS needs the embedded database');
-  const c = new Client({ connectionString: database.url });
-  await c.connect();
-  await c.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
-  // Planning too: a statement sent as plain text is planned again every time it runs.
-  await c.query(`ALTER SYSTEM SET pg_stat_statements.track_planning = on`);
-  await c.end();
-  await database.restart();
-  const d = new Client({ connectionString: database.url });
-  await d.connect();
-  await d.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-  await d.end();
-}
-
 interface TransactionStats {
   commits: number;
   rollbacks: number;
@@ -323,26 +308,7 @@ async function printStatements(db: Client, texts: number, before: TransactionSta
     `transactions: ${after.commits - before.commits} committed, ` +
       `${after.rollbacks - before.rollbacks} rolled back, ${after.deadlocks - before.deadlocks} deadlocks`,
   );
-  const { rows } = await db.query(
-    `SELECT calls::int, total_exec_time AS ms, total_plan_time AS plan,
-            left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS q
-     FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'
-     ORDER BY total_exec_time + total_plan_time DESC`,
-  );
-  const calls = rows.reduce((a, r) => a + Number(r.calls), 0);
-  const ms = rows.reduce((a, r) => a + Number(r.ms), 0);
-  const plan = rows.reduce((a, r) => a + Number(r.plan), 0);
-  console.log(
-    `statements: ${(calls / texts).toFixed(1)} per text, ${(ms / texts).toFixed(2)} ms of ` +
-      `execution and ${(plan / texts).toFixed(2)} ms of planning per text (${calls} statements, ` +
-      `${ms.toFixed(0)} + ${plan.toFixed(0)} ms, ${texts} texts)`,
-  );
-  for (const r of rows.slice(0, STATEMENTS_TOP)) {
-    console.log(
-      `  ${(r.calls / texts).toFixed(2).padStart(6)}/text ${(r.ms / texts).toFixed(3).padStart(7)} ms` +
-        ` + ${(r.plan / texts).toFixed(3).padStart(6)} ms plan/text  ${r.q}`,
-    );
-  }
+  await printStatementsPer(db, texts, 'text', STATEMENTS_TOP);
 }
 
 const quantiles = (col: string) =>

@@ -2,6 +2,7 @@ import { Logger, makeWorkerUtils, run, type Task } from 'graphile-worker';
 import type { DataSource } from 'typeorm';
 import type { SmsProvider } from '../../src/messaging/providers/sms-provider.port';
 import { BaselineWork } from './baseline-work';
+import type { Meter } from './server-cost';
 
 const TASK = 'send_reminder';
 const silent = new Logger(() => () => undefined);
@@ -10,6 +11,8 @@ const WORKER = 'graphile-worker';
 export interface GraphileRun {
   jobs: number;
   seconds: number;
+  /** what the run cost per job (see meter), when a meter was given */
+  cost: string | null;
   concurrency: number;
   localQueue: number;
   coalesce: number;
@@ -67,6 +70,7 @@ export async function runGraphileWorker(options: {
   concurrency: number;
   localQueue: number;
   coalesce: number;
+  meter?: Meter;
 }): Promise<GraphileRun> {
   const utils = await makeWorkerUtils({ connectionString: options.url, logger: silent });
   try {
@@ -93,6 +97,7 @@ export async function runGraphileWorker(options: {
     done += 1;
     if (done >= options.due.length) finished();
   };
+  await options.meter?.start();
   const started = performance.now();
   const runner = await run({
     connectionString: options.url,
@@ -113,10 +118,12 @@ export async function runGraphileWorker(options: {
   });
   await allDone;
   const seconds = (performance.now() - started) / 1000;
+  const cost = (await options.meter?.stop(done, 'job')) ?? null;
   await runner.stop();
   return {
     jobs: done,
     seconds,
+    cost,
     concurrency: options.concurrency,
     localQueue: options.localQueue,
     coalesce: options.coalesce,

@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss';
 import type { DataSource } from 'typeorm';
 import type { SmsProvider } from '../../src/messaging/providers/sms-provider.port';
 import { BaselineWork } from './baseline-work';
+import type { Meter } from './server-cost';
 import { progress } from './progress';
 
 const QUEUE = 'reminders';
@@ -10,6 +11,8 @@ const WORKER = 'pg-boss';
 export interface PgBossRun {
   jobs: number;
   seconds: number;
+  /** what the run cost per job (see meter), when a meter was given */
+  cost: string | null;
   workers: number;
   batchSize: number;
 }
@@ -30,6 +33,7 @@ export async function runPgBoss(options: {
   due: { id: string; dueAt: Date }[];
   workers: number;
   batchSize: number;
+  meter?: Meter;
 }): Promise<PgBossRun> {
   const boss = new PgBoss({ connectionString: options.url, supervise: false, schedule: false });
   boss.on('error', (error: Error) => console.error('pg-boss:', error.message));
@@ -49,6 +53,7 @@ export async function runPgBoss(options: {
   queued.done();
   const work = new BaselineWork(options.ds, options.provider, WORKER);
   let done = 0;
+  await options.meter?.start();
   const started = performance.now();
   const worker = async () => {
     while (done < options.due.length) {
@@ -69,6 +74,7 @@ export async function runPgBoss(options: {
   };
   await Promise.all(Array.from({ length: options.workers }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const cost = (await options.meter?.stop(done, 'job')) ?? null;
   await boss.stop({ graceful: false, wait: true });
-  return { jobs: done, seconds, workers: options.workers, batchSize: options.batchSize };
+  return { jobs: done, seconds, cost, workers: options.workers, batchSize: options.batchSize };
 }

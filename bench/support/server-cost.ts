@@ -70,3 +70,70 @@ export function costPer(
     `buffers hit ${per(before.blocksHit, after.blocksHit)}`
   );
 }
+
+/** Row writes to the pipeline's tables, and how many of the updates were heap-only. */
+export interface TableWrites {
+  table: string;
+  inserts: number;
+  updates: number;
+  hot: number;
+}
+
+const WRITTEN = ['reminders', 'messages'];
+
+export async function tableWrites(client: Client): Promise<TableWrites[]> {
+  // This session's own writes (making rows due) flushed now, and a fresh snapshot: the
+  // statistics of this session's snapshot would stay frozen otherwise.
+  await client.query('SELECT pg_stat_force_next_flush()');
+  await client.query('SELECT pg_stat_clear_snapshot()');
+  const { rows } = await client.query(
+    `SELECT relname AS table, n_tup_ins::float8 AS inserts, n_tup_upd::float8 AS updates,
+            n_tup_hot_upd::float8 AS hot
+     FROM pg_stat_user_tables WHERE relname = ANY($1::text[]) ORDER BY relname`,
+    [WRITTEN],
+  );
+  return rows as TableWrites[];
+}
+
+/**
+ * What one phase cost per unit, load-insensitively: this process's CPU, the server's (see
+ * costPer) and the pipeline tables' row writes (HOT: updates that wrote no index entry).
+ * An idle backend reports its table statistics within 10 s (PGSTAT_IDLE_INTERVAL): they are
+ * read that long after the work ended, its CPU and WAL at once.
+ */
+export interface Meter {
+  start(): Promise<void>;
+  /** the cost since start, per unit, as a line */
+  stop(units: number, what: string): Promise<string>;
+}
+
+export function meter(client: Client): Meter {
+  let cpu = process.cpuUsage();
+  let server: ServerCost | null = null;
+  let writes: TableWrites[] = [];
+  return {
+    async start(): Promise<void> {
+      writes = await tableWrites(client);
+      server = await serverCost(client);
+      cpu = process.cpuUsage();
+    },
+    async stop(units: number, what: string): Promise<string> {
+      const used = process.cpuUsage(cpu);
+      const cost = costPer(server!, await serverCost(client), units, what);
+      await new Promise((resolve) => setTimeout(resolve, 11_000));
+      const after = await tableWrites(client);
+      const rows = after.map((a) => {
+        const b = writes.find((w) => w.table === a.table) ?? { inserts: 0, updates: 0, hot: 0 };
+        const per = (n: number) => (n / units).toFixed(2);
+        return (
+          `${a.table} ins ${per(a.inserts - b.inserts)} upd ${per(a.updates - b.updates)} ` +
+          `hot ${per(a.hot - b.hot)}`
+        );
+      });
+      return (
+        `service CPU ${((used.user + used.system) / 1000 / units).toFixed(3)} ms per ${what}; ` +
+        `${cost}; rows per ${what}: ${rows.join(', ')}`
+      );
+    },
+  };
+}
