@@ -31,6 +31,14 @@ const MAX_PER_WRITE = 500;
  * smaller statements, and each statement costs the database a plan whatever its size.
  */
 const PARALLEL_WRITES = 2;
+/**
+ * A second write starts only for a backlog this large; a smaller one waits for the write in
+ * flight and joins the next. Writing each wave's outcomes as soon as they came back (20 to 30
+ * in a burst, two writes in flight) made six outcome statements per batch of 200 reminders
+ * where one or two do: each costs the database its fixed part (a statement, its triggers, a
+ * commit) whatever its size. Waiting adds at most one write's time to an outcome's commit.
+ */
+const SECOND_WRITE_AT = 100;
 
 /**
  * Records outcomes in a transaction of their own, after the provider call, by group commit:
@@ -98,7 +106,11 @@ export class OutcomeRecorder {
   }
 
   private kick(): void {
-    while (this.writing < PARALLEL_WRITES && this.queue.length > 0) {
+    while (
+      this.queue.length > 0 &&
+      (this.writing === 0 ||
+        (this.writing < PARALLEL_WRITES && this.queue.length >= SECOND_WRITE_AT))
+    ) {
       const batch = this.queue.splice(0, MAX_PER_WRITE);
       this.writing += 1;
       void this.write(batch.map((p) => p.outcome))
