@@ -32,13 +32,14 @@ const MAX_PER_WRITE = 500;
  */
 const PARALLEL_WRITES = 2;
 /**
- * A second write starts only for a backlog this large; a smaller one waits for the write in
- * flight and joins the next. Writing each wave's outcomes as soon as they came back (20 to 30
- * in a burst, two writes in flight) made six outcome statements per batch of 200 reminders
- * where one or two do: each costs the database its fixed part (a statement, its triggers, a
- * commit) whatever its size. Waiting adds at most one write's time to an outcome's commit.
+ * A second write starts only when a whole write's worth is waiting (the first cannot take it
+ * all); a smaller backlog waits for the write in flight and joins the next. Writing each wave's
+ * outcomes as soon as they came back (20 to 30 in a burst, two writes in flight) made six
+ * outcome statements per batch of 200 reminders where one or two do: each costs the database
+ * its fixed part (a statement, its triggers, a commit) and this process a round trip,
+ * whatever its size. Waiting adds at most one write's time to an outcome's commit.
  */
-const SECOND_WRITE_AT = 100;
+const SECOND_WRITE_AT = MAX_PER_WRITE;
 
 /**
  * Records outcomes in a transaction of their own, after the provider call, by group commit:
