@@ -150,6 +150,28 @@ function meter(client: Client): Meter {
   };
 }
 
+/**
+ * A baseline's phase: the due set parked and the database settled, then made due at once and
+ * handed to `run` as jobs; its cost per job printed under `label`.
+ */
+async function baselinePhase<R extends { cost: string | null }>(
+  client: Client,
+  label: string,
+  run: (due: { id: string; dueAt: Date }[]) => Promise<R>,
+) {
+  await park(client);
+  await settle(client);
+  return peakRss(async () => {
+    await makeDue(client, Date.now(), Infinity);
+    const due = (
+      await client.query(`SELECT id, due_at FROM reminders r JOIN bench_due USING (id)`)
+    ).rows.map((r: { id: string; due_at: Date }) => ({ id: r.id, dueAt: r.due_at }));
+    const result = await run(due);
+    console.log(`${label}: ${result.cost}`);
+    return { run: result, stats: await dueStats(client) };
+  });
+}
+
 /** Runs a phase of the bench if BENCH_PHASES names it. */
 async function phase<T>(name: (typeof ALL_PHASES)[number], run: () => Promise<T>) {
   return PHASES.has(name) ? run() : null;
@@ -283,17 +305,10 @@ async function main(): Promise<void> {
     );
     await app.close();
 
-    // pg-boss: the same jobs, due at once, on the same database.
-    const boss = await phase('pgboss', async () => {
-      await park(client);
-      await settle(client);
-      return peakRss(async () => {
-        const now = Date.now();
-        await makeDue(client, now, Infinity);
-        const due = (
-          await client.query(`SELECT id, due_at FROM reminders r JOIN bench_due USING (id)`)
-        ).rows.map((r: { id: string; due_at: Date }) => ({ id: r.id, dueAt: r.due_at }));
-        const run = await runPgBoss({
+    // pg-boss, then graphile-worker: the same jobs, due at once, on the same database.
+    const boss = await phase('pgboss', () =>
+      baselinePhase(client, 'pg-boss', (due) =>
+        runPgBoss({
           url: db.url,
           ds,
           provider: new FakeProvider(),
@@ -301,23 +316,12 @@ async function main(): Promise<void> {
           workers: PGBOSS_WORKERS,
           batchSize: PGBOSS_BATCH,
           meter: meter(client),
-        });
-        console.log(`pg-boss: ${run.cost}`);
-        return { run, stats: await dueStats(client) };
-      });
-    });
-
-    // graphile-worker: the same jobs, due at once, on the same database.
-    const graphile = await phase('graphile', async () => {
-      await park(client);
-      await settle(client);
-      return peakRss(async () => {
-        const now = Date.now();
-        await makeDue(client, now, Infinity);
-        const due = (
-          await client.query(`SELECT id, due_at FROM reminders r JOIN bench_due USING (id)`)
-        ).rows.map((r: { id: string; due_at: Date }) => ({ id: r.id, dueAt: r.due_at }));
-        const run = await runGraphileWorker({
+        }),
+      ),
+    );
+    const graphile = await phase('graphile', () =>
+      baselinePhase(client, 'graphile-worker', (due) =>
+        runGraphileWorker({
           url: db.url,
           ds,
           provider: new FakeProvider(),
@@ -326,11 +330,9 @@ async function main(): Promise<void> {
           localQueue: GW_LOCAL_QUEUE,
           coalesce: GW_COALESCE,
           meter: meter(client),
-        });
-        console.log(`graphile-worker: ${run.cost}`);
-        return { run, stats: await dueStats(client) };
-      });
-    });
+        }),
+      ),
+    );
 
     if (!burst || !paced || !answers || !boss || !graphile) {
       // Some phases left out: each phase's rate, and the burst's ratio to what ran beside it.
