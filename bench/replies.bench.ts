@@ -41,8 +41,13 @@ const RATES = (process.env.BENCH_RATE ?? '200').split(',').map(Number);
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_SECONDS ?? 300) * 1000;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const DIGIT_DELAY_MS = Number(process.env.BENCH_DIGIT_DELAY_MS ?? 3_000);
-/** BENCH_STATEMENTS=1: load pg_stat_statements (embedded only) and print statements per reply. */
-const STATEMENTS = process.env.BENCH_STATEMENTS === '1';
+/**
+ * BENCH_STATEMENTS=1: load pg_stat_statements (embedded only) and print statements per reply;
+ * BENCH_STATEMENTS=nested: the statements run inside functions and triggers listed on their own
+ * too (pg_stat_statements.track = all), to see what a trigger costs.
+ */
+const STATEMENTS = ['1', 'nested'].includes(process.env.BENCH_STATEMENTS ?? '');
+const NESTED = process.env.BENCH_STATEMENTS === 'nested';
 /** How many of the costliest statements BENCH_STATEMENTS lists (BENCH_STATEMENTS_TOP, 25). */
 const STATEMENTS_TOP = Number(process.env.BENCH_STATEMENTS_TOP ?? 25);
 const PRACTITIONERS = 10;
@@ -285,6 +290,43 @@ const UNPROCESSED = `SELECT count(*)::int AS open FROM webhook_inbox
 const UNSENT = `SELECT count(*)::int AS open FROM messages
   WHERE direction = 'outbound' AND kind = 'workflow_reply' AND status IN ('pending', 'sending')`;
 
+async function walBytes(db: Client): Promise<number> {
+  const { rows } = await db.query(
+    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 AS wal`,
+  );
+  return rows[0].wal as number;
+}
+
+/**
+ * Counts, every 50 ms on a connection of its own, the backends waiting for a lock (a row or a
+ * transaction another holds): hot rows that every reply updates show up here.
+ */
+function sampleLockWaits(url: string): { stop(): Promise<{ samples: number; waiting: number }> } {
+  const c = new Client({ connectionString: url });
+  let samples = 0;
+  let waiting = 0;
+  let stopped = false;
+  const loop = (async () => {
+    await c.connect();
+    while (!stopped) {
+      const { rows } = await c.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`,
+      );
+      samples += 1;
+      waiting += rows[0].n as number;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await c.end();
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+      return { samples, waiting };
+    },
+  };
+}
+
 interface TransactionStats {
   commits: number;
   rollbacks: number;
@@ -343,7 +385,7 @@ async function main(): Promise<void> {
 async function runAt(rate: number): Promise<{ rate: number; p99: number; ok: boolean }> {
   console.log(`${CLINICS} clinics, ${PATIENTS} patients, ${rate}/s for ${SECONDS} s`);
   const database = await freshDatabase('turnout_replies_bench');
-  if (STATEMENTS) await loadStatementStats(database);
+  if (STATEMENTS) await loadStatementStats(database, { nested: NESTED });
   const twilio = await FakeTwilioServer.start(CREDENTIALS);
   const service = await startService({
     DATABASE_URL: database.url,
@@ -373,7 +415,9 @@ async function runAt(rate: number): Promise<{ rate: number; p99: number; ok: boo
     const cpuBefore = cpuMs(service.pid);
     const postmaster = await postmasterPid(db);
     const pgCpuBefore = postgresCpuMs(postmaster);
+    const walBefore = await walBytes(db);
     if (STATEMENTS) await db.query('SELECT pg_stat_statements_reset()');
+    const lockWaits = sampleLockWaits(database.url);
     const run = await replyAtRate(service.baseUrl, patients, rate);
     const deadline = performance.now() + SETTLE_MS;
     const unprocessed = await openAfter(db, UNPROCESSED, deadline);
@@ -382,6 +426,8 @@ async function runAt(rate: number): Promise<{ rate: number; p99: number; ok: boo
     const serviceCpu = cpuMs(service.pid) - cpuBefore;
     const pgCpuAfter = postgresCpuMs(postmaster);
     const pgCpu = pgCpuBefore !== null && pgCpuAfter !== null ? pgCpuAfter - pgCpuBefore : null;
+    const wal = (await walBytes(db)) - walBefore;
+    const waits = await lockWaits.stop();
     if (unprocessed + unsent > 0) {
       console.log(
         `NOT SETTLED ${SETTLE_MS / 1000} s after the last reply: ${unprocessed} replies ` +
@@ -458,6 +504,10 @@ async function runAt(rate: number): Promise<{ rate: number; p99: number; ok: boo
           ? ''
           : `; PostgreSQL CPU: ${(pgCpu / o.texts).toFixed(2)} ms per text (all its processes, ` +
             'the polls for settling included)'),
+    );
+    console.log(
+      `WAL: ${(wal / o.texts).toFixed(0)} B per text; backends waiting on a lock: ` +
+        `${waits.waiting} in ${waits.samples} samples (every 50 ms, while replying and settling)`,
     );
     if (before) await printStatements(db, o.texts, before);
     p99 = Number(lag[0].p99);

@@ -144,7 +144,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('SlotHoldsByAppointment1795785000000');
+    expect(last).toBe('NoShowRollupDeltas1795810000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -156,19 +156,23 @@ describe('npm run migration:* from the compiled dist/', () => {
       [`migrations: ${names.length} applied`, ...names.map((n) => `  ${n}`)].join('\n'),
     );
     expect(await recorded()).toEqual(names);
-    // the first migration's table, the newest table, an earlier trigger function, the last
-    // migration's index
+    // the first migration's table, an earlier table, an earlier trigger function, an earlier
+    // index, the last migration's table and function
     expect(await tableExists('clinics')).toBe(true);
     expect(await tableExists('console_sign_in_links')).toBe(true);
     expect(await functionExists('no_show_reached_fact')).toBe(true);
     expect(await indexExists('slots_held_for')).toBe(true);
+    expect(await tableExists('no_show_delta')).toBe(true);
+    expect(await functionExists('no_show_daily_fold')).toBe(true);
     expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await indexExists('slots_held_for')).toBe(false);
+    expect(await tableExists('no_show_delta')).toBe(false);
+    expect(await functionExists('no_show_daily_fold')).toBe(false);
+    expect(await indexExists('slots_held_for')).toBe(true);
     expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
     expect(await functionExists('no_show_reached_fact')).toBe(true);
     expect(await tableExists('console_sign_in_links')).toBe(true);
@@ -180,7 +184,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('run again re-applies only it; a further run applies nothing', async () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
-    expect(await indexExists('slots_held_for')).toBe(true);
+    expect(await tableExists('no_show_delta')).toBe(true);
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));

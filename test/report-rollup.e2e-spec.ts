@@ -1,5 +1,6 @@
 import { NoShowReportRepository } from '../src/reports/no-show-report.repository';
 import { GROUP_KEYS } from '../src/reports/no-show-metrics';
+import { NoShowRollupFold } from '../src/reports/no-show-rollup-fold.service';
 import { dispatcherOf } from './support/dispatch-helpers';
 import { appointmentInput, createClinic, TestClinic, uniquePhone } from './support/factories';
 import { applyPatientReply, PatientReply } from './support/patient-replies';
@@ -33,6 +34,7 @@ describe(`no-show rollup equals the raw count (seed ${SEED})`, () => {
   let t: TestApp;
   let clinic: TestClinic;
   let repository: NoShowReportRepository;
+  let fold: NoShowRollupFold;
   const random = generator(SEED);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   const ids: string[] = [];
@@ -80,7 +82,7 @@ describe(`no-show rollup equals the raw count (seed ${SEED})`, () => {
   }
 
   beforeAll(async () => {
-    t = await startTestApp({ now: '2026-10-20T12:00:00Z' });
+    t = await startTestApp({ now: '2026-10-20T12:00:00Z', env: { LOG_LEVEL: 'error' } });
     clinic = await createClinic(t, {
       timezone: 'America/New_York',
       reminderOffsets: ['P1D', 'PT2H'],
@@ -88,6 +90,7 @@ describe(`no-show rollup equals the raw count (seed ${SEED})`, () => {
       sendRatePerSecond: 1000,
     });
     repository = t.app.get(NoShowReportRepository);
+    fold = t.app.get(NoShowRollupFold);
   });
   afterAll(() => t.close());
 
@@ -107,6 +110,7 @@ describe(`no-show rollup equals the raw count (seed ${SEED})`, () => {
         'zone',
         'delete',
         'create',
+        'fold',
       ]);
       counts[op] = (counts[op] ?? 0) + 1;
       const i = Math.floor(random() * ids.length);
@@ -168,6 +172,10 @@ describe(`no-show rollup equals the raw count (seed ${SEED})`, () => {
             await t.ds.query(`DELETE FROM appointments WHERE id = $1`, [id]);
           }
           break;
+        case 'fold':
+          // The due-work engine's pass: changes so far move from the deltas into the rollup.
+          await fold.pass();
+          break;
       }
       // Checked along the way too: a rebuild (new time zone) must not hide an earlier drift.
       if (step % 50 === 49) await expectRollupEqualsSource('2026-10-01', '2026-12-01');
@@ -220,5 +228,140 @@ describe(`no-show rollup equals the raw count (seed ${SEED})`, () => {
     await expectRollupEqualsSource('2026-10-01', '2026-12-01');
     await expectRollupEqualsSource('2026-11-01', '2026-11-02');
     await expectRollupEqualsSource('2026-10-30', '2026-11-04');
+    // Everything folded: the rollup alone holds it, and says the same.
+    await fold.pass();
+    expect(await pendingOf(clinic.id)).toBe(0);
+    await expectRollupEqualsSource('2026-10-01', '2026-12-01');
+  });
+
+  /** Changes of a clinic appended and not folded yet. */
+  async function pendingOf(clinicId: string): Promise<number> {
+    const [row] = await t.ds.query(
+      `SELECT count(*)::int AS n FROM no_show_delta WHERE clinic_id = $1`,
+      [clinicId],
+    );
+    return row.n as number;
+  }
+
+  it('a change writes no rollup row: it appends a delta, which the fold moves in', async () => {
+    const own = await createClinic(t, { timezone: 'America/Chicago', quietHours: null });
+    const items = ['D-1', 'D-2', 'D-3'].map((externalId, i) =>
+      appointmentInput({
+        externalId,
+        patient: { name: 'P', phone: uniquePhone() },
+        startsAt: `2026-11-10T1${i}:00:00`,
+        practitioner: 'Dr. A',
+      }),
+    );
+    const res = await t.http
+      .post('/v1/appointments/batch')
+      .set(own.auth)
+      .send({ appointments: items })
+      .expect(200);
+    const [first, second] = (res.body.results as { id: string }[]).map((r) => r.id);
+    expect(await pendingOf(own.id)).toBe(3);
+    await fold.pass();
+    expect(await pendingOf(own.id)).toBe(0);
+    const rollupRows = () =>
+      t.ds.query(
+        `SELECT xmin::text, dimension, key, appointments, confirmed, cancelled, cancelled_by_text
+         FROM no_show_daily WHERE clinic_id = $1 ORDER BY dimension, key`,
+        [own.id],
+      );
+    const folded = await rollupRows();
+    expect(folded.map((r: { appointments: number }) => r.appointments)).toEqual([3, 3, 3, 3]);
+    const total = async () =>
+      (await repository.counts(own.id, '2026-11-01', '2026-12-01', 'none'))[0].counts;
+
+    await applyPatientReply(t, own.id, first, { kind: 'confirm' });
+    await applyPatientReply(t, own.id, second, { kind: 'cancel' });
+    // A longer visit counts for nothing the report shows: it appends nothing.
+    await t.http
+      .post('/v1/appointments/batch')
+      .set(own.auth)
+      .send({ appointments: [{ ...items[2], durationMinutes: 45 }] })
+      .expect(200);
+    expect(await rollupRows()).toEqual(folded);
+    expect(await pendingOf(own.id)).toBe(2);
+    const before = await total();
+    expect(before).toMatchObject({ appointments: 3, confirmed: 1, cancelled: 1 });
+    expect(before.cancelledByText).toBe(1);
+
+    await fold.pass();
+    expect(await pendingOf(own.id)).toBe(0);
+    expect(await total()).toEqual(before);
+    expect(await rollupRows()).not.toEqual(folded);
+  });
+
+  it('folds running beside writers and a time-zone change keep it exact', async () => {
+    const own = await createClinic(t, { timezone: 'America/New_York', quietHours: null });
+    // 45 minutes apart over two and a half days: a new zone moves some to another local day
+    const item = (externalId: string, i: number) =>
+      appointmentInput({
+        externalId,
+        patient: { name: 'P', phone: uniquePhone() },
+        startsAt: new Date(Date.parse('2026-11-10T00:00:00Z') + i * 2_700_000).toISOString(),
+        practitioner: PRACTITIONERS[i % 4],
+        status: i % 7 === 0 ? 'cancelled' : 'scheduled',
+      });
+    const res = await t.http
+      .post('/v1/appointments/batch')
+      .set(own.auth)
+      .send({ appointments: Array.from({ length: 60 }, (_, i) => item(`C-${i}`, i)) })
+      .expect(200);
+    const ids = (res.body.results as { id: string; outcome: string }[])
+      .filter((r) => r.outcome === 'created')
+      .map((r) => r.id);
+    expect(ids).toHaveLength(60);
+    // Each writer its own appointments: what is tested is the rollup, not the workflow's locks.
+    const work: Promise<unknown>[] = [];
+    for (let round = 0; round < 6; round++) {
+      const mine = ids.slice(round * 8, round * 8 + 8);
+      work.push(
+        t.http
+          .post('/v1/appointments/batch')
+          .set(own.auth)
+          .send({ appointments: [0, 1, 2].map((i) => item(`N-${round}-${i}`, 60 + round * 3 + i)) })
+          .expect(200),
+      );
+      for (const id of mine.slice(0, 4)) {
+        work.push(
+          t.http
+            .patch(`/v1/appointments/${id}`)
+            .set(own.auth)
+            .send({ status: round % 2 ? 'no_show' : 'arrived' }),
+        );
+      }
+      for (const id of mine.slice(4)) {
+        work.push(applyPatientReply(t, own.id, id, { kind: 'confirm' }).catch(() => undefined));
+      }
+      work.push(fold.pass(), fold.pass());
+      if (round === 3) {
+        // The zone's rebuild, as the database runs it for any update of the clinic's zone.
+        work.push(
+          t.ds.query(`UPDATE clinics SET timezone = 'Asia/Kolkata' WHERE id = $1`, [own.id]),
+        );
+      }
+    }
+    await Promise.all(work);
+    const check = async () => {
+      for (const groupBy of GROUP_KEYS) {
+        const sorted = (rows: Awaited<ReturnType<NoShowReportRepository['counts']>>) =>
+          rows.map((r) => JSON.stringify(r)).sort();
+        expect({
+          groupBy,
+          rows: sorted(await repository.counts(own.id, '2026-11-01', '2026-12-01', groupBy)),
+        }).toEqual({
+          groupBy,
+          rows: sorted(
+            await repository.countsFromSource(own.id, '2026-11-01', '2026-12-01', groupBy),
+          ),
+        });
+      }
+    };
+    await check();
+    await fold.pass();
+    expect(await pendingOf(own.id)).toBe(0);
+    await check();
   });
 });

@@ -1,14 +1,19 @@
 import { Client } from 'pg';
 import type { BenchDatabase } from './database';
 
-/** Restarts the fresh embedded server with pg_stat_statements loaded. */
-export async function loadStatementStats(database: BenchDatabase): Promise<void> {
+/** Restarts the fresh embedded server with pg_stat_statements loaded (`nested`: track = all). */
+export async function loadStatementStats(
+  database: BenchDatabase,
+  options: { nested?: boolean } = {},
+): Promise<void> {
   if (!database.restart) throw new Error('BENCH_STATEMENTS needs the embedded database');
   const c = new Client({ connectionString: database.url });
   await c.connect();
   await c.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
   // Planning too: a statement sent as plain text is planned again every time it runs.
   await c.query(`ALTER SYSTEM SET pg_stat_statements.track_planning = on`);
+  // Statements run inside functions and triggers too, to see what a trigger costs.
+  if (options.nested) await c.query(`ALTER SYSTEM SET pg_stat_statements.track = 'all'`);
   await c.end();
   await database.restart();
   const d = new Client({ connectionString: database.url });

@@ -44,8 +44,10 @@ const ROLLUP_KEYS: Record<Exclude<GroupBy, 'none'>, string> = {
 
 /**
  * The no-show report's reads. `counts` reads the daily rollup that the database keeps in step
- * with every change (migration NoShowReport); `countsFromSource` counts the same things straight
- * from appointments, their history and reminders, far slower, to check the rollup against.
+ * with every change (migrations NoShowReport, NoShowRollupDeltas): `no_show_daily` plus the
+ * changes not yet folded into it (`no_show_pending`), read in one snapshot, so the answer is
+ * exact whenever the fold last ran. `countsFromSource` counts the same things straight from
+ * appointments, their history and reminders, far slower, to check the rollup against.
  */
 @Injectable()
 export class NoShowReportRepository {
@@ -54,10 +56,12 @@ export class NoShowReportRepository {
   /** Totals and, unless `none`, one row per group, for local dates in [from, to). */
   async counts(clinicId: string, from: string, to: string, groupBy: GroupBy): Promise<CountsRow[]> {
     const sums = ROLLUP_COLUMNS.map((c) => `sum(${c})::int AS ${c}`).join(', ');
+    const inRange = `clinic_id = $1 AND dimension = $4 AND day >= $2::date AND day < $3::date`;
+    const columns = `day, key, ${ROLLUP_COLUMNS.join(', ')}`;
     const rows: Record<string, unknown>[] = await this.ds.query(
       `SELECT ${groupedBy(ROLLUP_KEYS, groupBy)}, ${sums}
-       FROM no_show_daily
-       WHERE clinic_id = $1 AND dimension = $4 AND day >= $2::date AND day < $3::date
+       FROM (SELECT ${columns} FROM no_show_daily WHERE ${inRange}
+             UNION ALL SELECT ${columns} FROM no_show_pending WHERE ${inRange}) r
        ${groupingSets(ROLLUP_KEYS, groupBy)}
        HAVING sum(appointments) > 0`,
       [clinicId, from, to, dimensionOf(groupBy)],
