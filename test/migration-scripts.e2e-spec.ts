@@ -144,7 +144,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('NoShowRollupDeltas1795810000000');
+    expect(last).toBe('FactTriggersWriteOnlyWhatChanged1795810100000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -157,21 +157,23 @@ describe('npm run migration:* from the compiled dist/', () => {
     );
     expect(await recorded()).toEqual(names);
     // the first migration's table, an earlier table, an earlier trigger function, an earlier
-    // index, the last migration's table and function
+    // index, an earlier migration's table and function, the last migration's function
     expect(await tableExists('clinics')).toBe(true);
     expect(await tableExists('console_sign_in_links')).toBe(true);
     expect(await functionExists('no_show_reached_fact')).toBe(true);
     expect(await indexExists('slots_held_for')).toBe(true);
     expect(await tableExists('no_show_delta')).toBe(true);
     expect(await functionExists('no_show_daily_fold')).toBe(true);
+    expect(await functionExists('appointment_text_fact')).toBe(true);
     expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await tableExists('no_show_delta')).toBe(false);
-    expect(await functionExists('no_show_daily_fold')).toBe(false);
+    expect(await functionExists('appointment_text_fact')).toBe(false);
+    expect(await functionExists('appointment_text_facts')).toBe(true);
+    expect(await tableExists('no_show_delta')).toBe(true);
     expect(await indexExists('slots_held_for')).toBe(true);
     expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
     expect(await functionExists('no_show_reached_fact')).toBe(true);
@@ -184,7 +186,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('run again re-applies only it; a further run applies nothing', async () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
-    expect(await tableExists('no_show_delta')).toBe(true);
+    expect(await functionExists('appointment_text_fact')).toBe(true);
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
