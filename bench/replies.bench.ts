@@ -297,6 +297,28 @@ async function walBytes(db: Client): Promise<number> {
   return rows[0].wal as number;
 }
 
+/** With BENCH_STATEMENTS: what the WAL written since `from` (a byte position) was made of. */
+async function printWalStats(db: Client, from: number, texts: number): Promise<void> {
+  await db.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
+  const { rows } = await db.query(
+    `SELECT "resource_manager/record_type" AS rm, count::float8 AS n, record_size::float8 AS rec,
+            fpi_size::float8 AS fpi
+     FROM pg_get_wal_stats(pg_lsn('0/0') + $1::numeric, pg_current_wal_lsn(), false)
+     WHERE count > 0 ORDER BY record_size + fpi_size DESC LIMIT 6`,
+    [from],
+  );
+  console.log(
+    'WAL per text by kind: ' +
+      rows
+        .map(
+          (r) =>
+            `${r.rm} ${(r.n / texts).toFixed(1)} records, ${(r.rec / texts).toFixed(0)} B + ` +
+            `${(r.fpi / texts).toFixed(0)} B of page images`,
+        )
+        .join('; '),
+  );
+}
+
 /**
  * Counts, every 50 ms on a connection of its own, the backends waiting for a lock (a row or a
  * transaction another holds): hot rows that every reply updates show up here.
@@ -350,7 +372,12 @@ async function printStatements(db: Client, texts: number, before: TransactionSta
     `transactions: ${after.commits - before.commits} committed, ` +
       `${after.rollbacks - before.rollbacks} rolled back, ${after.deadlocks - before.deadlocks} deadlocks`,
   );
-  await printStatementsPer(db, texts, 'text', STATEMENTS_TOP);
+  await printStatementsPer(
+    db,
+    texts,
+    'text',
+    NESTED ? Math.max(STATEMENTS_TOP, 50) : STATEMENTS_TOP,
+  );
 }
 
 const quantiles = (col: string) =>
@@ -510,6 +537,11 @@ async function runAt(rate: number): Promise<{ rate: number; p99: number; ok: boo
         `${waits.waiting} in ${waits.samples} samples (every 50 ms, while replying and settling)`,
     );
     if (before) await printStatements(db, o.texts, before);
+    if (STATEMENTS) {
+      await printWalStats(db, walBefore, o.texts).catch((e: Error) =>
+        console.log(`WAL per text by kind: not read (${e.message})`),
+      );
+    }
     p99 = Number(lag[0].p99);
     if (p99 >= 1000) console.log(`MISSED: p99 ${f(p99)} >= 1 s at ${rate}/s`);
   } finally {

@@ -27,6 +27,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * patient name) appends nothing: an appointment's old and new counters cancel out.
  */
 
+/** no_show_daily's counters, as 1795741000000-NoShowReport made them (a migration is frozen). */
 const COUNTERS = [
   'appointments',
   'attended',
