@@ -297,6 +297,29 @@ async function walBytes(db: Client): Promise<number> {
   return rows[0].wal as number;
 }
 
+/**
+ * With BENCH_STATEMENTS: per table, per text, the sequential scans and the rows they read (a
+ * missing index shows here), and the rows updated, how many of them heap-only (HOT: no index
+ * entry written).
+ */
+async function printTableStats(db: Client, texts: number): Promise<void> {
+  await db.query('SELECT pg_stat_clear_snapshot()');
+  const { rows } = await db.query(
+    `SELECT relname, seq_scan::float8 AS seq, seq_tup_read::float8 AS seq_rows,
+            n_tup_ins::float8 AS ins, n_tup_upd::float8 AS upd, n_tup_hot_upd::float8 AS hot
+     FROM pg_stat_user_tables WHERE seq_scan + n_tup_ins + n_tup_upd > 0
+     ORDER BY n_tup_ins + n_tup_upd DESC LIMIT 12`,
+  );
+  const per = (v: number) => (v / texts).toFixed(2);
+  console.log('tables per text (seq scans / rows they read, inserts, updates / of them HOT):');
+  for (const r of rows) {
+    console.log(
+      `  ${String(r.relname).padEnd(22)} seq ${per(r.seq)} / ${per(r.seq_rows)}, ins ${per(r.ins)}, ` +
+        `upd ${per(r.upd)} / HOT ${per(r.hot)}`,
+    );
+  }
+}
+
 /** With BENCH_STATEMENTS: what the WAL written since `from` (a byte position) was made of. */
 async function printWalStats(db: Client, from: number, texts: number): Promise<void> {
   await db.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
@@ -443,7 +466,10 @@ async function runAt(rate: number): Promise<{ rate: number; p99: number; ok: boo
     const postmaster = await postmasterPid(db);
     const pgCpuBefore = postgresCpuMs(postmaster);
     const walBefore = await walBytes(db);
-    if (STATEMENTS) await db.query('SELECT pg_stat_statements_reset()');
+    if (STATEMENTS) {
+      await db.query('SELECT pg_stat_statements_reset()');
+      await db.query('SELECT pg_stat_reset()');
+    }
     const lockWaits = sampleLockWaits(database.url);
     const run = await replyAtRate(service.baseUrl, patients, rate);
     const deadline = performance.now() + SETTLE_MS;
@@ -538,6 +564,7 @@ async function runAt(rate: number): Promise<{ rate: number; p99: number; ok: boo
     );
     if (before) await printStatements(db, o.texts, before);
     if (STATEMENTS) {
+      await printTableStats(db, o.texts);
       await printWalStats(db, walBefore, o.texts).catch((e: Error) =>
         console.log(`WAL per text by kind: not read (${e.message})`),
       );
