@@ -31,15 +31,6 @@ const MAX_PER_WRITE = 500;
  * smaller statements, and each statement costs the database a plan whatever its size.
  */
 const PARALLEL_WRITES = 2;
-/**
- * A second write starts only when a whole write's worth is waiting (the first cannot take it
- * all); a smaller backlog waits for the write in flight and joins the next. Writing each wave's
- * outcomes as soon as they came back (20 to 30 in a burst, two writes in flight) made six
- * outcome statements per batch of 200 reminders where one or two do: each costs the database
- * its fixed part (a statement, its triggers, a commit) and this process a round trip,
- * whatever its size. Waiting adds at most one write's time to an outcome's commit.
- */
-const SECOND_WRITE_AT = MAX_PER_WRITE;
 
 /**
  * Records outcomes in a transaction of their own, after the provider call, by group commit:
@@ -107,10 +98,15 @@ export class OutcomeRecorder {
   }
 
   private kick(): void {
+    // A second write starts only when a whole write's worth is waiting (the first cannot take
+    // it all); a smaller backlog waits for the write in flight and joins the next. Writing each
+    // wave's outcomes as soon as they came back (20 to 30 in a burst) made six outcome
+    // statements per batch of 200 reminders where one or two do: each costs the database its
+    // fixed part (a statement, its triggers, a commit) and this process a round trip. Waiting
+    // adds at most one write's time to an outcome's commit.
     while (
       this.queue.length > 0 &&
-      (this.writing === 0 ||
-        (this.writing < PARALLEL_WRITES && this.queue.length >= SECOND_WRITE_AT))
+      (this.writing === 0 || (this.writing < PARALLEL_WRITES && this.queue.length >= MAX_PER_WRITE))
     ) {
       const batch = this.queue.splice(0, MAX_PER_WRITE);
       this.writing += 1;
