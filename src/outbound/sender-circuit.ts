@@ -78,10 +78,18 @@ export class SenderCircuits {
     return false;
   }
 
-  /** Senders whose circuit is open or half-open. */
+  /**
+   * Senders held back now: open (waiting out a step) or half-open with a probe in flight. A
+   * circuit whose step ended with nothing left to send holds nothing back: it is not counted,
+   * or the gauge would stay up for ever for a sender whose texts were all sent elsewhere (by
+   * another instance) or cancelled; its next text goes as the probe, as before.
+   */
   get open(): number {
+    const now = this.now();
     let n = 0;
-    for (const s of this.states.values()) if (s.step > 0) n += 1;
+    for (const s of this.states.values()) {
+      if (s.step > 0 && (now < s.openUntil || now < s.probeUntil)) n += 1;
+    }
     return n;
   }
 

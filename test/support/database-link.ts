@@ -1,4 +1,5 @@
 import { createServer, Server, Socket } from 'node:net';
+import { pickFreePort } from '../../src/startup/free-port';
 
 /**
  * A TCP link between one service and PostgreSQL that a test can cut: `down()` refuses new
@@ -17,11 +18,8 @@ export class DatabaseLink {
 
   static async start(databaseUrl: string): Promise<DatabaseLink> {
     const url = new URL(databaseUrl);
-    const probe = createServer();
-    const port = await new Promise<number>((resolve) =>
-      probe.listen(0, '127.0.0.1', () => resolve((probe.address() as { port: number }).port)),
-    );
-    await new Promise((resolve) => probe.close(resolve));
+    // Below the ephemeral range: between down() and up() no outgoing connection can take it.
+    const port = await pickFreePort();
     const link = new DatabaseLink({ host: url.hostname, port: Number(url.port || 5432) }, port);
     await link.up();
     return link;
