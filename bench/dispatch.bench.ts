@@ -285,6 +285,10 @@ async function main(): Promise<void> {
           `${s.second}s: ${s.n} due, p50 ${Math.round(s.p50Ms)} ms, max ${Math.round(s.maxMs)} ms`;
         console.log(`paced, first seconds: ${bySecond.slice(0, 3).map(show).join('; ')}`);
         console.log(`paced, worst seconds: ${worst.map(show).join('; ')}`);
+        console.log(
+          `paced: idle afterwards ${(share(idle, IDLE_SECONDS) * 100).toFixed(1)}% of a core ` +
+            `(${IDLE_SECONDS} s with nothing due)`,
+        );
         return {
           seconds,
           stats: await dueStats(client),

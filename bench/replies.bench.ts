@@ -5,7 +5,8 @@
  * BENCH_PATIENTS patients (spread over them), each with an upcoming appointment whose reminder
  * was sent, and open slots for every practitioner. Then patients reply as validly signed Twilio
  * inbound webhooks at BENCH_RATE/s for BENCH_SECONDS: each patient follows one script, C, X,
- * R then a digit (BENCH_DIGIT_DELAY_MS later), or an unrecognised text, so every text has
+ * R then a digit (BENCH_DIGIT_DELAY_MS after the offer reached the provider, as a patient reads
+ * it and answers), or an unrecognised text, so every text has
  * exactly one answer. Reports replies applied per second and, per reply, webhook acknowledged
  * -> answer handed to the provider (p50/p99/max; the provider is a local Twilio wire server,
  * every clinic allowed 10 texts/s), next to the baseline of the same run: acknowledged -> inbox
@@ -19,18 +20,20 @@
  * fresh database, and the last line says the highest rate tried at which p99 stayed under 1 s.
  * Replies not processed (or answers not sent) within BENCH_SETTLE_SECONDS (300) after the last
  * one fail the run, after printing the figures of what was reached.
+ * A/B: BENCH_SERVICE_ROOT=<another checkout, built> runs this bench against that service, and
+ * BENCH_SKIP_BUILD=1 skips the build (`npm run build` first).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { normalizePhone } from '../src/common/phone/phone';
 import { twilioSignature } from '../src/messaging/providers/twilio-signature';
 import { FakeTwilioServer } from '../test/support/fake-twilio.server';
 import { freshDatabase } from './support/database';
-import { startService } from './support/service';
+import { serviceRoot, startService } from './support/service';
 import { loadStatementStats, printStatementsPer } from './support/statement-stats';
 
 const CLINICS = Number(process.env.BENCH_CLINICS ?? 50);
@@ -50,6 +53,11 @@ const STATEMENTS = ['1', 'nested'].includes(process.env.BENCH_STATEMENTS ?? '');
 const NESTED = process.env.BENCH_STATEMENTS === 'nested';
 /** How many of the costliest statements BENCH_STATEMENTS lists (BENCH_STATEMENTS_TOP, 25). */
 const STATEMENTS_TOP = Number(process.env.BENCH_STATEMENTS_TOP ?? 25);
+/**
+ * BENCH_PG_SOCKET=<dir> (an experiment): the service reaches the same local server through its
+ * Unix socket in <dir> (embedded PostgreSQL listens in /tmp) instead of loopback TCP.
+ */
+const SOCKET_DIR = process.env.BENCH_PG_SOCKET;
 const PRACTITIONERS = 10;
 const ADMIN = 'bench-admin-token-0123456789';
 const CREDENTIALS = {
@@ -170,12 +178,80 @@ function signed(p: Patient, body: string): { form: string; signature: string } {
   };
 }
 
-/** Sends the replies at `rate`/s; a digit follows its R after DIGIT_DELAY_MS. */
+/**
+ * POSTs a form over kept-alive connections and reads the status, the answer discarded: the load
+ * generator shares the service's cores, so it does no more than a webhook sender must (fetch
+ * cost several times as much CPU per request).
+ */
+function postForm(agent: Agent, url: URL, form: string, signature: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'Content-Length': Buffer.byteLength(form),
+          'X-Twilio-Signature': signature,
+        },
+      },
+      (res) => {
+        res.on('error', reject);
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.resume();
+      },
+    );
+    req.on('error', reject);
+    req.end(form);
+  });
+}
+
+function overSocket(url: string, dir: string): string {
+  const socket = new URL(url);
+  // node-postgres takes the socket directory from `host` in the query, over the URL's host.
+  socket.searchParams.set('host', dir);
+  return socket.toString();
+}
+
+/**
+ * The offers that answer R, as they reach the provider: the patient reads one and answers with
+ * a digit DIGIT_DELAY_MS later, as a person does. (A digit sent a fixed time after the R, as
+ * before, could overtake its offer whenever the service ran more than that behind, and was then
+ * rightly an unrecognised reply: a run past saturation reported a mismatch for the bench's
+ * own script.)
+ */
+class OfferWatch {
+  private readonly waiting = new Map<string, { p: Patient; i: number }>();
+  /** offers read: when (performance.now()), by whom, and the index of their R */
+  readonly read: { at: number; p: Patient; i: number }[] = [];
+
+  expect(p: Patient, i: number): void {
+    this.waiting.set(p.phone, { p, i });
+  }
+
+  /** FakeTwilioServer's onAccepted: the first text to a patient awaiting one is the offer. */
+  readonly accepted = (to: string): void => {
+    const w = this.waiting.get(to);
+    if (!w) return;
+    this.waiting.delete(to);
+    this.read.push({ at: performance.now(), ...w });
+  };
+
+  get pending(): number {
+    return this.waiting.size;
+  }
+}
+
+/** Sends the replies at `rate`/s; a digit follows its offer after DIGIT_DELAY_MS. */
 async function replyAtRate(
   base: string,
   patients: Patient[],
   rate: number,
-): Promise<{ sent: number; failed: number; seconds: number }> {
+  offers: OfferWatch,
+): Promise<{ sent: number; failed: number; seconds: number; digitsUnsent: number }> {
   const body = (s: Script, i: number) =>
     s === 'C'
       ? ['yes!', 'C', 'ok 👍'][i % 3]
@@ -191,19 +267,13 @@ async function replyAtRate(
   let sent = 0;
   let failed = 0;
   const inFlight = new Set<Promise<void>>();
+  const agent = new Agent({ keepAlive: true });
+  const url = new URL(`${base}${INBOUND}`);
   const post = (p: Patient, text: string) => {
     const { form, signature } = signed(p, text);
-    const req = fetch(`${base}${INBOUND}`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        'X-Twilio-Signature': signature,
-      },
-      body: form,
-    })
-      .then(async (res) => {
-        await res.arrayBuffer();
-        if (res.ok) sent += 1;
+    const req = postForm(agent, url, form, signature)
+      .then((status) => {
+        if (status >= 200 && status < 300) sent += 1;
         else failed += 1;
       })
       .catch(() => {
@@ -212,13 +282,22 @@ async function replyAtRate(
       .finally(() => inFlight.delete(req));
     inFlight.add(req);
   };
-  while (next < total || due.length > 0) {
+  let giveUpAt = Number.POSITIVE_INFINITY;
+  while (next < total || due.length > 0 || offers.read.length > 0 || offers.pending > 0) {
     const now = performance.now() - began;
+    if (next === total && due.length === 0 && offers.read.length === 0) {
+      // Only offers still to come: as long as the service may take to settle, then no digit.
+      giveUpAt = Math.min(giveUpAt, now + SETTLE_MS);
+      if (now > giveUpAt) break;
+    }
     const target = Math.min(total, Math.floor((now / 1000) * rate));
     for (; next < target; next += 1) {
       const p = patients[next];
+      if (p.script === 'R') offers.expect(p, next);
       post(p, body(p.script, next));
-      if (p.script === 'R') due.push({ at: now + DIGIT_DELAY_MS, p, text: String(1 + (next % 2)) });
+    }
+    for (const r of offers.read.splice(0)) {
+      due.push({ at: r.at - began + DIGIT_DELAY_MS, p: r.p, text: String(1 + (r.i % 2)) });
     }
     while (due.length > 0 && due[0].at <= now) {
       const d = due.shift()!;
@@ -227,7 +306,13 @@ async function replyAtRate(
     await new Promise((r) => setTimeout(r, 5));
   }
   await Promise.all(inFlight);
-  return { sent, failed, seconds: (performance.now() - began) / 1000 };
+  agent.destroy();
+  return {
+    sent,
+    failed,
+    seconds: (performance.now() - began) / 1000,
+    digitsUnsent: offers.pending,
+  };
 }
 
 /** CPU time a process has used so far (Linux), in ms. */
@@ -409,12 +494,13 @@ const quantiles = (col: string) =>
    1000 * extract(epoch FROM max(${col})) AS max`;
 
 async function main(): Promise<void> {
-  const root = join(__dirname, '..');
   console.log(
     `machine: ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
   );
   if (RATES.some((r) => !(r > 0))) throw new Error('BENCH_RATE: rates per second, comma-separated');
-  execFileSync('npx', ['nest', 'build'], { cwd: root, stdio: 'inherit' });
+  if (process.env.BENCH_SKIP_BUILD !== '1') {
+    execFileSync('npx', ['nest', 'build'], { cwd: serviceRoot(), stdio: 'inherit' });
+  }
   const results: { rate: number; p99: number; ok: boolean }[] = [];
   for (const rate of RATES) results.push(await runAt(rate));
   if (results.length > 1) {
@@ -436,9 +522,14 @@ async function runAt(rate: number): Promise<{ rate: number; p99: number; ok: boo
   console.log(`${CLINICS} clinics, ${PATIENTS} patients, ${rate}/s for ${SECONDS} s`);
   const database = await freshDatabase('turnout_replies_bench');
   if (STATEMENTS) await loadStatementStats(database, { nested: NESTED });
-  const twilio = await FakeTwilioServer.start(CREDENTIALS);
+  // Not recording: 20,000 kept requests would cost this process memory and GC for nothing.
+  const offers = new OfferWatch();
+  const twilio = await FakeTwilioServer.start(CREDENTIALS, {
+    record: false,
+    onAccepted: offers.accepted,
+  });
   const service = await startService({
-    DATABASE_URL: database.url,
+    DATABASE_URL: SOCKET_DIR ? overSocket(database.url, SOCKET_DIR) : database.url,
     ADMIN_TOKEN: ADMIN,
     PUBLIC_BASE_URL,
     TWILIO_API_BASE_URL: twilio.baseUrl,
@@ -461,8 +552,13 @@ async function runAt(rate: number): Promise<{ rate: number; p99: number; ok: boo
     const patients: Patient[] = [];
     for (let k = 0; k < perClinic; k += 1) for (const list of byClinic) patients.push(list[k]);
     console.log(`set up ${patients.length} patients; replying...`);
+    // The service's backends report their table counts when idle for 10 s at the latest: the
+    // set-up's inserts and updates would otherwise land after the reset below, in the run's.
+    // Waited before the CPU and WAL readings, so the idle wait is not counted either.
+    if (STATEMENTS) await new Promise((resolve) => setTimeout(resolve, 11_000));
     const before = STATEMENTS ? await transactionStats(db) : null;
     const cpuBefore = cpuMs(service.pid);
+    const benchCpuBefore = process.cpuUsage();
     const postmaster = await postmasterPid(db);
     const pgCpuBefore = postgresCpuMs(postmaster);
     const walBefore = await walBytes(db);
@@ -471,12 +567,14 @@ async function runAt(rate: number): Promise<{ rate: number; p99: number; ok: boo
       await db.query('SELECT pg_stat_reset()');
     }
     const lockWaits = sampleLockWaits(database.url);
-    const run = await replyAtRate(service.baseUrl, patients, rate);
+    const run = await replyAtRate(service.baseUrl, patients, rate, offers);
     const deadline = performance.now() + SETTLE_MS;
     const unprocessed = await openAfter(db, UNPROCESSED, deadline);
     const unsent = await openAfter(db, UNSENT, deadline);
     // Before the checks below, whose queries are the bench's, not the service's.
     const serviceCpu = cpuMs(service.pid) - cpuBefore;
+    const benchCpuUsed = process.cpuUsage(benchCpuBefore);
+    const benchCpu = (benchCpuUsed.user + benchCpuUsed.system) / 1000;
     const pgCpuAfter = postgresCpuMs(postmaster);
     const pgCpu = pgCpuBefore !== null && pgCpuAfter !== null ? pgCpuAfter - pgCpuBefore : null;
     const wal = (await walBytes(db)) - walBefore;
@@ -522,6 +620,7 @@ async function runAt(rate: number): Promise<{ rate: number; p99: number; ok: boo
     const o = once[0];
     ok =
       unprocessed + unsent === 0 &&
+      run.digitsUnsent === 0 &&
       o.texts === run.sent &&
       o.answers === o.texts &&
       o.doubled === 0 &&
@@ -532,7 +631,9 @@ async function runAt(rate: number): Promise<{ rate: number; p99: number; ok: boo
       o.puzzled === expect('?');
     const f = (v: unknown) => `${Number(v).toFixed(1)} ms`;
     console.log(
-      `sent ${run.sent} replies (${run.failed} failed) in ${run.seconds.toFixed(1)} s; ` +
+      `sent ${run.sent} replies (${run.failed} failed) in ${run.seconds.toFixed(1)} s` +
+        (run.digitsUnsent > 0 ? ` (${run.digitsUnsent} R never offered: no digit sent)` : '') +
+        '; ' +
         `applied ${Math.round(applied[0].n / Number(applied[0].span))}/s`,
     );
     console.log(
@@ -556,7 +657,9 @@ async function runAt(rate: number): Promise<{ rate: number; p99: number; ok: boo
         (pgCpu === null
           ? ''
           : `; PostgreSQL CPU: ${(pgCpu / o.texts).toFixed(2)} ms per text (all its processes, ` +
-            'the polls for settling included)'),
+            'the polls for settling included)') +
+        `; this bench process: ${(benchCpu / o.texts).toFixed(2)} ms per text (load generator, ` +
+        'fake Twilio, polls; it shares the cores)',
     );
     console.log(
       `WAL: ${(wal / o.texts).toFixed(0)} B per text; backends waiting on a lock: ` +

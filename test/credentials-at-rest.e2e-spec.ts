@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { CalendarDeliveryService } from '../src/calendar/calendar-delivery.service';
 import { CredentialsVault } from '../src/common/crypto/credentials-vault';
 import { resealCredentials } from '../src/clinics/credentials-rotation';
 import { loadConfig } from '../src/config/app-config';
+import { CalendarReceiver } from './support/calendar-receiver';
 import { dispatcherOf, remindersOf, upload } from './support/dispatch-helpers';
 import { createClinic, TestClinic, uniquePhone } from './support/factories';
 import { FakeTwilioServer } from './support/fake-twilio.server';
@@ -15,17 +17,54 @@ const CREDENTIALS = {
 const KEY_1 = randomBytes(32).toString('base64');
 const KEY_2 = randomBytes(32).toString('hex');
 
-/** Provider credentials sealed at rest with envelope encryption, and rotated to a new key. */
+/**
+ * Provider credentials and the clinic's webhook secret sealed at rest with envelope encryption,
+ * and rotated to a new key.
+ */
 describe('provider credentials at rest', () => {
   let twilio: FakeTwilioServer;
+  let calendar: CalendarReceiver;
+  let calendarUrl: string;
   const apps: TestApp[] = [];
   beforeAll(async () => {
     twilio = await FakeTwilioServer.start(CREDENTIALS);
+    calendar = new CalendarReceiver();
+    calendarUrl = await calendar.start();
   });
   afterAll(async () => {
     await Promise.all(apps.map((a) => a.close()));
     await twilio.stop();
+    await calendar.stop();
   });
+
+  async function clinicOn(t: TestApp): Promise<TestClinic> {
+    return createClinic(t, {
+      provider: { type: 'twilio', ...CREDENTIALS },
+      sendRatePerSecond: 100,
+      calendarWebhookUrl: calendarUrl,
+    });
+  }
+
+  async function storedWebhookSecret(t: TestApp, id: string): Promise<Record<string, string>> {
+    const [row] = await t.ds.query('SELECT webhook_secret FROM clinics WHERE id = $1', [id]);
+    return row.webhook_secret;
+  }
+
+  /** A staff cancellation reaches the calendar signed with the secret shown at creation. */
+  async function signsCalendarEvents(t: TestApp, c: TestClinic): Promise<void> {
+    const a = await upload(t, c, { patient: { name: 'Ana', phone: uniquePhone() } });
+    await t.http
+      .patch(`/v1/appointments/${a.id}`)
+      .set(c.auth)
+      .send({ status: 'cancelled' })
+      .expect(200);
+    calendar.secret = c.webhookSecret;
+    const service = t.app.get(CalendarDeliveryService);
+    // (other specs' events in the shared database may be delivered too)
+    while ((await service.runOnce()) > 0);
+    const mine = calendar.events.filter((e) => e.appointmentId === a.id);
+    expect(mine.map((e) => [e.type, e.signatureValid])).toEqual([['appointment.cancelled', true]]);
+  }
 
   async function app(keys: Record<string, string>): Promise<TestApp> {
     const t = await startTestApp({
@@ -72,19 +111,21 @@ describe('provider credentials at rest', () => {
 
   it('stores no secret in the clear, returns none, and still sends and checks signatures', async () => {
     const t = await app({ CREDENTIALS_KEY: KEY_1 });
-    const c = await createClinic(t, {
-      provider: { type: 'twilio', ...CREDENTIALS },
-      sendRatePerSecond: 100,
-    });
+    const c = await clinicOn(t);
     const row = await storedRow(t, c.id);
     expect(row).not.toContain(CREDENTIALS.authToken);
     expect(row).not.toContain(CREDENTIALS.accountSid);
-    expect(await stored(t, c.id)).toEqual({
+    expect(c.webhookSecret).toMatch(/^whsec_/);
+    expect(row).not.toContain(c.webhookSecret);
+    const sealedShape = {
       sealed: 'aes-256-gcm/v1',
       kid: expect.stringMatching(/^[0-9a-f]{16}$/),
       key: expect.any(String),
       data: expect.any(String),
-    });
+    };
+    expect(await stored(t, c.id)).toEqual(sealedShape);
+    expect(await storedWebhookSecret(t, c.id)).toEqual(sealedShape);
+    await signsCalendarEvents(t, c);
     const view = await t.http.get('/v1/clinic').set(c.auth).expect(200);
     expect(JSON.stringify(view.body)).not.toContain(CREDENTIALS.authToken);
     expect(JSON.stringify(c.body)).not.toContain(CREDENTIALS.authToken);
@@ -112,16 +153,13 @@ describe('provider credentials at rest', () => {
 
   it('rotates: the previous key still reads, the rotation re-seals every record, the old key can go', async () => {
     const before = await app({});
-    const plain = await createClinic(before, {
-      provider: { type: 'twilio', ...CREDENTIALS },
-      sendRatePerSecond: 100,
-    });
+    const plain = await clinicOn(before);
     expect(await storedRow(before, plain.id)).toContain(CREDENTIALS.authToken);
-    const first = await app({ CREDENTIALS_KEY: KEY_1 });
-    const sealedOld = await createClinic(first, {
-      provider: { type: 'twilio', ...CREDENTIALS },
-      sendRatePerSecond: 100,
+    expect(await storedWebhookSecret(before, plain.id)).toEqual({
+      webhookSecret: plain.webhookSecret,
     });
+    const first = await app({ CREDENTIALS_KEY: KEY_1 });
+    const sealedOld = await clinicOn(first);
     const oldKid = (await stored(first, sealedOld.id)).kid;
 
     // rotation: the new key, and the old one kept for reading
@@ -133,7 +171,10 @@ describe('provider credentials at rest', () => {
     const newKid = (await stored(rotating, sealedOld.id)).kid;
     expect(newKid).not.toBe(oldKid);
     expect((await stored(rotating, plain.id)).kid).toBe(newKid);
+    expect((await storedWebhookSecret(rotating, plain.id)).kid).toBe(newKid);
+    expect((await storedWebhookSecret(rotating, sealedOld.id)).kid).toBe(newKid);
     expect(await storedRow(rotating, plain.id)).not.toContain(CREDENTIALS.authToken);
+    expect(await storedRow(rotating, plain.id)).not.toContain(plain.webhookSecret);
     // running it again changes nothing
     const again = await resealCredentials(rotating.ds, new CredentialsVault(loadConfig(env)));
     expect(again.resealed).toBe(0);
@@ -143,6 +184,8 @@ describe('provider credentials at rest', () => {
     await sendsThroughProvider(after, sealedOld);
     await sendsThroughProvider(after, plain);
     await webhookAccepted(after, plain);
+    await signsCalendarEvents(after, plain);
+    await signsCalendarEvents(after, sealedOld);
   });
 
   it('refuses a master key that is not 32 bytes, naming the variable', () => {

@@ -112,6 +112,14 @@ describe('npm run migration:* from the compiled dist/', () => {
                       WHERE table_name = $1 AND column_name = $2) AS present`,
       [table, column],
     );
+  const columnType = async (table: string, column: string): Promise<string | undefined> =>
+    (
+      await db.query<{ data_type: string }>(
+        `SELECT data_type FROM information_schema.columns
+         WHERE table_name = $1 AND column_name = $2`,
+        [table, column],
+      )
+    ).rows[0]?.data_type;
   const recorded = async (): Promise<string[]> =>
     (
       await db.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY "timestamp"')
@@ -144,7 +152,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('FactTriggersWriteOnlyWhatChanged1795810100000');
+    expect(last).toBe('WebhookSecretSealedAtRest1795860000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -166,13 +174,14 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await functionExists('no_show_daily_fold')).toBe(true);
     expect(await functionExists('appointment_text_fact')).toBe(true);
     expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
+    expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await functionExists('appointment_text_fact')).toBe(false);
-    expect(await functionExists('appointment_text_facts')).toBe(true);
+    expect(await columnType('clinics', 'webhook_secret')).toBe('text');
+    expect(await functionExists('appointment_text_fact')).toBe(true);
     expect(await tableExists('no_show_delta')).toBe(true);
     expect(await indexExists('slots_held_for')).toBe(true);
     expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
@@ -186,7 +195,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('run again re-applies only it; a further run applies nothing', async () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
-    expect(await functionExists('appointment_text_fact')).toBe(true);
+    expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));

@@ -30,35 +30,44 @@ describe('per-sender rate cap across instances', () => {
     await recorder.stop();
   });
 
-  it('never puts more than sendRatePerSecond texts of one sender in any one-second window', async () => {
+  /**
+   * `count` reminders of a new clinic capped at `rate`, all due now, dispatched by both
+   * instances until the provider has them all (or `withinMs`): the clinic and its texts.
+   */
+  async function sendThroughBoth(rate: number, count: number, withinMs: number, pauseMs: number) {
     const clinic = await createClinic(a, {
       provider: { type: 'twilio', ...CREDENTIALS },
-      sendRatePerSecond: 2,
+      sendRatePerSecond: rate,
       quietHours: null,
       reminderOffsets: ['P1D'],
     });
     const sender = clinic.body.senderNumber as string;
     // Booked three hours ahead: too late for P1D, so each gets one catch-up, due now.
     const startsAt = new Date(Date.now() + 3 * 3_600_000).toISOString();
-    const appointments = Array.from({ length: 8 }, () =>
+    const appointments = Array.from({ length: count }, () =>
       appointmentInput({ startsAt, patient: { name: 'Ana', phone: uniquePhone() } }),
     );
     a.clock.set(new Date());
     await a.http.post('/v1/appointments/batch').set(clinic.auth).send({ appointments }).expect(200);
 
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + withinMs;
     const drive = async (t: TestApp) => {
-      while (recorder.from(sender).length < 8 && Date.now() < deadline) {
+      while (recorder.from(sender).length < count && Date.now() < deadline) {
         t.clock.set(new Date());
         await dispatcherOf(t).tick();
-        await sleep(20);
+        await sleep(pauseMs);
       }
     };
     await Promise.all([drive(a), drive(b)]);
+    return { clinic, texts: recorder.from(sender) };
+  }
 
-    const times = recorder.from(sender).map((sms) => sms.at);
+  it('never puts more than sendRatePerSecond texts of one sender in any one-second window', async () => {
+    const { clinic, texts } = await sendThroughBoth(2, 8, 20_000, 20);
+
+    const times = texts.map((sms) => sms.at);
     expect(times).toHaveLength(8);
-    expect(new Set(recorder.from(sender).map((sms) => sms.to)).size).toBe(8);
+    expect(new Set(texts.map((sms) => sms.to)).size).toBe(8);
     expect(maxPerSecond(times)).toBeLessThanOrEqual(2);
     // Paced, not merely lucky: eight texts at two a second take at least three seconds.
     expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(3_000);
@@ -114,4 +123,60 @@ describe('per-sender rate cap across instances', () => {
     expect(busy.granted).toBe(0);
     expect(busy.freeInMs).toBeGreaterThan(900);
   });
+
+  it('keeps a fast sender under its cap across instances with spare slots', async () => {
+    // 20/s: 55 ms apart, so each grant carries spare slots that instance keeps for later waves
+    const { texts } = await sendThroughBoth(20, 60, 30_000, 5);
+    expect(texts).toHaveLength(60);
+    expect(new Set(texts.map((sms) => sms.to)).size).toBe(60);
+    const times = texts.map((sms) => sms.at);
+    expect(maxPerSecond(times)).toBeLessThanOrEqual(20);
+    // Paced, not merely lucky: sixty texts at twenty a second take about three seconds.
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(2_500);
+  });
+
+  it('grants spare slots after the wanted ones, within their own horizon, only when all wanted are', async () => {
+    const budgets = a.app.get(SenderBudgetRepository);
+    const request = spareRequest(2, 10, 50);
+    // wanted within 20 ms, spare ones within 100 ms: 2 + 9 at most (slots 0..100 ms)
+    const [grant] = await budgets.reserve([request], 20, 20, 100);
+    expect(grant.granted).toBeGreaterThanOrEqual(10);
+    expect(grant.granted).toBeLessThanOrEqual(11);
+    // busy now for about 100 ms: a wave asking 20 ms ahead gets nothing, spare included
+    const [busy] = await budgets.reserve([request], 20, 20, 1_000);
+    expect(busy.granted).toBe(0);
+  });
+
+  it('hands unused spare slots back only while no one has reserved after them', async () => {
+    const budgets = a.app.get(SenderBudgetRepository);
+    const request = spareRequest(1, 100, 9);
+    const [grant] = await budgets.reserve([request], 1_000, 1_000, 1_000);
+    expect(grant.granted).toBe(10);
+    // nine unused, handed back: the budget is free again one interval after the used slot
+    expect(await budgets.giveBack([{ ...grant, unused: 9 }])).toBe(1);
+    const [next] = await b.app
+      .get(SenderBudgetRepository)
+      .reserve([{ ...request, spare: 0 }], 1_000);
+    expect(next.granted).toBe(1);
+    expect(next.firstInMs).toBeGreaterThan(grant.firstInMs + 50);
+    expect(next.firstInMs).toBeLessThanOrEqual(grant.firstInMs + 100);
+    // a grant someone reserved after is not handed back: the later slots stay theirs
+    const [first] = await budgets.reserve([request], 2_000, 2_000, 2_000);
+    const [after] = await b.app.get(SenderBudgetRepository).reserve([request], 2_000, 2_000, 2_000);
+    expect(after.granted).toBeGreaterThan(0);
+    expect(await budgets.giveBack([{ ...first, unused: 9 }])).toBe(0);
+    const [last] = await budgets.reserve([{ ...request, spare: 0 }], 5_000);
+    expect(last.firstInMs).toBeGreaterThan(after.freeInMs - 100);
+  });
 });
+
+/** A new sender's request of `wanted` slots `intervalMs` apart, with `spare` more. */
+function spareRequest(wanted: number, intervalMs: number, spare: number) {
+  return {
+    providerType: 'twilio' as const,
+    senderNumber: uniquePhone(),
+    wanted,
+    intervalMs,
+    spare,
+  };
+}

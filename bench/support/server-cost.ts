@@ -79,7 +79,7 @@ export interface TableWrites {
   hot: number;
 }
 
-const WRITTEN = ['reminders', 'messages'];
+const WRITTEN = ['reminders', 'messages', 'sender_budgets'];
 
 export async function tableWrites(client: Client): Promise<TableWrites[]> {
   // This session's own writes (making rows due) flushed now, and a fresh snapshot: the

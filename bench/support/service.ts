@@ -11,14 +11,28 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+function profileDir(): string {
+  const dir = process.env.BENCH_PROF ?? '1';
+  return dir === '1' ? '/tmp/prof' : dir;
+}
+
+/**
+ * Where the built service is: this checkout, or BENCH_SERVICE_ROOT (another checkout, built),
+ * to run the same bench against two versions of the service, interleaved (A/B).
+ */
+export function serviceRoot(): string {
+  return process.env.BENCH_SERVICE_ROOT ?? join(__dirname, '..', '..');
+}
+
 /** Starts the built service (dist/) as a child process and waits until it is ready. */
 export async function startService(env: Record<string, string>): Promise<RunningService> {
   const port = await freePort();
-  const root = join(__dirname, '..', '..');
+  const root = serviceRoot();
   const child: ChildProcess = spawn(
     process.execPath,
     [
-      ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+      // BENCH_PROF=1 writes a CPU profile of the service to /tmp/prof, BENCH_PROF=<dir> to <dir>.
+      ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profileDir()}`] : []),
       join(root, 'dist', 'src', 'main.js'),
     ],
     {

@@ -45,7 +45,7 @@ export async function printStatementsPer(
   );
   for (const r of rows.slice(0, top)) {
     console.log(
-      `  ${(r.calls / units).toFixed(2).padStart(6)}/${what} ${(r.ms / units).toFixed(3).padStart(7)} ms` +
+      `  ${(r.calls / units).toFixed(3).padStart(7)}/${what} ${(r.ms / units).toFixed(3).padStart(7)} ms` +
         ` + ${(r.plan / units).toFixed(3).padStart(6)} ms plan/${what}  ${r.q}`,
     );
   }

@@ -217,7 +217,9 @@ export class AppointmentsRepository {
 
   /**
    * Due work: live-but-unattended appointments past their end plus the clinic's grace, locked,
-   * skipping rows another instance (or a patient's reply) holds right now.
+   * skipping rows another instance (or a patient's reply) holds right now. `no_show_candidate`
+   * is `status IN ('scheduled', 'confirmed')`, stored: the sweep's index is on it
+   * (1795830000000-AppointmentConfirmationsStayHeapOnly).
    */
   async lockDueNoShows(
     manager: EntityManager,
@@ -226,7 +228,7 @@ export class AppointmentsRepository {
   ): Promise<AppointmentRow[]> {
     return manager.query(
       `${SELECT_WITH_PATIENT} JOIN clinics c ON c.id = a.clinic_id
-       WHERE a.status IN ('scheduled', 'confirmed') AND a.ends_at <= $1
+       WHERE a.no_show_candidate AND a.ends_at <= $1
          AND a.ends_at + make_interval(mins => c.no_show_grace_minutes) <= $1
        ORDER BY a.ends_at
        LIMIT $2
@@ -243,7 +245,7 @@ export class AppointmentsRepository {
     const rows: { at: Date | null }[] = await this.ds.query(
       `SELECT min(x.ends_at + make_interval(mins => c.no_show_grace_minutes)) AS at
        FROM (SELECT clinic_id, ends_at FROM appointments
-             WHERE status IN ('scheduled', 'confirmed') ORDER BY ends_at LIMIT 1000) x
+             WHERE no_show_candidate ORDER BY ends_at LIMIT 1000) x
        JOIN clinics c ON c.id = x.clinic_id`,
     );
     return rows[0]?.at ?? null;

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { CalendarEventType } from '../appointments/appointment.machine';
+import type { StoredWebhookSecret } from '../clinics/clinic.entity';
 import { returningRows } from '../database/returning-rows';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -25,7 +26,8 @@ export interface ClaimedDelivery {
   give_up_at: Date;
   lease_until: Date;
   url: string | null;
-  secret: string;
+  /** the clinic's webhook secret as stored: CredentialsVault opens it */
+  secret: StoredWebhookSecret;
 }
 
 export interface DeliveryRow {

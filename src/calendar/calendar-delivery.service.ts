@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { WebhookSecret } from '../clinics/clinic.entity';
 import { Clock } from '../common/clock/clock';
+import { CredentialsVault } from '../common/crypto/credentials-vault';
 import { ClaimedDelivery, CalendarDeliveriesRepository } from './calendar-deliveries.repository';
 import { calendarSignature } from './calendar-signature';
 import { CalendarWebhookClient } from './calendar-webhook.client';
@@ -25,6 +27,7 @@ export class CalendarDeliveryService {
     private readonly client: CalendarWebhookClient,
     private readonly clock: Clock,
     private readonly metrics: CalendarMetrics,
+    private readonly vault: CredentialsVault,
   ) {}
 
   /** The due-work engine's pass: everything due now, then when to look again. */
@@ -53,10 +56,11 @@ export class CalendarDeliveryService {
       error = 'the clinic has no calendarWebhookUrl any more';
     } else {
       try {
+        const { webhookSecret } = this.vault.open<WebhookSecret>(d.secret);
         const answer = await this.client.post(
           d.url,
           d.body,
-          calendarSignature(d.secret, d.body, this.clock.now()),
+          calendarSignature(webhookSecret, d.body, this.clock.now()),
         );
         statusCode = answer.status;
         ok = answer.status >= 200 && answer.status < 300;

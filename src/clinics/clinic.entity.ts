@@ -5,9 +5,16 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import type { SealedCredentials } from '../common/crypto/credentials-vault';
 import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
 
 export type KeywordReplies = 'provider' | 'turnout';
+
+/** The webhook secret as stored: as given, or sealed when CREDENTIALS_KEY is set. */
+export interface WebhookSecret {
+  webhookSecret: string;
+}
+export type StoredWebhookSecret = WebhookSecret | SealedCredentials;
 
 @Entity('clinics')
 export class ClinicEntity {
@@ -57,9 +64,9 @@ export class ClinicEntity {
   @Column({ name: 'calendar_webhook_url', type: 'text', nullable: true })
   calendarWebhookUrl: string | null;
 
-  /** Signs calendar write-back events; shown once at creation. */
-  @Column({ name: 'webhook_secret', type: 'text' })
-  webhookSecret: string;
+  /** Signs calendar write-back events; shown once at creation, sealed at rest (CredentialsVault). */
+  @Column({ name: 'webhook_secret', type: 'jsonb' })
+  webhookSecret: StoredWebhookSecret;
 
   /** Never returned after creation; needed to build Flowroute's per-message dlr_callback. */
   @Column({ name: 'flowroute_path_secret', type: 'text', nullable: true })

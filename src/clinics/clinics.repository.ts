@@ -58,19 +58,24 @@ export class ClinicsRepository {
     manager: EntityManager,
     afterId: string,
     limit: number,
-  ): Promise<{ id: string; credentials: unknown }[]> {
+  ): Promise<{ id: string; credentials: unknown; webhook_secret: unknown }[]> {
     return manager.query(
-      `SELECT id, provider_credentials AS credentials FROM clinics
+      `SELECT id, provider_credentials AS credentials, webhook_secret FROM clinics
        WHERE id > $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [afterId, limit],
     );
   }
 
-  /** Same credentials, sealed differently: not a settings change, so the version stays. */
-  async replaceStoredCredentials(manager: EntityManager, id: string, stored: unknown) {
-    await manager.query('UPDATE clinics SET provider_credentials = $2::jsonb WHERE id = $1', [
-      id,
-      JSON.stringify(stored),
-    ]);
+  /** Same secrets, sealed differently: not a settings change, so the version stays. */
+  async replaceStoredSecrets(
+    manager: EntityManager,
+    id: string,
+    stored: { credentials: unknown; webhookSecret: unknown },
+  ) {
+    await manager.query(
+      `UPDATE clinics SET provider_credentials = $2::jsonb, webhook_secret = $3::jsonb
+       WHERE id = $1`,
+      [id, JSON.stringify(stored.credentials), JSON.stringify(stored.webhookSecret)],
+    );
   }
 }

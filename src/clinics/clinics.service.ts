@@ -61,7 +61,7 @@ export class ClinicsService {
           sendRatePerSecond: dto.sendRatePerSecond ?? 1,
           keywordReplies: dto.keywordReplies ?? defaultKeywordReplies(dto.provider.type),
           calendarWebhookUrl: dto.calendarWebhookUrl ?? null,
-          webhookSecret,
+          webhookSecret: this.vault.seal({ webhookSecret }),
           flowroutePathSecret: flowrouteSecret ?? null,
           flowroutePathSecretHash: flowrouteSecret ? sha256Hex(flowrouteSecret) : null,
           version: 1,

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   try {
     const { checked, resealed } = await resealCredentials(ds, new CredentialsVault(config));
     console.log(
-      `credentials: ${checked} clinics checked, ${resealed} sealed under the current key`,
+      `credentials: ${checked} clinics checked, ${resealed} sealed under the current key (provider credentials and webhook secret)`,
     );
   } finally {
     await ds.destroy();

@@ -5,9 +5,10 @@ import { ClinicsRepository } from './clinics.repository';
 const PAGE = 500;
 
 /**
- * Seals every clinic's provider credentials under the current master key: plaintext ones
- * (stored before CREDENTIALS_KEY was set) and those sealed under CREDENTIALS_KEY_PREVIOUS.
- * Page by page, each in its own short transaction; safe to run again or beside live instances.
+ * Seals every clinic's secrets at rest (provider credentials, webhook secret) under the current
+ * master key: plaintext ones (stored before CREDENTIALS_KEY was set) and those sealed under
+ * CREDENTIALS_KEY_PREVIOUS. Page by page, each in its own short transaction; safe to run again
+ * or beside live instances. A clinic counts once, resealed when either secret was.
  */
 export async function resealCredentials(
   ds: DataSource,
@@ -23,17 +24,22 @@ export async function resealCredentials(
     const page = await ds.transaction(async (manager) => {
       const rows = await clinics.lockCredentialsPage(manager, after, PAGE);
       for (const row of rows) {
-        if (!vault.needsReseal(row.credentials)) continue;
-        let plain: object;
+        const stored = { credentials: row.credentials, webhookSecret: row.webhook_secret };
+        if (!vault.needsReseal(stored.credentials) && !vault.needsReseal(stored.webhookSecret)) {
+          continue;
+        }
+        let sealed: typeof stored;
         try {
-          plain = vault.open(row.credentials) as object;
+          sealed = {
+            credentials: vault.seal(vault.open(stored.credentials) as object),
+            webhookSecret: vault.seal(vault.open(stored.webhookSecret) as object),
+          };
         } catch (error: unknown) {
           if (!(error instanceof CredentialsKeyError)) throw error;
           unreadable += 1;
           continue;
         }
-        const sealed = vault.seal(plain);
-        await clinics.replaceStoredCredentials(manager, row.id, sealed);
+        await clinics.replaceStoredSecrets(manager, row.id, sealed);
         resealed += 1;
       }
       return rows;

@@ -217,6 +217,8 @@ export class OutboundDispatcher {
       while (!pump.idle) await pump.changed(this.pollMs);
       await recording.atMost(0);
       await this.recorder.idle();
+      // Nothing left to send: spare rate-cap slots go back for other instances.
+      await this.slots.release().catch((error: unknown) => this.fail('release', error));
     }
     return counts;
   }

@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { ProviderType } from '../messaging/providers/sms-provider.port';
 import { Pacer } from './pacer';
-import { keyOf, SenderBudgetRepository } from './sender-budget.repository';
+import { keyOf, SenderBudgetRepository, type SlotRequest } from './sender-budget.repository';
 import { SenderHealth } from './sender-health';
+import { SPARE_WINDOW_MS, SpareSlots, spareFor } from './spare-slots';
 
 /**
  * How far ahead a slot may be granted: the longest a send holds its permit asleep. Short, so a
@@ -15,7 +16,6 @@ export const SLOT_HORIZON_MS = 20;
  * slowest rate (1/s plus margin), so an answer is never refused in favour of routine texts.
  */
 export const ANSWER_HORIZON_MS = 2_500;
-
 export interface Sender {
   providerType: ProviderType;
   senderNumber: string;
@@ -42,10 +42,13 @@ export function intervalMsFor(ratePerSecond: number, marginMs: number): number {
 /**
  * Hands out rate-cap slots for a wave of sends, in one statement, at the moment the wave can be
  * sent: a slot granted is used on time. Slots of one sender are handed out in wave order; a
- * message that gets none learns when its sender is free again.
+ * message that gets none learns when its sender is free again. A fast sender's spare slots
+ * (SPARE_WINDOW_MS) serve its next waves without a statement.
  */
 @Injectable()
 export class SlotReserver {
+  private readonly spares = new SpareSlots();
+
   constructor(
     private readonly budgets: SenderBudgetRepository,
     private readonly pacer: Pacer,
@@ -71,34 +74,75 @@ export class SlotReserver {
       const { allowed, retryInMs } = this.health.admit(key, group.indexes.length);
       if (allowed < group.indexes.length) held.set(key, { from: allowed, inMs: retryInMs });
     }
-    const asked = [...groups].filter(([key]) => held.get(key)?.from !== 0);
-    const grants = await this.budgets.reserve(
-      asked.map(([key, { sender, indexes }]) => {
-        const wanted = held.get(key)?.from ?? indexes.length;
-        return {
-          providerType: sender.providerType,
-          senderNumber: sender.senderNumber,
-          wanted,
-          intervalMs: intervalMsFor(sender.ratePerSecond, this.config.sendRateMarginMs),
-          answers: Math.min(wanted, indexes.filter((i) => senders[i].answer).length),
-        };
-      }),
-      SLOT_HORIZON_MS,
-      ANSWER_HORIZON_MS,
+    // Spare slots first (the earliest; answers are at the front), then the database.
+    const now = this.pacer.elapsedMs();
+    const local = new Map<string, number[]>();
+    for (const [key, group] of groups) {
+      const wanted = held.get(key)?.from ?? group.indexes.length;
+      if (wanted > 0) local.set(key, this.spares.take(key, wanted, now));
+    }
+    const asked = [...groups].filter(
+      ([key, { indexes }]) =>
+        (held.get(key)?.from ?? indexes.length) > (local.get(key)?.length ?? 0),
     );
+    const requests: SlotRequest[] = asked.map(([key, { sender, indexes }]) => {
+      const from = local.get(key)?.length ?? 0;
+      const wanted = (held.get(key)?.from ?? indexes.length) - from;
+      const intervalMs = intervalMsFor(sender.ratePerSecond, this.config.sendRateMarginMs);
+      return {
+        providerType: sender.providerType,
+        senderNumber: sender.senderNumber,
+        wanted,
+        intervalMs,
+        answers: indexes.slice(from, from + wanted).filter((i) => senders[i].answer).length,
+        spare: spareFor(intervalMs, wanted),
+      };
+    });
+    // A statement is made anyway: senders in use whose spare slots run out soon renew with it.
+    if (requests.length > 0) {
+      for (const g of this.spares.toRenew(now, new Set(asked.map(([key]) => key)))) {
+        const { providerType, senderNumber, intervalMs } = g;
+        const spare = spareFor(intervalMs, 0);
+        requests.push({ providerType, senderNumber, wanted: 0, intervalMs, answers: 0, spare });
+      }
+    }
+    const grants =
+      requests.length === 0
+        ? []
+        : await this.budgets.reserve(requests, SLOT_HORIZON_MS, ANSWER_HORIZON_MS, SPARE_WINDOW_MS);
     const answeredAt = this.pacer.elapsedMs();
     const byKey = new Map(grants.map((g) => [keyOf(g), g]));
+    // Renewals: every slot granted is spare.
+    for (const r of requests.slice(asked.length)) {
+      const grant = byKey.get(keyOf(r));
+      if (grant) {
+        this.spares.keep(keyOf(r), grant, answeredAt + grant.firstInMs, grant.granted, now);
+      }
+    }
+    const askedKeys = new Set(asked.map(([key]) => key));
     const slots: Slot[] = new Array<Slot>(senders.length);
     for (const [key, { indexes }] of groups) {
-      const grant = byKey.get(key);
+      const spare = local.get(key) ?? [];
+      // (a sender of the wave served from its spare slots may have been renewed: not its grant)
+      const grant = askedKeys.has(key) ? byKey.get(key) : undefined;
       const interval = grant?.intervalMs ?? 1000;
-      const granted = grant?.granted ?? 0;
       const pause = held.get(key);
-      indexes.forEach((index, i) => {
-        if (pause && i >= pause.from) {
+      const wanted = (pause?.from ?? indexes.length) - spare.length;
+      const granted = Math.min(grant?.granted ?? 0, wanted);
+      if (grant && grant.granted > wanted) {
+        const atMs = answeredAt + grant.firstInMs + wanted * interval;
+        this.spares.keep(key, grant, atMs, grant.granted - wanted, now);
+      }
+      indexes.forEach((index, n) => {
+        if (pause && n >= pause.from) {
           slots[index] = { granted: false, freeInMs: pause.inMs };
           return;
         }
+        if (n < spare.length) {
+          slots[index] = { granted: true, atMs: spare[n] };
+          return;
+        }
+        const i = n - spare.length;
         slots[index] =
           i < granted
             ? { granted: true, atMs: answeredAt + grant!.firstInMs + i * interval }
@@ -110,5 +154,13 @@ export class SlotReserver {
       });
     }
     return slots;
+  }
+
+  /**
+   * Hands the spare slots still held back to the budgets (those no one reserved after), and
+   * forgets them all: the pipeline calls it when it has nothing left to send.
+   */
+  async release(): Promise<void> {
+    await this.budgets.giveBack(this.spares.drain());
   }
 }

@@ -37,11 +37,15 @@ export interface FreedTime {
 
 const RETURNED = 's.id, s.starts_at, s.ends_at, s.duration_minutes, s.location';
 
-/** A slot overlapping a live appointment of its practitioner is not open, whatever its row says. */
+/**
+ * A slot overlapping a live appointment of its practitioner is not open, whatever its row says.
+ * `occupies_time` is `status NOT IN ('cancelled', 'no_show')`, stored: the overlap constraint's
+ * index is on it (1795830000000-AppointmentConfirmationsStayHeapOnly).
+ */
 const NO_LIVE_OVERLAP = (except: string) => `NOT EXISTS (
   SELECT 1 FROM appointments a
   WHERE a.clinic_id = s.clinic_id AND a.practitioner = s.practitioner ${except}
-    AND a.status NOT IN ('cancelled', 'no_show')
+    AND a.occupies_time
     AND tstzrange(a.starts_at, a.ends_at, '[)') && tstzrange(s.starts_at, s.ends_at, '[)'))`;
 
 /**
@@ -135,7 +139,7 @@ export class SlotHoldsRepository {
            AND NOT EXISTS (
              SELECT 1 FROM appointments a
              WHERE a.clinic_id = s.clinic_id AND a.practitioner = s.practitioner AND a.id <> $2
-               AND a.status NOT IN ('cancelled', 'no_show')
+               AND a.occupies_time
                AND tstzrange(a.starts_at, a.ends_at, '[)')
                    && tstzrange(s.starts_at, s.starts_at + make_interval(mins => $4), '[)'))
          RETURNING ${RETURNED}),

@@ -9,6 +9,8 @@ import {
   ProviderError,
   WebhookRequest,
 } from '../../src/messaging/providers/sms-provider.port';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { FakeTwilioServer } from '../support/fake-twilio.server';
 
 const CREDENTIALS = {
@@ -226,6 +228,25 @@ describe('TwilioProvider against a fake api.twilio.com', () => {
     const error = await sendError(new TwilioProvider(server.baseUrl, 150));
     expect(error).toMatchObject({ kind: 'transient', code: 'timeout' });
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('gives up on a response that stalls after its headers, at the same timeout', async () => {
+    // Headers and part of a body, then nothing: the deadline covers the whole exchange.
+    const stalling = createServer((_req, res) => {
+      res.writeHead(201, { 'Content-Type': 'application/json' });
+      res.write('{"sid": "SM');
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    const { port } = stalling.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      const error = await sendError(new TwilioProvider(`http://127.0.0.1:${port}`, 150));
+      expect(error).toMatchObject({ kind: 'transient', code: 'timeout' });
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      stalling.closeAllConnections();
+      await new Promise<void>((resolve) => stalling.close(() => resolve()));
+    }
   });
 
   it('types a refused connection as transient', async () => {

@@ -37,6 +37,13 @@ export type FakeTwilioReply =
 
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 
+export interface FakeTwilioOptions {
+  /** keep every request in `requests` (true); a bench sending thousands turns it off */
+  record?: boolean;
+  /** told of every message accepted, as it is answered (a bench's patient reading its text) */
+  onAccepted?: (to: string, body: string) => void;
+}
+
 export class FakeTwilioServer {
   readonly requests: RecordedRequest[] = [];
   /** TCP connections accepted: a client that keeps connections alive opens one for many sends */
@@ -47,10 +54,17 @@ export class FakeTwilioServer {
     void this.handle(req, res);
   });
 
-  private constructor(private readonly credentials: TwilioCredentials) {}
+  private constructor(
+    private readonly credentials: TwilioCredentials,
+    private readonly record: boolean,
+    private readonly onAccepted?: (to: string, body: string) => void,
+  ) {}
 
-  static async start(credentials: TwilioCredentials): Promise<FakeTwilioServer> {
-    const fake = new FakeTwilioServer(credentials);
+  static async start(
+    credentials: TwilioCredentials,
+    { record = true, onAccepted }: FakeTwilioOptions = {},
+  ): Promise<FakeTwilioServer> {
+    const fake = new FakeTwilioServer(credentials, record, onAccepted);
     fake.server.on('connection', () => {
       fake.connections += 1;
     });
@@ -75,7 +89,8 @@ export class FakeTwilioServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const path = req.url ?? '';
-    this.requests.push({ method: req.method ?? '', path, headers: req.headers, body });
+    if (this.record)
+      this.requests.push({ method: req.method ?? '', path, headers: req.headers, body });
     const accountSid = MESSAGES_PATH.exec(path)?.[1];
     if (req.method !== 'POST' || !accountSid) {
       return error(res, 404, 20404, `The requested resource ${path} was not found`);
@@ -110,6 +125,7 @@ export class FakeTwilioServer {
       return error(res, reply.httpStatus, reply.code, reply.message);
     }
     json(res, 201, this.messageResource(form, reply.status ?? 'queued'));
+    this.onAccepted?.(form.get('To') ?? '', form.get('Body') ?? '');
   }
 
   private messageResource(form: URLSearchParams, status: string): Record<string, unknown> {

@@ -166,4 +166,36 @@ describe('DueWorkLoop', () => {
     expect(stopped).toBe(true);
     logged.mockRestore();
   });
+
+  it('tells a pass failing through a 10 s outage in two lines, not a hundred', async () => {
+    const clock = new ManualClock('2026-12-01T12:00:00Z');
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const infos = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    let down = true;
+    let calls = 0;
+    const loop = new DueWorkLoop(
+      'outage-loop',
+      clock,
+      () => {
+        calls += 1;
+        return down ? Promise.reject(new Error('Connection terminated')) : Promise.resolve(null);
+      },
+      { pollMs: 100 },
+    );
+    loop.start();
+    for (let ms = 0; ms < 10_000; ms += 100) {
+      await jest.advanceTimersByTimeAsync(0);
+      clock.advance(100);
+      await jest.advanceTimersByTimeAsync(100);
+    }
+    expect(calls).toBeGreaterThanOrEqual(100);
+    expect(errors.mock.calls).toEqual([['pass failed: Connection terminated']]);
+    down = false;
+    clock.advance(100);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(infos.mock.calls).toEqual([[`recovered after ${calls - 1} failures in a row`]]);
+    await loop.stop();
+    errors.mockRestore();
+    infos.mockRestore();
+  });
 });

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { FailureStreakLog } from '../../logging/failure-streak-log';
 import type { Clock } from '../clock/clock';
 
 /**
@@ -41,7 +42,8 @@ export interface DueWorkLoopOptions {
 export type DuePass = () => Promise<Date | null>;
 
 export class DueWorkLoop {
-  private readonly logger: Logger;
+  /** a pass failing over and over (the database down) is told in a few lines, not one a pass */
+  private readonly failures: FailureStreakLog;
   private timer: NodeJS.Timeout | null = null;
   /** domain-clock ms the timer is set for */
   private armedFor = Number.POSITIVE_INFINITY;
@@ -56,7 +58,7 @@ export class DueWorkLoop {
     private readonly pass: DuePass,
     private readonly options: DueWorkLoopOptions,
   ) {
-    this.logger = new Logger(name);
+    this.failures = new FailureStreakLog(new Logger(name), clock);
   }
 
   get enabled(): boolean {
@@ -99,6 +101,7 @@ export class DueWorkLoop {
     let next = started + this.options.pollMs;
     this.running = this.pass()
       .then((due) => {
+        this.failures.succeeded();
         if (due !== null) {
           const gap = this.options.minGapMs ?? 0;
           const at = due.getTime() - this.lead;
@@ -107,7 +110,7 @@ export class DueWorkLoop {
       })
       .catch((error: unknown) => {
         // Only the error's message: passes quote no patient data in their errors.
-        this.logger.error(`pass failed: ${error instanceof Error ? error.message : 'error'}`);
+        this.failures.failed(`pass failed: ${error instanceof Error ? error.message : 'error'}`);
       })
       .finally(() => {
         this.running = null;

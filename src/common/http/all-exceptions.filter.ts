@@ -18,7 +18,7 @@ import {
 } from '../errors/domain-errors';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database-unavailable';
 import { MAX_JSON_DEPTH } from './json-depth';
-import { describePgError } from './pg-errors';
+import { CONFLICT_RETRY_AFTER_SECONDS, describePgError, isTransientConflict } from './pg-errors';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -43,13 +43,19 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const { status, message } = this.classify(exception);
+    const { status, message, retryAfter } = this.classify(exception);
     if (res.headersSent) return;
-    if (status === 503) res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+    if (status === 503) {
+      res.setHeader('Retry-After', String(retryAfter ?? DATABASE_RETRY_AFTER_SECONDS));
+    }
     res.status(status).json({ statusCode: status, error: REASONS[status] ?? 'Error', message });
   }
 
-  private classify(exception: unknown): { status: number; message: string | string[] } {
+  private classify(exception: unknown): {
+    status: number;
+    message: string | string[];
+    retryAfter?: number;
+  } {
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       const message =
@@ -74,6 +80,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
       // Expected during a database restart: one line, no stack; the client retries.
       this.logger.warn('database unavailable: answered 503');
       return { status: 503, message: ['the database is unavailable; retry shortly'] };
+    }
+    if (isTransientConflict(exception)) {
+      // A deadlock PostgreSQL broke, or a serialization failure: rolled back whole, so nothing
+      // was written; one line, no stack, and the client sends it again.
+      this.logger.warn('transaction met a concurrent change: answered 503');
+      return {
+        status: 503,
+        message: [
+          'a concurrent change to the same data got in the way; nothing was written; retry',
+        ],
+        retryAfter: CONFLICT_RETRY_AFTER_SECONDS,
+      };
     }
     if (exception instanceof QueryFailedError) {
       const known = describePgError(exception);

@@ -66,6 +66,26 @@ function columnCheckMessage(constraint: string): string {
   return `${field} is missing or outside its allowed range`;
 }
 
+/**
+ * PostgreSQL gave up a transaction because another one held what it needed: a deadlock it broke
+ * by aborting this side, a serialization failure, a lock it could not take at once. The whole
+ * transaction rolled back, so nothing was written and the same request sent again succeeds:
+ * the answer is a 503 with a short Retry-After, never a 500.
+ */
+const TRANSIENT_CONFLICT_CODES = new Set([
+  '40P01', // deadlock_detected
+  '40001', // serialization_failure
+  '55P03', // lock_not_available
+]);
+
+/** Seconds a client waits before sending a request that met a transient conflict again. */
+export const CONFLICT_RETRY_AFTER_SECONDS = 1;
+
+export function isTransientConflict(error: unknown): boolean {
+  const code = pgErrorCode(error);
+  return code !== undefined && TRANSIENT_CONFLICT_CODES.has(code);
+}
+
 export function pgErrorCode(error: unknown): string | undefined {
   if (error instanceof QueryFailedError) return (error.driverError as PgDriverError)?.code;
   return undefined;

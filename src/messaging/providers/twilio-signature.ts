@@ -38,7 +38,15 @@ export function isValidTwilioSignature(
   });
 }
 
+/** Every webhook of a route is signed over the same URL: its spellings are worked out once. */
+let lastSpellings: { url: string; spellings: string[] } | undefined;
+
 function urlSpellings(url: string): string[] {
+  if (lastSpellings?.url !== url) lastSpellings = { url, spellings: spellingsOf(url) };
+  return lastSpellings.spellings;
+}
+
+function spellingsOf(url: string): string[] {
   const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(url);
   if (!match) return [url];
   const [, scheme, authority, rest] = match;

@@ -171,13 +171,28 @@ function formBody(request: WebhookRequest): URLSearchParams {
   if (contentType && !contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
     throw new MalformedWebhookError('twilio webhooks are form-encoded');
   }
-  return new URLSearchParams(request.rawBody.toString('utf8'));
+  return formOf(request.rawBody);
+}
+
+/**
+ * A webhook's body is read twice, to parse it and to verify its signature: decoded once. Keyed
+ * by the body's own Buffer, so it goes with the request.
+ */
+const FORMS = new WeakMap<Buffer, URLSearchParams>();
+
+function formOf(rawBody: Buffer): URLSearchParams {
+  let form = FORMS.get(rawBody);
+  if (!form) {
+    form = new URLSearchParams(rawBody.toString('utf8'));
+    FORMS.set(rawBody, form);
+  }
+  return form;
 }
 
 /** Every parameter Twilio posted is signed, including ones we do not read; repeats as arrays. */
 function signedParams(rawBody: Buffer): Record<string, string | string[]> {
   const params = Object.create(null) as Record<string, string | string[]>;
-  for (const [name, value] of new URLSearchParams(rawBody.toString('utf8'))) {
+  for (const [name, value] of formOf(rawBody)) {
     const previous = params[name];
     params[name] =
       previous === undefined
