@@ -138,6 +138,41 @@ describe('webhook inbox', () => {
     expect(new Set(messages.map((m) => m.provider_message_id))).toEqual(new Set(sids));
   });
 
+  it('settles the other chunks of a batch while one chunk waits on a lock', async () => {
+    // A patient whose conversation row another transaction holds: the chunk with their text
+    // waits for it. The rest of the batch (30 texts: three chunks of 10) must not wait too.
+    const held = uniquePhone();
+    await postInbound(held, 'hello').expect(200);
+    const processor = t.app.get(InboxProcessor);
+    await processor.drain();
+    const runner = t.ds.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    let draining: Promise<number> | undefined;
+    try {
+      const locked: unknown[] = await runner.query(
+        `SELECT 1 FROM conversations WHERE clinic_id = $1 AND patient_phone = $2 FOR UPDATE`,
+        [c.id, held],
+      );
+      expect(locked).toHaveLength(1);
+      await postInbound(held, 'C').expect(200);
+      for (let i = 0; i < 29; i += 1) await postInbound(uniquePhone(), `m${i}`).expect(200);
+      draining = processor.drain();
+      const deadline = Date.now() + 15_000;
+      while ((await inboundRows(t, c.id)).length < 21 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // The first text, and the 20 of the two chunks that did not wait on the lock.
+      expect((await inboundRows(t, c.id)).length).toBeGreaterThanOrEqual(21);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+      await draining;
+    }
+    await processor.drain();
+    expect(await inboundRows(t, c.id)).toHaveLength(31);
+  });
+
   it('processes a patient’s texts in the order received', async () => {
     const phone = uniquePhone();
     const sids = Array.from({ length: 8 }, () => twilioSid());

@@ -22,7 +22,10 @@ const CHUNK_SIZE = 100;
  * until then: a text shares its commit with none but a few others.
  */
 const INBOUND_CHUNK_SIZE = 10;
-/** Workers claiming and settling side by side; the rest of the pool stays free for acks. */
+/**
+ * Workers of a pass at most, claiming and settling chunks side by side; the rest of the pool
+ * stays free for acks.
+ */
 const CONCURRENCY = 3;
 /**
  * Attempts, 1 s doubling to 64 s: about two minutes of retries, then the event is dead (for
@@ -78,28 +81,65 @@ export class InboxProcessor {
   }
 
   /**
-   * Processes batches until no event is due (or `maxBatches` ran); returns events claimed.
-   * CONCURRENCY workers each claim their next batch as soon as theirs is settled, so no text
-   * waits for a slower neighbour's batch. A short batch is not the end: settling a
-   * conversation's oldest event frees its next one.
+   * Processes batches until no event is due (or `maxBatches` were claimed); returns events
+   * claimed. A claimed batch is cut into chunks (a transaction each) in one queue that every
+   * worker of the pass takes from: a chunk waits for a free worker, never behind its batch
+   * neighbours' chunks. The pass starts with one worker; a worker starts another (up to
+   * CONCURRENCY) for each chunk left waiting and when its claim came back full (more is
+   * due); a worker that finds the queue empty claims the next batch, and one whose claim
+   * comes back empty ends. A short batch is not the end of the pass: settling a
+   * conversation's oldest event frees its next one, claimed by whichever worker is left.
    */
   async drain(maxBatches = 50): Promise<number> {
     let total = 0;
     let batches = 0;
-    const worker = async () => {
-      while (batches < maxBatches) {
+    const waiting: InboxRow[][] = [];
+    const workers = new Set<Promise<void>>();
+    const errors: unknown[] = [];
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        const chunk = waiting.shift();
+        if (chunk) {
+          for (let i = 0; i < waiting.length; i += 1) spawn();
+          await this.settleChunk(chunk);
+          continue;
+        }
+        if (batches >= maxBatches) return;
         batches += 1;
-        const claimed = await this.runOnce();
+        const { claimed, chunks } = await this.claimChunks(BATCH_SIZE);
         if (claimed === 0) return;
         total += claimed;
+        waiting.push(...chunks);
+        if (claimed === BATCH_SIZE) spawn();
       }
     };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const spawn = (): void => {
+      if (workers.size >= CONCURRENCY) return;
+      const running: Promise<void> = worker()
+        .catch((error: unknown) => void errors.push(error))
+        .finally(() => workers.delete(running));
+      workers.add(running);
+    };
+    spawn();
+    while (workers.size > 0) await Promise.all([...workers]);
+    // A claim that failed (the database away): the chunks other workers held are settled or
+    // left to their lease; the loop's pass reports the failure.
+    if (errors.length > 0) throw errors[0];
     return total;
   }
 
   /** Claims one batch and settles it, a chunk at a time; returns how many events were claimed. */
   async runOnce(limit = BATCH_SIZE): Promise<number> {
+    const { claimed, chunks } = await this.claimChunks(limit);
+    for (const chunk of chunks) await this.settleChunk(chunk);
+    return claimed;
+  }
+
+  /**
+   * Claims a batch; settles at once, each alone, the events some processor died holding, and
+   * returns the others cut into chunks (a transaction each) that may be settled side by side.
+   */
+  private async claimChunks(limit: number): Promise<{ claimed: number; chunks: InboxRow[][] }> {
     const now = this.clock.now();
     const rows = await this.inbox.claim(
       now,
@@ -107,24 +147,25 @@ export class InboxProcessor {
       limit,
       this.instanceId,
     );
-    // One batch never holds two events of a conversation (see claim): any order is safe.
+    // No two events of a conversation are claimed at once (see claim): any order is safe.
     // First, each alone: events some processor died holding (see MAX_ATTEMPTS).
     for (const row of rows.filter((r) => lostClaims(r) > 0)) await this.settleAlone(row);
     const fresh = rows.filter((r) => lostClaims(r) === 0);
     // Texts in clinic order: a text's status change locks its clinic's report rows (the
-    // no-show rollup) until its chunk commits, so chunks settled side by side that share two
-    // clinics would otherwise lock them in opposite orders, and deadlock.
+    // no-show rollup) until its chunk commits; chunks settled side by side (of this batch or
+    // another) each take their clinics in one order, so they cannot deadlock on them.
     const inbound = fresh
       .filter((r) => r.event.kind === 'inbound')
       .sort((a, b) => (a.clinicId < b.clinicId ? -1 : a.clinicId > b.clinicId ? 1 : 0));
     const other = fresh.filter((r) => r.event.kind !== 'inbound');
+    const chunks: InboxRow[][] = [];
     for (const [list, size] of [
       [inbound, INBOUND_CHUNK_SIZE],
       [other, CHUNK_SIZE],
     ] as const) {
-      for (let i = 0; i < list.length; i += size) await this.settleChunk(list.slice(i, i + size));
+      for (const chunk of evenChunks(list, size)) chunks.push(chunk);
     }
-    return rows.length;
+    return { claimed: rows.length, chunks };
   }
 
   /**
@@ -279,6 +320,18 @@ function inboundItem(row: InboxRow): InboundItem {
 /** Attempts once the current one has failed. */
 function failures(row: InboxRow): number {
   return row.attemptCounted ? row.attempts : row.attempts + 1;
+}
+
+/** `list` cut into the fewest chunks of at most `size`, their sizes differing by one at most. */
+function evenChunks<T>(list: readonly T[], size: number): T[][] {
+  const count = Math.ceil(list.length / size);
+  const chunks: T[][] = [];
+  for (let i = 0, start = 0; i < count; i += 1) {
+    const end = start + Math.ceil((list.length - start) / (count - i));
+    chunks.push(list.slice(start, end));
+    start = end;
+  }
+  return chunks;
 }
 
 /** Earlier claims that ended in neither an outcome nor a counted attempt. */
