@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { countSegments } from './segments';
 
 const EMOJI = '😀';
@@ -67,4 +68,63 @@ describe('countSegments', () => {
       expect(countSegments('a'.repeat(152) + '€' + 'a'.repeat(6)).segments).toBe(1);
     });
   });
+
+  it('counts as the code-point-by-code-point rule does, for any text (the one-pass GSM-7 path included)', () => {
+    const gsm = Array.from(
+      '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡AZÄÖÑÜ§¿azäöñüà^{}\\[~]|€\f',
+    );
+    const char = fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom(...gsm) },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
+      { weight: 1, arbitrary: fc.constantFrom('á', EMOJI, '\ud800', '\udc00') },
+    );
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 400 }), (chars) => {
+        const text = chars.join('');
+        const points = Array.from(text);
+        const costs = points.map(reference);
+        const expected = costs.every((c): c is number => c !== null)
+          ? packed('GSM-7', costs, 160, 153)
+          : packed(
+              'UCS-2',
+              points.map((p) => p.length),
+              70,
+              67,
+            );
+        expect(countSegments(text)).toEqual(expected);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
 });
+
+const GSM_BASIC_REF =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
+  '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+
+/** The rule as TS 23.038 states it, character by character (the spec's own copy). */
+function reference(char: string): number | null {
+  if (GSM_BASIC_REF.includes(char)) return 1;
+  if ('^{}\\[~]|€\f'.includes(char)) return 2;
+  return null;
+}
+
+function packed(
+  encoding: 'GSM-7' | 'UCS-2',
+  costs: number[],
+  single: number,
+  perPart: number,
+): { encoding: 'GSM-7' | 'UCS-2'; segments: number; units: number } {
+  const units = costs.reduce((a, b) => a + b, 0);
+  if (units <= single) return { encoding, segments: 1, units };
+  let segments = 1;
+  let used = 0;
+  for (const cost of costs) {
+    if (used + cost > perPart) {
+      segments += 1;
+      used = 0;
+    }
+    used += cost;
+  }
+  return { encoding, segments, units };
+}

@@ -31,6 +31,14 @@ const GSM7_BASIC = new Set(
 /** Sent as ESC + char, so each costs two septets and the pair can never be split. */
 const GSM7_EXTENSION = new Set('^{}\\[~]|€\f');
 
+/**
+ * Septets per UTF-16 code unit, 0 for a unit GSM-7 lacks (every GSM-7 character is one code
+ * unit, so a surrogate half is never GSM-7).
+ */
+const GSM7_UNIT_COST = new Uint8Array(0x10000);
+for (const char of GSM7_BASIC) GSM7_UNIT_COST[char.charCodeAt(0)] = 1;
+for (const char of GSM7_EXTENSION) GSM7_UNIT_COST[char.charCodeAt(0)] = 2;
+
 function gsm7Cost(char: string): number | null {
   if (GSM7_BASIC.has(char)) return 1;
   if (GSM7_EXTENSION.has(char)) return 2;
@@ -61,7 +69,23 @@ function countParts(costs: number[], perPart: number): number {
   return parts;
 }
 
+/**
+ * Segments, encoding and units of `text`. Nearly every text Turnout sends is GSM-7 in one
+ * segment: that case is one pass over the code units, with no array built (the dispatcher
+ * counts every reminder it sends); anything else takes the general path.
+ */
 export function countSegments(text: string): SegmentCount {
+  let units = 0;
+  for (let i = 0; i < text.length && units <= LIMITS['GSM-7'].single; i += 1) {
+    const cost = GSM7_UNIT_COST[text.charCodeAt(i)];
+    if (cost === 0) return countAnySegments(text);
+    units += cost;
+  }
+  if (units <= LIMITS['GSM-7'].single) return { encoding: 'GSM-7', segments: 1, units };
+  return countAnySegments(text);
+}
+
+function countAnySegments(text: string): SegmentCount {
   const { encoding, costs } = charCosts(text);
   const units = costs.reduce((sum, cost) => sum + cost, 0);
   const limits = LIMITS[encoding];
