@@ -74,33 +74,35 @@ export class SlotReserver {
       const { allowed, retryInMs } = this.health.admit(key, group.indexes.length);
       if (allowed < group.indexes.length) held.set(key, { from: allowed, inMs: retryInMs });
     }
-    // Spare slots first (the earliest; answers are at the front), then the database.
+    // Spare slots first (the earliest; answers are at the front), then the database for the
+    // rest of what each sender may send now (`admitted`).
     const now = this.pacer.elapsedMs();
-    const local = new Map<string, number[]>();
+    const taken = new Map<string, { admitted: number; spare: number[] }>();
     for (const [key, group] of groups) {
-      const wanted = held.get(key)?.from ?? group.indexes.length;
-      if (wanted > 0) local.set(key, this.spares.take(key, wanted, now));
+      const admitted = held.get(key)?.from ?? group.indexes.length;
+      taken.set(key, { admitted, spare: admitted > 0 ? this.spares.take(key, admitted, now) : [] });
     }
-    const asked = [...groups].filter(
-      ([key, { indexes }]) =>
-        (held.get(key)?.from ?? indexes.length) > (local.get(key)?.length ?? 0),
-    );
+    const asked = [...groups].filter(([key]) => {
+      const { admitted, spare } = taken.get(key)!;
+      return admitted > spare.length;
+    });
+    const askedKeys = new Set(asked.map(([key]) => key));
     const requests: SlotRequest[] = asked.map(([key, { sender, indexes }]) => {
-      const from = local.get(key)?.length ?? 0;
-      const wanted = (held.get(key)?.from ?? indexes.length) - from;
+      const { admitted, spare } = taken.get(key)!;
+      const wanted = admitted - spare.length;
       const intervalMs = intervalMsFor(sender.ratePerSecond, this.config.sendRateMarginMs);
       return {
         providerType: sender.providerType,
         senderNumber: sender.senderNumber,
         wanted,
         intervalMs,
-        answers: indexes.slice(from, from + wanted).filter((i) => senders[i].answer).length,
+        answers: indexes.slice(spare.length, admitted).filter((i) => senders[i].answer).length,
         spare: spareFor(intervalMs, wanted),
       };
     });
     // A statement is made anyway: senders in use whose spare slots run out soon renew with it.
     if (requests.length > 0) {
-      for (const g of this.spares.toRenew(now, new Set(asked.map(([key]) => key)))) {
+      for (const g of this.spares.toRenew(now, askedKeys)) {
         const { providerType, senderNumber, intervalMs } = g;
         const spare = spareFor(intervalMs, 0);
         requests.push({ providerType, senderNumber, wanted: 0, intervalMs, answers: 0, spare });
@@ -119,15 +121,14 @@ export class SlotReserver {
         this.spares.keep(keyOf(r), grant, answeredAt + grant.firstInMs, grant.granted, now);
       }
     }
-    const askedKeys = new Set(asked.map(([key]) => key));
     const slots: Slot[] = new Array<Slot>(senders.length);
     for (const [key, { indexes }] of groups) {
-      const spare = local.get(key) ?? [];
+      const { admitted, spare } = taken.get(key)!;
       // (a sender of the wave served from its spare slots may have been renewed: not its grant)
       const grant = askedKeys.has(key) ? byKey.get(key) : undefined;
       const interval = grant?.intervalMs ?? 1000;
       const pause = held.get(key);
-      const wanted = (pause?.from ?? indexes.length) - spare.length;
+      const wanted = admitted - spare.length;
       const granted = Math.min(grant?.granted ?? 0, wanted);
       if (grant && grant.granted > wanted) {
         const atMs = answeredAt + grant.firstInMs + wanted * interval;
