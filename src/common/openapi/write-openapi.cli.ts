@@ -7,7 +7,7 @@ import { openApiDocument } from './openapi-document';
 
 /**
  * `npm run openapi`: writes openapi.json from the code. Nest's preview mode builds the module
- * graph without instantiating providers, so no database is needed. test/openapi.e2e-spec.ts
+ * graph without instantiating providers, so no database is needed. test/operations/openapi.e2e-spec.ts
  * fails when the committed file differs from what this writes.
  */
 async function main(): Promise<void> {

@@ -1,0 +1,427 @@
+/// <reference lib="dom" />
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CalendarDeliveryService } from '../../src/calendar/calendar-delivery.service';
+import { localDate } from '../../src/common/time/starts-at';
+import { twilioSignature } from '../../src/messaging/providers/twilio-signature';
+import { CalendarReceiver } from '../support/calendar-receiver';
+import { dispatcherOf, upload } from '../support/dispatch-helpers';
+import { createClinic, TestClinic, uniquePhone } from '../support/factories';
+import { RecordingTwilioServer } from '../support/recording-twilio.server';
+import { startTestApp, TestApp } from '../support/test-app';
+import { processInbox, twilioSid } from '../support/webhooks';
+
+jest.setTimeout(180_000);
+
+/** Debian's chromium, installed by .ci/run (and by hand: apt-get install -y chromium). */
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'console');
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+const ZONE = 'America/Chicago';
+const PUBLIC_BASE_URL = 'http://127.0.0.1';
+const AUTH_TOKEN = 'console-browser-twilio-token';
+
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * The console in a real headless Chromium against the real app: sign in, today's and tomorrow's
+ * appointments with their texts, the needs-attention inbox (a staff reply that reaches the
+ * provider, resolve), calendar deliveries (retry a failed one), the report with its charts and
+ * CSV, at desktop and phone sizes, with axe-core finding no serious or critical accessibility
+ * violation, under the service's CSP. The clinic is on Twilio, spoken to over the wire: the
+ * reminders and the staff reply reach a recording stand-in for api.twilio.com, and the patients'
+ * texts arrive as signed Twilio webhooks.
+ */
+describe('staff console in Chromium', () => {
+  let t: TestApp;
+  let clinic: TestClinic;
+  let twilio: RecordingTwilioServer;
+  let calendar: CalendarReceiver;
+  let sender: string;
+  let base: string;
+  let context: BrowserContext;
+  let page: Page;
+  let profile: string;
+  const today = localDate(new Date(), ZONE);
+
+  beforeAll(async () => {
+    // The browser's "today" is the real one, so the app's clock starts at the real now.
+    // Plain http here, so the service's own CSP comes without upgrade-insecure-requests.
+    twilio = await RecordingTwilioServer.start();
+    calendar = new CalendarReceiver();
+    const calendarUrl = await calendar.start();
+    t = await startTestApp({
+      now: new Date().toISOString(),
+      env: { PUBLIC_BASE_URL, TWILIO_API_BASE_URL: twilio.baseUrl },
+    });
+    const server = t.app.getHttpServer() as import('node:http').Server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    clinic = await createClinic(t, {
+      name: 'Lakeside Dental',
+      timezone: ZONE,
+      reminderOffsets: ['PT1H'],
+      quietHours: null,
+      sendRatePerSecond: 100,
+      senderNumber: (sender = uniquePhone()),
+      provider: { type: 'twilio', accountSid: `AC${'1'.repeat(32)}`, authToken: AUTH_TOKEN },
+      calendarWebhookUrl: calendarUrl,
+    });
+    calendar.secret = clinic.webhookSecret;
+    // The calendar is down for the whole seeding: its events fail for a day, then give up.
+    calendar.answers = Array.from({ length: 2_000 }, () => ({ status: 503 }));
+
+    // Tomorrow: one reminded and confirmed by text, one waiting, one with a question.
+    await upload(t, clinic, {
+      patient: { name: 'Ana Diaz', phone: '+13125550123' },
+      startsAt: `${addDays(today, 1)}T09:30:00`,
+      practitioner: 'Dr. Kim',
+    });
+    await upload(t, clinic, {
+      patient: { name: 'Ben Okafor', phone: '+13125550124' },
+      startsAt: `${addDays(today, 1)}T11:00:00`,
+      practitioner: 'Dr. Lee',
+    });
+    const dan = await upload(t, clinic, {
+      patient: { name: 'Dan Moreau', phone: DAN },
+      startsAt: `${addDays(today, 1)}T10:15:00`,
+      practitioner: 'Dr. Lee',
+    });
+    const realNow = t.clock.now();
+    // Both reminders due (an hour before each visit).
+    t.clock.set(await reminderDue(dan.id));
+    await sendDue(2);
+    expect(twilio.from(sender).map((sms) => sms.to)).toEqual(
+      expect.arrayContaining(['+13125550123', DAN]),
+    );
+    await patientTexts('+13125550123', 'C');
+    await patientTexts(DAN, 'Can I bring my son along?');
+    t.clock.set(realNow);
+    expect(await t.http.get(`/v1/appointments/${dan.id}`).set(clinic.auth)).toHaveProperty(
+      'body.status',
+      'scheduled',
+    );
+    // Today, and the past fortnight for the report.
+    await upload(t, clinic, {
+      patient: { name: 'Cara Singh', phone: '+13125550125' },
+      startsAt: `${today}T23:00:00`,
+      practitioner: 'Dr. Kim',
+    });
+    const fates = ['no_show', 'arrived', 'completed', 'no_show', 'completed', 'cancelled'];
+    for (let day = 1; day <= 12; day++) {
+      const a = await upload(t, clinic, {
+        patient: { name: `Past ${day}`, phone: `+1312555${String(1000 + day)}` },
+        startsAt: `${addDays(today, -day)}T10:00:00`,
+        practitioner: day % 2 ? 'Dr. Kim' : 'Dr. Lee',
+      });
+      await t.http
+        .patch(`/v1/appointments/${a.id}`)
+        .set(clinic.auth)
+        .send({ status: fates[day % fates.length] })
+        .expect(200);
+    }
+    await calendarGivesUp();
+    t.clock.set(realNow);
+    calendar.answers = [];
+
+    profile = mkdtempSync(join(tmpdir(), 'turnout-chromium-'));
+    rmSync(ARTIFACTS, { recursive: true, force: true });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      acceptDownloads: true,
+      viewport: DESKTOP,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await t?.close();
+    await twilio?.stop();
+    await calendar?.stop();
+  });
+
+  const DAN = '+13125550126';
+
+  /** A patient's text as Twilio delivers it: a signed form POST, then the inbox processed. */
+  async function patientTexts(from: string, body: string): Promise<void> {
+    const path = '/webhooks/twilio/inbound';
+    const sid = twilioSid();
+    const params = {
+      MessageSid: sid,
+      SmsSid: sid,
+      AccountSid: `AC${'1'.repeat(32)}`,
+      From: from,
+      To: sender,
+      Body: body,
+      NumMedia: '0',
+    };
+    await t.http
+      .post(path)
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .set('X-Twilio-Signature', twilioSignature(AUTH_TOKEN, `${PUBLIC_BASE_URL}${path}`, params))
+      .send(new URLSearchParams(params).toString())
+      .expect(200);
+    await processInbox(t);
+  }
+
+  /** Runs the outbound pipeline until `count` more texts reached the Twilio stand-in. */
+  async function sendDue(count: number): Promise<void> {
+    const target = twilio.from(sender).length + count;
+    for (let i = 0; i < 100 && twilio.from(sender).length < target; i += 1) {
+      await dispatcherOf(t).tick();
+      if (twilio.from(sender).length < target) await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async function deliverCalendar(): Promise<void> {
+    const service = t.app.get(CalendarDeliveryService);
+    while ((await service.runOnce()) > 0);
+  }
+
+  /** Hour by hour through a day of failed attempts, until every event is given up on. */
+  async function calendarGivesUp(): Promise<void> {
+    for (let i = 0; i < 60; i += 1) {
+      await deliverCalendar();
+      const [{ open }] = await t.ds.query(
+        `SELECT count(*)::int AS open FROM calendar_deliveries
+         WHERE clinic_id = $1 AND status <> 'failed'`,
+        [clinic.id],
+      );
+      if (open === 0) return;
+      t.clock.advance(3600_000);
+    }
+    throw new Error('calendar deliveries did not fail within 60 hours');
+  }
+
+  async function reminderDue(appointmentId: string): Promise<string> {
+    const [row] = await t.ds.query(`SELECT due_at FROM reminders WHERE appointment_id = $1`, [
+      appointmentId,
+    ]);
+    return (row.due_at as Date).toISOString();
+  }
+
+  const problems: string[] = [];
+  async function expectAccessible(name: string): Promise<void> {
+    await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+    const result = await page.evaluate(async () => {
+      const axe = (
+        window as unknown as {
+          axe: {
+            run: () => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }>;
+          };
+        }
+      ).axe;
+      return axe.run();
+    });
+    const bad = result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${name}: ${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
+    expect(bad).toEqual([]);
+  }
+
+  it('signs in with the API key and shows today and tomorrow in the clinic zone', async () => {
+    page.on('console', (m) => {
+      // The page asks whether it is signed in (GET /v1/clinic); a 401 there is the answer "no".
+      if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    const response = await page.goto(`${base}/console`);
+    // The page runs under the service's same-origin CSP: no inline script or style of ours.
+    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self'(;|$)/);
+    await page.getByLabel('Clinic API key').fill(clinic.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Today and tomorrow' }).waitFor();
+    await page.getByText('Ana Diaz').waitFor();
+    expect(await page.getByLabel('Clinic API key').inputValue()).toBe('');
+    const cookies = await context.cookies(base);
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([
+      ['turnout_session', true, 'Strict'],
+    ]);
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    const tomorrow = page.getByRole('region', { name: /^Tomorrow/ });
+    expect(await tomorrow.getByText('Ana Diaz').isVisible()).toBe(true);
+    expect(await tomorrow.getByText('9:30 AM', { exact: true }).count()).toBe(1);
+    expect(await tomorrow.getByText('Confirmed', { exact: true }).count()).toBe(1);
+    expect(
+      await page
+        .getByRole('region', { name: /^Today/ })
+        .getByText('Cara Singh')
+        .count(),
+    ).toBe(1);
+
+    await tomorrow.getByRole('button', { name: /Ana Diaz/ }).click();
+    await page.getByText(/Lakeside Dental: reminder of your appointment/).waitFor();
+    await page.getByText(/REPLY_CONFIRM \(patient\)/).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'appointments-desktop.png'), fullPage: true });
+    await expectAccessible('appointments, desktop');
+  });
+
+  it('answers a patient from the inbox: the reply reaches Twilio; then resolves', async () => {
+    await page.getByRole('link', { name: 'Inbox' }).click();
+    await page.getByRole('heading', { name: 'Needs attention' }).waitFor();
+    const row = page.getByRole('button', { name: /Dan Moreau/ });
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(/Reply not understood/);
+    await row.click();
+    await page.getByRole('heading', { name: `Dan Moreau · ${DAN}` }).waitFor();
+    await page.getByText('Can I bring my son along?').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'inbox-desktop.png'), fullPage: true });
+    await expectAccessible('inbox, desktop');
+
+    const before = twilio.from(sender).length;
+    await page.getByLabel('Reply to Dan Moreau').fill('Of course, see you tomorrow at 10:15.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await page.getByRole('status').filter({ hasText: 'Reply sent.' }).waitFor();
+    await page.getByText('Of course, see you tomorrow at 10:15.').waitFor();
+    // The outbound pipeline hands it to the provider: Twilio's API received it.
+    await sendDue(1);
+    expect(twilio.from(sender).slice(before)).toEqual([
+      expect.objectContaining({ to: DAN, body: 'Of course, see you tomorrow at 10:15.' }),
+    ]);
+
+    await page.getByRole('button', { name: 'Resolve' }).click();
+    await page.getByRole('status').filter({ hasText: 'Resolved: Dan Moreau.' }).waitFor();
+    await page.getByText('Nothing needs attention.').waitFor();
+    const left = await t.http.get('/v1/conversations?needsAttention=true').set(clinic.auth);
+    expect(left.body.items).toEqual([]);
+  });
+
+  it('lists calendar deliveries and retries a failed one', async () => {
+    await page.getByRole('link', { name: 'Calendar deliveries' }).click();
+    await page.getByRole('heading', { name: 'Calendar deliveries' }).waitFor();
+    const retry = page.getByRole('button', { name: /^Retry: Confirmed/ });
+    await retry.waitFor();
+    expect(await page.locator('#calendar-list li.delivery-failed').count()).toBeGreaterThan(1);
+    expect(await page.locator('#calendar-list li.delivery-failed').first().innerText()).toMatch(
+      /attempts · last answer 503/,
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'calendar-desktop.png'), fullPage: true });
+    await expectAccessible('calendar, desktop');
+
+    const failedBefore = await page.locator('#calendar-list li.delivery-failed').count();
+    await retry.click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Retrying: Confirmed/ })
+      .waitFor();
+    await page
+      .locator('#calendar-list li.delivery-failed')
+      .nth(failedBefore - 2)
+      .waitFor();
+    expect(await page.locator('#calendar-list li.delivery-failed').count()).toBe(failedBefore - 1);
+    // Pending again; the calendar is back, so the next run delivers it.
+    await deliverCalendar();
+    expect(calendar.events.slice(-1)[0]).toMatchObject({
+      type: 'appointment.confirmed',
+      signatureValid: true,
+    });
+    await page.locator('#calendar-form select[name=status]').selectOption('delivered');
+    await page.locator('#calendar-list li.delivery-delivered').waitFor();
+    expect(await page.locator('#calendar-list li.delivery-delivered').innerText()).toMatch(
+      /^Confirmed/,
+    );
+    await page.locator('#calendar-form select[name=status]').selectOption('');
+  });
+
+  it('shows the report with its charts, and downloads the CSV', async () => {
+    await page.getByRole('link', { name: 'No-show report' }).click();
+    const form = page.locator('#report-form');
+    await form.locator('input[name=from]').fill(addDays(today, -14));
+    await form.locator('input[name=to]').fill(addDays(today, 3));
+    await form.locator('select[name=groupBy]').selectOption('practitioner');
+    await form.getByRole('button', { name: 'Show' }).click();
+    await page
+      .locator('#report-table caption', {
+        hasText: `${addDays(today, -14)} to ${addDays(today, 3)}`,
+      })
+      .waitFor();
+    // 12 past visits (2 arrived, 4 completed, 4 no-shows, 2 cancelled) and four upcoming.
+    const total = await page.locator('#report-table tr.total').innerText();
+    expect(total.split('\t').slice(0, 5)).toEqual(['Total', '16', '6', '4', '2']);
+    expect(await page.locator('#report-chart-groups svg rect.bar').count()).toBe(2);
+    expect(await page.locator('#report-chart-time svg circle.dot').count()).toBeGreaterThan(3);
+    expect(await page.locator('#report-totals svg.split rect').count()).toBe(3);
+    expect(await page.locator('#report-totals .legend').innerText()).toBe(
+      'Confirmed, then did not come: 0\nReminded, no reply: 0\nNever reached: 4',
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'report-desktop.png'), fullPage: true });
+    await expectAccessible('report, desktop');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(
+      `no-shows_${addDays(today, -14)}_${addDays(today, 3)}_practitioner.csv`,
+    );
+    const csv = readFileSync(await download.path(), 'utf8').split('\r\n');
+    expect(csv[0]).toMatch(/^scope,key,appointments,attended,noShows,cancelled,noShowRate,/);
+    // The past visits were entered after the fact: their reminders never went out (unreached).
+    expect(csv).toContain('total,,16,6,4,2,0.4,1,0,0,4,0,0');
+  });
+
+  it('works at phone size', async () => {
+    await page.setViewportSize(PHONE);
+    await page.reload();
+    await page.locator('#report-table tbody tr.total').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'report-phone.png'), fullPage: true });
+    await expectAccessible('report, phone');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    await page.getByRole('link', { name: 'Appointments' }).click();
+    await page.getByText('Ana Diaz').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'appointments-phone.png'), fullPage: true });
+    await expectAccessible('appointments, phone');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    // A new question in the inbox, read and answered on the phone.
+    await patientTexts(DAN, 'Is there parking nearby?');
+    await page.getByRole('link', { name: 'Inbox' }).click();
+    await page.getByRole('button', { name: /Dan Moreau/ }).click();
+    await page.getByText('Is there parking nearby?').waitFor();
+    await page.getByLabel('Reply to Dan Moreau').fill('Yes, behind the building.');
+    await page.screenshot({ path: join(ARTIFACTS, 'inbox-phone.png'), fullPage: true });
+    await expectAccessible('inbox, phone');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    await page.getByRole('link', { name: 'Calendar deliveries' }).click();
+    await page.locator('#calendar-list li.delivery-delivered').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'calendar-phone.png'), fullPage: true });
+    await expectAccessible('calendar, phone');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+  });
+
+  it('signs out, and nothing failed in the page under the CSP', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await context.cookies(base)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});
