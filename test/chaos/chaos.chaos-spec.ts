@@ -4,7 +4,11 @@ import { CLAIMS_IN_FLIGHT } from '../../src/outbound/outbound-dispatcher.service
 import { createClinic, TestClinic } from '../support/factories';
 import { twilioInbound } from '../support/provider-webhooks';
 import { RecordingTwilioServer, type ReceivedSms } from '../support/recording-twilio.server';
-import { ServiceProcess, startServiceProcess, stopServiceProcess } from '../support/service-process';
+import {
+  ServiceProcess,
+  startServiceProcess,
+  stopServiceProcess,
+} from '../support/service-process';
 import { ADMIN_TOKEN, startTestApp, TestApp } from '../support/test-app';
 import { PUBLIC_BASE_URL } from '../support/webhooks';
 

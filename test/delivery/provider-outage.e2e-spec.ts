@@ -3,7 +3,11 @@ import { SENDER_BACKOFF } from '../../src/outbound/sender-circuit';
 import { CIRCUIT_THRESHOLD } from '../../src/outbound/sender-health';
 import { createClinic, TestClinic } from '../support/factories';
 import { RecordingTwilioServer } from '../support/recording-twilio.server';
-import { ServiceProcess, startServiceProcess, stopServiceProcess } from '../support/service-process';
+import {
+  ServiceProcess,
+  startServiceProcess,
+  stopServiceProcess,
+} from '../support/service-process';
 import { ADMIN_TOKEN, startTestApp, TestApp } from '../support/test-app';
 
 const CREDENTIALS = { accountSid: `AC${'0de7a9e0'.repeat(4)}`, authToken: 'provider-outage' };

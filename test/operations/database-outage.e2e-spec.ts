@@ -3,7 +3,11 @@ import { DatabaseLink } from '../support/database-link';
 import { createClinic, TestClinic } from '../support/factories';
 import { twilioInbound } from '../support/provider-webhooks';
 import { RecordingTwilioServer } from '../support/recording-twilio.server';
-import { ServiceProcess, startServiceProcess, stopServiceProcess } from '../support/service-process';
+import {
+  ServiceProcess,
+  startServiceProcess,
+  stopServiceProcess,
+} from '../support/service-process';
 import { ADMIN_TOKEN, startTestApp, TestApp } from '../support/test-app';
 import { PUBLIC_BASE_URL } from '../support/webhooks';
 

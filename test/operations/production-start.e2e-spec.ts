@@ -2,7 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ServiceProcess, startServiceProcess, stopServiceProcess } from '../support/service-process';
+import {
+  ServiceProcess,
+  startServiceProcess,
+  stopServiceProcess,
+} from '../support/service-process';
 import { ADMIN_TOKEN } from '../support/test-app';
 
 /**

@@ -12,7 +12,11 @@ import {
   twilioStatus,
   WebhookCall,
 } from '../support/provider-webhooks';
-import { ServiceProcess, startServiceProcess, stopServiceProcess } from '../support/service-process';
+import {
+  ServiceProcess,
+  startServiceProcess,
+  stopServiceProcess,
+} from '../support/service-process';
 import { ADMIN_TOKEN } from '../support/test-app';
 import { PUBLIC_BASE_URL, telnyxKeys } from '../support/webhooks';
 
