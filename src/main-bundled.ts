@@ -8,7 +8,7 @@ import { onStarted } from './startup/started';
  * `npm run start:prod`: main (src/main.ts) from the one-file bundle `npm run build` makes
  * (scripts/bundle.mjs), compiled with V8's code cache of it. A start then reads one file instead
  * of resolving and reading ~2,000 and skips compiling what earlier starts compiled: about half
- * the CPU of a start from dist/src/main.js (README, "Start-up cost"), which is on the path of
+ * the CPU of a start from dist/src/main.js (docs/operations.md, "Deploying"), which is on the path of
  * every restart and every new instance.
  *
  * The cache (`main.js.v8-cache` beside the bundle) is written by the first start after a build,

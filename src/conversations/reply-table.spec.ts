@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replyTable } from './reply-table';
 
-describe('the README table of what each reply does', () => {
+describe('the docs/replies.md table of what each reply does', () => {
   it('is the one the machine gives', () => {
-    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-    expect(readme).toContain(replyTable());
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'replies.md'), 'utf8');
+    expect(doc).toContain(replyTable());
   });
 
   it('follows the machine, e.g. a slot is booked only while a reschedule was requested', () => {

@@ -14,7 +14,7 @@ const REPLIES: { reply: string; event: AppointmentEventType; refused: string }[]
 
 /**
  * What each workflow reply does in each status, as a Markdown table built from the machine
- * itself (`decide()`), for the README; a spec keeps the README's copy equal to this.
+ * itself (`decide()`), for docs/replies.md; a spec keeps that copy equal to this.
  */
 export function replyTable(): string {
   const header = `| reply | ${APPOINTMENT_STATUSES.join(' | ')} |`;

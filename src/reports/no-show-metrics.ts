@@ -1,6 +1,6 @@
 /**
  * The no-show report's metrics, defined once: their API names in the order the JSON and CSV show
- * them. What each counts is written in the README ("No-show report") and in the OpenAPI text;
+ * them. What each counts is written in docs/reports.md and in the OpenAPI text;
  * the database computes them (migration NoShowReport, `no_show_daily`).
  */
 export const COUNT_METRICS = [

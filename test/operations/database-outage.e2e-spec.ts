@@ -197,8 +197,9 @@ describe('database restart under load', () => {
     );
     expect(perPatient.size).toBe(REMINDERS);
     // A duplicate is a send the provider took whose outcome the outage kept from being written:
-    // when its lease ran out the pipeline settled its message row `unknown` (README, delivery
-    // semantics) and sent the reminder again, so each duplicate is accounted for by such a row.
+    // when its lease ran out the pipeline settled its message row `unknown` (docs/delivery.md,
+    // "At least once") and sent the reminder again, so each duplicate is accounted for by such
+    // a row.
     const [{ strays }] = await t.ds.query(
       `SELECT count(*)::int AS strays FROM messages
        WHERE clinic_id = $1 AND direction = 'outbound' AND status IN ('unknown', 'pending')`,
