@@ -13,6 +13,7 @@ import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
 import { rateLimits } from './common/rate-limit/rate-limits';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { dataSourceOptions } from './database/data-source-options';
+import { ExperimentsModule } from './experiments/experiments.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MessagingModule } from './messaging/messaging.module';
@@ -71,6 +72,7 @@ export class AppModule {
         DispatchModule,
         WebhooksModule,
         ReportsModule,
+        ExperimentsModule,
         ConsoleModule,
       ],
       // global, so it runs before any route's own guard and covers routes added later
