@@ -4,7 +4,8 @@ module.exports = {
   rootDir: '.',
   testRegex: '(src/.*\\.spec\\.ts|test/.*\\.e2e-spec\\.ts)$',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.spec.json' }] },
-  testEnvironment: 'node',
+  // each spec file on its own database, copied from the one the global setup migrated
+  testEnvironment: '<rootDir>/test/support/database-per-file.environment.js',
   globalSetup: '<rootDir>/test/global-setup.mjs',
   globalTeardown: '<rootDir>/test/global-teardown.mjs',
   testTimeout: 60000,

@@ -4,6 +4,7 @@ const base = require('./jest.config');
 module.exports = {
   ...base,
   testRegex: 'src/.*\\.spec\\.ts$',
+  testEnvironment: 'node',
   globalSetup: undefined,
   globalTeardown: undefined,
 };
