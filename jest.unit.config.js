@@ -5,6 +5,7 @@ module.exports = {
   ...base,
   testRegex: 'src/.*\\.spec\\.ts$',
   testEnvironment: 'node',
+  testPathIgnorePatterns: ['/node_modules/'],
   globalSetup: undefined,
   globalTeardown: undefined,
 };

@@ -9,6 +9,7 @@ import { localDate } from '../../src/common/time/starts-at';
 import { twilioSignature } from '../../src/messaging/providers/twilio-signature';
 import { CalendarReceiver } from '../support/calendar-receiver';
 import { dispatcherOf, upload } from '../support/dispatch-helpers';
+import { findTool } from '../support/external-tools';
 import { createClinic, TestClinic, uniquePhone } from '../support/factories';
 import { RecordingTwilioServer } from '../support/recording-twilio.server';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -16,8 +17,8 @@ import { processInbox, twilioSid } from '../support/webhooks';
 
 jest.setTimeout(180_000);
 
-/** Debian's chromium, installed by .ci/run (and by hand: apt-get install -y chromium). */
-const CHROMIUM = '/usr/bin/chromium';
+/** CHROMIUM or a system Chromium (Debian's in .ci/run); jest.config.js runs this file only then. */
+const CHROMIUM = findTool('Chromium')!;
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'console');
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
