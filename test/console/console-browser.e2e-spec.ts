@@ -282,7 +282,7 @@ describe('staff console in Chromium', () => {
   it('answers a patient from the inbox: the reply reaches Twilio; then resolves', async () => {
     await page.getByRole('link', { name: 'Inbox' }).click();
     await page.getByRole('heading', { name: 'Needs attention' }).waitFor();
-    const row = page.getByRole('button', { name: /Dan Moreau/ });
+    const row = page.locator('#inbox-list').getByRole('button', { name: /Dan Moreau/ });
     await row.waitFor();
     expect(await row.innerText()).toMatch(/Reply not understood/);
     await row.click();
@@ -399,10 +399,15 @@ describe('staff console in Chromium', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       PHONE.width,
     );
-    // A new question in the inbox, read and answered on the phone.
-    await patientTexts(DAN, 'Is there parking nearby?');
+    // A new question reaches the inbox open on the phone: its row appears without a reload (the
+    // list's, not the appointments page's Dan Moreau row), and is read and answered.
     await page.getByRole('link', { name: 'Inbox' }).click();
-    await page.getByRole('button', { name: /Dan Moreau/ }).click();
+    await page.getByText('Nothing needs attention.').waitFor();
+    await patientTexts(DAN, 'Is there parking nearby?');
+    await page
+      .locator('#inbox-list')
+      .getByRole('button', { name: /Dan Moreau/ })
+      .click();
     await page.getByText('Is there parking nearby?').waitFor();
     await page.getByLabel('Reply to Dan Moreau').fill('Yes, behind the building.');
     await page.screenshot({ path: join(ARTIFACTS, 'inbox-phone.png'), fullPage: true });
