@@ -22,6 +22,21 @@ async function onServer(templateUrl, sql) {
   }
 }
 
+/**
+ * PostgreSQL refuses to copy a database someone is connected to (55006); that someone is another
+ * jest run's global setup migrating the same template for a moment, so wait it out.
+ */
+async function copyTemplate(templateUrl, name, templateName) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await onServer(templateUrl, `CREATE DATABASE "${name}" TEMPLATE "${templateName}"`);
+    } catch (err) {
+      if (err.code !== '55006' || attempt === 20) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 class DatabasePerFileEnvironment extends TestEnvironment {
   async setup() {
     await super.setup();
@@ -32,10 +47,7 @@ class DatabasePerFileEnvironment extends TestEnvironment {
     const templateName = decodeURIComponent(template.pathname.slice(1));
     // Named after the template, so a leftover copy (a killed run) says whose it was; <= 63 bytes.
     this.databaseName = `${templateName.slice(0, 44)}_f${randomBytes(4).toString('hex')}`;
-    await onServer(
-      templateUrl,
-      `CREATE DATABASE "${this.databaseName}" TEMPLATE "${templateName}"`,
-    );
+    await copyTemplate(templateUrl, this.databaseName, templateName);
     template.pathname = `/${this.databaseName}`;
     // The file's process.env and the worker's both: child processes a spec starts inherit it.
     this.global.process.env.DATABASE_URL = template.href;
