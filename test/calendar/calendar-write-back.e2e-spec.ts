@@ -3,7 +3,7 @@ import { CalendarReceiver } from '../support/calendar-receiver';
 import { createClinic, TestClinic } from '../support/factories';
 import { deliveriesOf, reply } from '../support/replies';
 import { startTestApp, TestApp } from '../support/test-app';
-import { createAppointment, sentReminder, twilioSid } from '../support/webhooks';
+import { remindedAppointment } from '../support/webhooks';
 
 describe('calendar write-back delivery', () => {
   let t: TestApp;
@@ -31,13 +31,7 @@ describe('calendar write-back delivery', () => {
   }
 
   async function confirmedAppointment() {
-    const appt = await createAppointment(t, c);
-    await sentReminder(
-      t,
-      { id: c.id, senderNumber: sender, providerType: 'fake' },
-      appt,
-      twilioSid(),
-    );
+    const appt = await remindedAppointment(t, c, sender);
     await reply(t, c, appt.phone, 'C');
     return appt;
   }
