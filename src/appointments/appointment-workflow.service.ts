@@ -9,9 +9,8 @@ import {
   CalendarEventType,
   decide,
 } from './appointment.machine';
-import { AppointmentRow, AppointmentsRepository } from './appointments.repository';
+import { AppointmentRow, AppointmentsRepository, EventSource } from './appointments.repository';
 import { AppointmentDetailsRepository } from './appointment-details.repository';
-import type { EventSource } from './appointment-event.entity';
 import { toAppointmentView } from './appointment-view.mapper';
 import { CalendarEvents } from './calendar-events.port';
 
