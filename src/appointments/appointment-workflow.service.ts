@@ -84,9 +84,9 @@ export class AppointmentWorkflowService {
     type: CalendarEventType,
     now: Date,
   ): Promise<void> {
-    await this.calendar.record(m, clinic, { appointmentId, type, occurredAt: now }, () =>
-      this.snapshot(m, clinic.id, appointmentId),
-    );
+    if (!this.calendar.wants(clinic)) return;
+    const appointment = await this.snapshot(m, clinic.id, appointmentId);
+    await this.calendar.record(m, clinic, { appointmentId, type, occurredAt: now, appointment });
   }
 
   /** The appointment as it stands in this transaction, as the calendar receives it. */
