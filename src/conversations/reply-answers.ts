@@ -2,7 +2,17 @@ import type { EntityManager } from 'typeorm';
 import { renderReply, type ReplyTemplateKind } from '../messaging/reply-templates';
 import { languageOf } from '../messaging/templates';
 import { ConversationOutbox, ConversationText } from './conversation-outbox.port';
-import type { ReplyTurn } from './reply-turn';
+import type { ClinicEntity } from '../clinics/clinic.entity';
+import type { ReplyPatient } from '../patients/patients.repository';
+
+/** Whom an answer goes to, and in answer to what (a ReplyTurn is one). */
+export interface AnswerTo {
+  clinic: ClinicEntity;
+  patient: ReplyPatient;
+  message: { messageId: string };
+  /** when it was decided (the Clock's now) */
+  now: Date;
+}
 
 /**
  * The answers of one inbox batch, rendered in each patient's language and zone and written
@@ -13,7 +23,7 @@ export class ReplyAnswers {
   private texts: ConversationText[] = [];
 
   add(
-    turn: ReplyTurn,
+    turn: AnswerTo,
     kind: ReplyTemplateKind,
     about: { appointmentId: string | null; startsAt: Date | null; options?: Date[] },
   ): void {
