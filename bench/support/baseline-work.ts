@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { SmsProvider } from '../../src/messaging/providers/sms-provider.port';
 import { decideAtClaim } from '../../src/outbound/claim-decision';
 import type { ClaimedReminder } from '../../src/outbound/claimed-reminder';
+import { CredentialsVault } from '../../src/common/crypto/credentials-vault';
 import { ClaimsRepository } from '../../src/outbound/claims.repository';
 import { buildSendJob } from '../../src/outbound/outbound-reminder';
 import type { SendOutcome } from '../../src/outbound/outcomes';
@@ -22,7 +23,13 @@ export class BaselineWork {
     private readonly provider: SmsProvider,
     private readonly worker: string,
   ) {
-    this.claims = new ClaimsRepository(ds);
+    this.claims = new ClaimsRepository(
+      ds,
+      new CredentialsVault({
+        credentialsKey: undefined,
+        credentialsKeyPrevious: undefined,
+      }),
+    );
   }
 
   handle(ids: string[]): Promise<void> {

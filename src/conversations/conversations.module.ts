@@ -11,7 +11,7 @@ import { ConversationsService } from './conversations.service';
 import { InboundMessageHandler } from './inbound-message-handler';
 import { PipelineConversationOutbox } from './pipeline.outbox';
 import { KeywordFactsRepository } from './keyword-facts.repository';
-import { ReplyAnswers } from './reply-answers';
+import { ReplyLinksRepository } from './reply-links.repository';
 import { ReplyWorkflowHandler } from './reply-workflow.handler';
 import { RescheduleOffersRepository } from './reschedule-offers.repository';
 import { RescheduleOffers } from './reschedule-offers.service';
@@ -26,7 +26,7 @@ import { HoldExpiryScheduler } from './hold-expiry.scheduler';
     ConsentKeywordHandler,
     ReplyWorkflowHandler,
     AppointmentReplies,
-    ReplyAnswers,
+    ReplyLinksRepository,
     RescheduleOffers,
     RescheduleOffersRepository,
     ConversationsRepository,

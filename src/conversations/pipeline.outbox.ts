@@ -24,6 +24,7 @@ export class PipelineConversationOutbox extends ConversationOutbox {
         body: t.body,
         patientId: t.patientId,
         appointmentId: t.appointmentId,
+        confirmsConsentEvent: t.confirmsConsentEvent,
       })),
     );
   }

@@ -1,4 +1,5 @@
 import type { AppointmentStatus } from '../appointments/appointment.machine';
+import { CredentialsKeyError, type CredentialsVault } from '../common/crypto/credentials-vault';
 import type { QuietHours } from '../common/time/quiet-hours';
 import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
 
@@ -12,7 +13,22 @@ export interface ClaimedClinic {
   credentials: ProviderCredentials;
   senderNumber: string;
   sendRatePerSecond: number;
+  /** opened (see openPathSecret): it goes in Flowroute's dlr_callback URL */
   flowroutePathSecret: string | null;
+}
+
+/**
+ * Flowroute's path secret as the claim read it (sealed at rest), opened. Null without one, or
+ * when its master key is not given: the send then fails on the credentials, sealed with it.
+ */
+export function openPathSecret(vault: CredentialsVault, stored: unknown): string | null {
+  if (stored === null || stored === undefined) return null;
+  try {
+    return vault.open(stored as { flowroutePathSecret: string }).flowroutePathSecret;
+  } catch (error: unknown) {
+    if (error instanceof CredentialsKeyError) return null;
+    throw error;
+  }
 }
 
 /** A reminder this instance holds the lease on, with everything needed to re-check and send. */

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { CredentialsVault } from '../common/crypto/credentials-vault';
 import type { AppointmentStatus } from '../appointments/appointment.machine';
 import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
-import type { ClaimedReminder } from './claimed-reminder';
+import { openPathSecret, type ClaimedReminder } from './claimed-reminder';
 import { dueClaimSql } from '../common/due-work/due-claim';
 import { KIND_POLICIES } from './message-kinds';
 import type { SendJob } from './send-job';
@@ -33,7 +34,8 @@ interface ClaimRow {
   provider_credentials: ProviderCredentials;
   sender_number: string;
   send_rate_per_second: number;
-  flowroute_path_secret: string | null;
+  /** as stored: sealed, or `{ flowroutePathSecret }` */
+  flowroute_path_secret: unknown;
 }
 
 /**
@@ -81,7 +83,10 @@ const NEXT_DUE_SQL = `
 
 @Injectable()
 export class ClaimsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly vault: CredentialsVault,
+  ) {}
 
   async claim(
     instanceId: string,
@@ -100,7 +105,7 @@ export class ClaimsRepository {
       includeExpiredLeases,
       horizon,
     ]);
-    return returningRows<ClaimRow>(result).map(toClaimed);
+    return returningRows<ClaimRow>(result).map((r) => toClaimed(r, this.vault));
   }
 
   /**
@@ -147,7 +152,7 @@ export class ClaimsRepository {
   }
 }
 
-function toClaimed(r: ClaimRow): ClaimedReminder {
+function toClaimed(r: ClaimRow, vault: CredentialsVault): ClaimedReminder {
   return {
     id: r.id,
     dueAt: r.due_at,
@@ -174,7 +179,7 @@ function toClaimed(r: ClaimRow): ClaimedReminder {
       credentials: r.provider_credentials,
       senderNumber: r.sender_number,
       sendRatePerSecond: r.send_rate_per_second,
-      flowroutePathSecret: r.flowroute_path_secret,
+      flowroutePathSecret: openPathSecret(vault, r.flowroute_path_secret),
     },
   };
 }

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { CredentialsVault } from '../common/crypto/credentials-vault';
 import { dueClaimSql } from '../common/due-work/due-claim';
 import { returningRows } from '../database/returning-rows';
 import type { SmsEncoding } from '../messaging/segments';
 import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
-import type { ClaimedClinic } from './claimed-reminder';
+import { openPathSecret, type ClaimedClinic } from './claimed-reminder';
 import type { MessageKind } from './message-kinds';
 import { namedQuery } from '../database/named-query';
 
@@ -56,7 +57,8 @@ interface ClaimRow {
   provider_type: ProviderType;
   provider_credentials: ProviderCredentials;
   send_rate_per_second: number;
-  flowroute_path_secret: string | null;
+  /** as stored: sealed, or `{ flowroutePathSecret }` */
+  flowroute_path_secret: unknown;
 }
 
 /**
@@ -113,7 +115,10 @@ const NEXT_DUE_SQL = `
 
 @Injectable()
 export class MessageClaimsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly vault: CredentialsVault,
+  ) {}
 
   async claim(
     instanceId: string,
@@ -128,7 +133,7 @@ export class MessageClaimsRepository {
       limit,
       false,
     ]);
-    return returningRows<ClaimRow>(result).map(toClaimed);
+    return returningRows<ClaimRow>(result).map((r) => toClaimed(r, this.vault));
   }
 
   /** Returns how many rows it settled. */
@@ -145,7 +150,7 @@ export class MessageClaimsRepository {
   }
 }
 
-function toClaimed(r: ClaimRow): ClaimedMessage {
+function toClaimed(r: ClaimRow, vault: CredentialsVault): ClaimedMessage {
   return {
     id: r.id,
     kind: r.kind,
@@ -172,7 +177,7 @@ function toClaimed(r: ClaimRow): ClaimedMessage {
       credentials: r.provider_credentials,
       senderNumber: r.from_number,
       sendRatePerSecond: r.send_rate_per_second,
-      flowroutePathSecret: r.flowroute_path_secret,
+      flowroutePathSecret: openPathSecret(vault, r.flowroute_path_secret),
     },
   };
 }

@@ -9,7 +9,8 @@ import type { Clock } from '../clock/clock';
  * woken early when a producer commits something due sooner (`DueSignals`, LISTEN/NOTIFY, so
  * across instances). The poll period is only a safety net.
  *
- * Users today: the outbound pipeline (messages and due reminders) and the webhook inbox.
+ * Users today (6): outbound dispatch, the webhook inbox, calendar delivery, hold expiry, no-show
+ * marking and the no-show rollup.
  *
  * Adding a new kind of due work (hold expiry, no-show marking, calendar delivery...):
  * 1. its table gets `run_at`, `lease_until`, `leased_by` (and `attempts` if it retries), with a

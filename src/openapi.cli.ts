@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from '../../app.module';
-import { loadConfig } from '../../config/app-config';
-import { openApiDocument } from './openapi-document';
+import { AppModule } from './app.module';
+import { loadConfig } from './config/app-config';
+import { openApiDocument } from './common/openapi/openapi-document';
 
 /**
  * `npm run openapi`: writes openapi.json from the code. Nest's preview mode builds the module
