@@ -17,7 +17,7 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MessagingModule } from './messaging/messaging.module';
 import { MetricsModule } from './metrics/metrics.module';
-import { DispatchModule } from './outbound/dispatch.module';
+import { OutboundModule } from './outbound/outbound.module';
 import { ReportsModule } from './reports/reports.module';
 import { ConsoleModule } from './console/console.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -68,7 +68,7 @@ export class AppModule {
         CalendarModule,
         MessagingModule,
         MetricsModule,
-        DispatchModule,
+        OutboundModule,
         WebhooksModule,
         ReportsModule,
         ConsoleModule,

@@ -3,10 +3,10 @@ import { Clock } from '../common/clock/clock';
 import { DueSignals } from '../common/due-work/due-signals';
 import { DueWorkLoop } from '../common/due-work/due-work-loop';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { CalendarDeliveryService } from './calendar-delivery.service';
+import { CalendarWriteBack } from './calendar-write-back.service';
 import { CALENDAR_WORK } from './calendar-outbox';
 
-/** The write-back loop on the due-work engine; it only delegates to CalendarDeliveryService. */
+/** The write-back loop on the due-work engine; it only delegates to CalendarWriteBack. */
 @Injectable()
 export class CalendarDeliveryScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   readonly loop: DueWorkLoop;
@@ -15,7 +15,7 @@ export class CalendarDeliveryScheduler implements OnApplicationBootstrap, OnModu
     @Inject(APP_CONFIG) config: AppConfig,
     clock: Clock,
     private readonly signals: DueSignals,
-    delivery: CalendarDeliveryService,
+    delivery: CalendarWriteBack,
   ) {
     // A pending event may wait for an earlier one of its appointment: look again a second later.
     this.loop = new DueWorkLoop('calendar-write-back', clock, () => delivery.pass(), {

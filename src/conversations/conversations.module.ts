@@ -9,7 +9,7 @@ import { ConversationsController } from './conversations.controller';
 import { ConversationsRepository } from './conversations.repository';
 import { ConversationsService } from './conversations.service';
 import { InboundMessageHandler } from './inbound-message-handler';
-import { PipelineConversationOutbox } from './pipeline.outbox';
+import { PipelineConversationOutbox } from './conversation-outbox.pipeline';
 import { KeywordFactsRepository } from './keyword-facts.repository';
 import { ReplyAnswers } from './reply-answers';
 import { ReplyWorkflowHandler } from './reply-workflow.handler';

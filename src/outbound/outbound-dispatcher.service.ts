@@ -1,23 +1,23 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { decideAtClaim, type ClaimDecision } from './claim-decision';
-import type { ClaimedReminder } from './claimed-reminder';
-import { ClaimsRepository } from './claims.repository';
-import { DISPATCH_INSTANCE_ID } from './dispatch-instance';
-import { InFlight } from './in-flight';
-import { MessageClaimsRepository, type ClaimedMessage } from './message-claims.repository';
-import { decideAtSend, messageJob, type MessageDecision } from './message-decision';
+import { decideAtClaim, type ClaimDecision } from './claim/claim-decision';
+import type { ClaimedReminder } from './claim/claimed-reminder';
+import { ReminderClaimsRepository } from './claim/reminder-claims.repository';
+import { INSTANCE_ID } from '../common/instance/instance-id';
+import { InFlight } from './record/in-flight';
+import { MessageClaimsRepository, type ClaimedMessage } from './claim/message-claims.repository';
+import { decideAtSend, messageJob, type MessageDecision } from './claim/message-decision';
 import { ANSWER_PRIORITY } from './message-kinds';
-import { OutboundSender } from './outbound-sender';
-import { buildSendJob } from './outbound-reminder';
-import { OutcomeRecorder } from './outcome-recorder';
-import { OUTCOME_KINDS, type OutcomeKind, type SendOutcome } from './outcomes';
-import { Pacer } from './pacer';
+import { OutboundSender } from './send/outbound-sender';
+import { buildSendJob } from './claim/outbound-reminder';
+import { OutcomeRecorder } from './record/outcome-recorder';
+import { OUTCOME_KINDS, type OutcomeKind, type SendOutcome } from './record/outcomes';
+import { Pacer } from './send/pacer';
 import { Randomness } from './randomness';
-import type { SendJob } from './send-job';
-import { SendPump } from './send-pump';
-import { SlotReserver } from './slot-reserver';
+import type { SendJob } from './send/send-job';
+import { SendPump } from './send/send-pump';
+import { SlotReserver } from './send/slot-reserver';
 
 export type DispatchReport = { claimed: number; nextDueAt: Date | null } & Record<
   OutcomeKind,
@@ -92,11 +92,11 @@ export class OutboundDispatcher {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(DISPATCH_INSTANCE_ID) private readonly instanceId: string,
+    @Inject(INSTANCE_ID) private readonly instanceId: string,
     private readonly clock: Clock,
     private readonly pacer: Pacer,
     private readonly random: Randomness,
-    private readonly claims: ClaimsRepository,
+    private readonly claims: ReminderClaimsRepository,
     private readonly messages: MessageClaimsRepository,
     private readonly slots: SlotReserver,
     private readonly sender: OutboundSender,

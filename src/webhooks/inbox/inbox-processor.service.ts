@@ -4,7 +4,7 @@ import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { Clock } from '../../common/clock/clock';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { retryDelayMs, type BackoffPolicy } from '../../common/due-work/backoff';
-import { DISPATCH_INSTANCE_ID } from '../../outbound/dispatch-instance';
+import { INSTANCE_ID } from '../../common/instance/instance-id';
 import { WebhookMetrics } from '../webhooks.metrics';
 import { InboundEventProcessor, InboundItem } from './inbound-event.processor';
 import type { InboxRow } from './inbox-event';
@@ -62,7 +62,7 @@ export class InboxProcessor {
     private readonly inbound: InboundEventProcessor,
     private readonly status: StatusEventProcessor,
     private readonly metrics: WebhookMetrics,
-    @Inject(DISPATCH_INSTANCE_ID) private readonly instanceId: string,
+    @Inject(INSTANCE_ID) private readonly instanceId: string,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

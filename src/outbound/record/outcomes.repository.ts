@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { SendOutcome } from './outcomes';
-import { namedQuery } from '../database/named-query';
-import { returningRows } from '../database/returning-rows';
+import { namedQuery } from '../../database/named-query';
+import { returningRows } from '../../database/returning-rows';
 
 /** One outcome as the statement reads it. */
 interface OutcomeRow {

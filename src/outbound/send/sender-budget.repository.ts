@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { ProviderType } from '../messaging/providers/sms-provider.port';
-import { namedQuery } from '../database/named-query';
-import { returningRows } from '../database/returning-rows';
+import type { ProviderType } from '../../messaging/providers/sms-provider.port';
+import { namedQuery } from '../../database/named-query';
+import { returningRows } from '../../database/returning-rows';
 
 export interface SlotRequest {
   providerType: ProviderType;

@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { dueClaimSql } from '../common/due-work/due-claim';
-import { returningRows } from '../database/returning-rows';
-import type { SmsEncoding } from '../messaging/segments';
-import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
+import { dueClaimSql } from '../../common/due-work/due-claim';
+import { returningRows } from '../../database/returning-rows';
+import type { SmsEncoding } from '../../messaging/segments';
+import type {
+  ProviderCredentials,
+  ProviderType,
+} from '../../messaging/providers/sms-provider.port';
 import type { ClaimedClinic } from './claimed-reminder';
-import type { MessageKind } from './message-kinds';
-import { namedQuery } from '../database/named-query';
+import type { MessageKind } from '../message-kinds';
+import { namedQuery } from '../../database/named-query';
 
 /** A text a producer wrote (anything but a reminder), held by this instance for its lease. */
 export interface ClaimedMessage {

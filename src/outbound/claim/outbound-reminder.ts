@@ -1,8 +1,8 @@
-import { countSegments } from '../messaging/segments';
-import { languageOf, renderReminder, type TemplateKind } from '../messaging/templates';
+import { countSegments } from '../../messaging/segments';
+import { languageOf, renderReminder, type TemplateKind } from '../../messaging/templates';
 import type { ClaimedClinic, ClaimedReminder } from './claimed-reminder';
-import { KIND_POLICIES } from './message-kinds';
-import type { SendJob } from './send-job';
+import { KIND_POLICIES } from '../message-kinds';
+import type { SendJob } from '../send/send-job';
 
 /**
  * Where the provider should report delivery. Twilio and Telnyx take a per-message URL; Flowroute's

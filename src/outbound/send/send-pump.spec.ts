@@ -1,4 +1,4 @@
-import type { SendOutcome } from './outcomes';
+import type { SendOutcome } from '../record/outcomes';
 import type { SendJob } from './send-job';
 import { RELEASE_STEP_MS, SendPump, type PumpPorts } from './send-pump';
 import type { Slot } from './slot-reserver';

@@ -1,5 +1,5 @@
-import { retryDelayMs, type BackoffPolicy } from '../common/due-work/backoff';
-import { ProviderError } from '../messaging/providers/sms-provider.port';
+import { retryDelayMs, type BackoffPolicy } from '../../common/due-work/backoff';
+import { ProviderError } from '../../messaging/providers/sms-provider.port';
 
 export type FailureDecision =
   | { action: 'retry'; runAt: Date; reason: string; code: string | null; detail: string }

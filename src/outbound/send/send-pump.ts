@@ -1,5 +1,5 @@
-import { ANSWER_PRIORITY } from './message-kinds';
-import type { SendOutcome } from './outcomes';
+import { ANSWER_PRIORITY } from '../message-kinds';
+import type { SendOutcome } from '../record/outcomes';
 import type { SendJob } from './send-job';
 import { SLOT_HORIZON_MS, type Slot } from './slot-reserver';
 

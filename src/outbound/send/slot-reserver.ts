@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import type { ProviderType } from '../messaging/providers/sms-provider.port';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import type { ProviderType } from '../../messaging/providers/sms-provider.port';
 import { Pacer } from './pacer';
 import { keyOf, SenderBudgetRepository, type SlotRequest } from './sender-budget.repository';
 import { SenderHealth } from './sender-health';

@@ -1,12 +1,12 @@
 import type { DataSource } from 'typeorm';
-import type { AppConfig } from '../config/app-config';
-import type { PatientsRepository } from '../patients/patients.repository';
+import type { AppConfig } from '../../config/app-config';
+import type { PatientsRepository } from '../../patients/patients.repository';
 import type { DispatchMetrics } from './dispatch.metrics';
 import { OutcomeRecorder } from './outcome-recorder';
 import type { SendOutcome } from './outcomes';
 import { appliedKey, type OutcomesRepository } from './outcomes.repository';
-import type { Pacer } from './pacer';
-import type { Randomness } from './randomness';
+import type { Pacer } from '../send/pacer';
+import type { Randomness } from '../randomness';
 
 const sent = (id: string): SendOutcome => ({
   kind: 'sent',

@@ -1,11 +1,11 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { Clock } from '../common/clock/clock';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { ProviderRegistry } from '../messaging/provider-registry';
-import { ProviderError } from '../messaging/providers/sms-provider.port';
-import type { SendOutcome } from './outcomes';
+import { Clock } from '../../common/clock/clock';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { ProviderRegistry } from '../../messaging/provider-registry';
+import { ProviderError } from '../../messaging/providers/sms-provider.port';
+import type { SendOutcome } from '../record/outcomes';
 import { Pacer } from './pacer';
-import { Randomness } from './randomness';
+import { Randomness } from '../randomness';
 import { decideAfterFailure } from './retry-policy';
 import { keyOf } from './sender-budget.repository';
 import { SenderHealth } from './sender-health';

@@ -14,7 +14,7 @@ const EVENT_ID = /^evt_[0-9a-f]{32}$/;
 
 /** What staff see of the write-back, and the retry of a failed event. */
 @Injectable()
-export class CalendarDeliveriesService {
+export class CalendarDeliveryHistory {
   constructor(
     private readonly deliveries: CalendarDeliveriesRepository,
     private readonly clock: Clock,

@@ -1,4 +1,4 @@
-import type { MessageKind } from './message-kinds';
+import type { MessageKind } from '../message-kinds';
 
 /**
  * Which rows an outcome settles: the message (null when none was written: a reminder the

@@ -1,14 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { AppointmentStatus } from '../appointments/appointment.machine';
-import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
+import type { AppointmentStatus } from '../../appointments/appointment.machine';
+import type {
+  ProviderCredentials,
+  ProviderType,
+} from '../../messaging/providers/sms-provider.port';
 import type { ClaimedReminder } from './claimed-reminder';
-import { dueClaimSql } from '../common/due-work/due-claim';
-import { KIND_POLICIES } from './message-kinds';
-import type { SendJob } from './send-job';
-import { namedQuery } from '../database/named-query';
-import { returningRows } from '../database/returning-rows';
+import { dueClaimSql } from '../../common/due-work/due-claim';
+import { KIND_POLICIES } from '../message-kinds';
+import type { SendJob } from '../send/send-job';
+import { namedQuery } from '../../database/named-query';
+import { returningRows } from '../../database/returning-rows';
 
 interface ClaimRow {
   id: string;
@@ -80,7 +83,7 @@ const NEXT_DUE_SQL = `
   SELECT min(run_at) AS next FROM reminders WHERE status = 'pending' AND run_at > $1`;
 
 @Injectable()
-export class ClaimsRepository {
+export class ReminderClaimsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async claim(

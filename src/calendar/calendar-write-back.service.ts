@@ -19,7 +19,7 @@ const CONCURRENCY = 8;
  * the due-work engine; safe with any number of instances (SKIP LOCKED claims under a lease).
  */
 @Injectable()
-export class CalendarDeliveryService {
+export class CalendarWriteBack {
   private readonly logger = new Logger('CalendarWriteBack');
 
   constructor(

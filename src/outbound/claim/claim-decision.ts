@@ -1,6 +1,6 @@
-import { isLive, type AppointmentStatus } from '../appointments/appointment.machine';
-import { applyQuietHours, type QuietHours } from '../common/time/quiet-hours';
-import type { TemplateKind } from '../messaging/templates';
+import { isLive, type AppointmentStatus } from '../../appointments/appointment.machine';
+import { applyQuietHours, type QuietHours } from '../../common/time/quiet-hours';
+import type { TemplateKind } from '../../messaging/templates';
 
 export type ClaimSkipReason =
   'appointment_not_live' | 'replanned' | 'opted_out' | 'too_late' | 'quiet_hours';

@@ -1,7 +1,7 @@
-import type { OutboundSms } from '../messaging/providers/sms-provider.port';
-import type { SmsEncoding } from '../messaging/segments';
-import type { ClaimedClinic } from './claimed-reminder';
-import type { MessageKind } from './message-kinds';
+import type { OutboundSms } from '../../messaging/providers/sms-provider.port';
+import type { SmsEncoding } from '../../messaging/segments';
+import type { ClaimedClinic } from '../claim/claimed-reminder';
+import type { MessageKind } from '../message-kinds';
 
 /**
  * One text on its way, whatever produced it: its message row (written before the provider call,

@@ -1,5 +1,5 @@
-import { ProviderError } from '../messaging/providers/sms-provider.port';
-import { DEFAULT_BACKOFF, retryDelayMs } from '../common/due-work/backoff';
+import { ProviderError } from '../../messaging/providers/sms-provider.port';
+import { DEFAULT_BACKOFF, retryDelayMs } from '../../common/due-work/backoff';
 import { decideAfterFailure } from './retry-policy';
 
 const NOW = new Date('2026-12-01T15:00:00Z');

@@ -1,4 +1,4 @@
-import { retryDelayMs, type BackoffPolicy } from '../common/due-work/backoff';
+import { retryDelayMs, type BackoffPolicy } from '../../common/due-work/backoff';
 
 /**
  * When a provider is down for a sender, its texts stop going to it: each failed text already

@@ -1,6 +1,9 @@
-import type { AppointmentStatus } from '../appointments/appointment.machine';
-import type { QuietHours } from '../common/time/quiet-hours';
-import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
+import type { AppointmentStatus } from '../../appointments/appointment.machine';
+import type { QuietHours } from '../../common/time/quiet-hours';
+import type {
+  ProviderCredentials,
+  ProviderType,
+} from '../../messaging/providers/sms-provider.port';
 
 /** The sending side of a clinic, as read at claim time. */
 export interface ClaimedClinic {

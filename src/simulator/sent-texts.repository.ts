@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-export interface OutboxRow {
+export interface SentTextRow {
   id: string;
   to_number: string;
   from_number: string;
@@ -15,12 +15,12 @@ export interface OutboxRow {
   provider_message_id: string | null;
 }
 
-/** The fake provider "sends" nothing: its outbox is the clinic's outbound message log. */
+/** The fake provider "sends" nothing: what it shows as sent is the clinic's outbound message log. */
 @Injectable()
-export class OutboxRepository {
+export class SentTextsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async newest(clinicId: string, limit: number): Promise<OutboxRow[]> {
+  async newest(clinicId: string, limit: number): Promise<SentTextRow[]> {
     return this.ds.query(
       `SELECT id, to_number, from_number, body, status, segments,
               coalesce(sent_at, created_at) AS at, kind, appointment_id, provider_message_id

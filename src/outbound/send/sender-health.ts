@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from '../common/clock/clock';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { DispatchMetrics } from './dispatch.metrics';
-import { Randomness } from './randomness';
+import { Clock } from '../../common/clock/clock';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { DispatchMetrics } from '../record/dispatch.metrics';
+import { Randomness } from '../randomness';
 import { type Admission, SENDER_BACKOFF, SenderCircuits } from './sender-circuit';
 
 /** Consecutive transient failures of a sender that open its circuit. */

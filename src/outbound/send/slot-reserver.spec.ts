@@ -1,4 +1,4 @@
-import type { AppConfig } from '../config/app-config';
+import type { AppConfig } from '../../config/app-config';
 import type { Pacer } from './pacer';
 import type {
   SenderBudgetRepository,

@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { retryDelayMs } from '../common/due-work/backoff';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { PatientsRepository } from '../patients/patients.repository';
+import { retryDelayMs } from '../../common/due-work/backoff';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { PatientsRepository } from '../../patients/patients.repository';
 import { DispatchMetrics, type CountedOutcome } from './dispatch.metrics';
-import { DISPATCH_INSTANCE_ID } from './dispatch-instance';
+import { INSTANCE_ID } from '../../common/instance/instance-id';
 import type { SendOutcome } from './outcomes';
 import { appliedKey, OutcomesRepository } from './outcomes.repository';
-import { Pacer } from './pacer';
-import { Randomness } from './randomness';
+import { Pacer } from '../send/pacer';
+import { Randomness } from '../randomness';
 
 interface Pending {
   outcome: SendOutcome;
@@ -63,7 +63,7 @@ export class OutcomeRecorder {
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
-    @Inject(DISPATCH_INSTANCE_ID) private readonly instanceId: string,
+    @Inject(INSTANCE_ID) private readonly instanceId: string,
     private readonly outcomes: OutcomesRepository,
     private readonly patients: PatientsRepository,
     private readonly metrics: DispatchMetrics,

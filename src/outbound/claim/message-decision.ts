@@ -1,6 +1,6 @@
 import type { ClaimedMessage } from './message-claims.repository';
 import { statusCallbackUrl } from './outbound-reminder';
-import type { SendJob } from './send-job';
+import type { SendJob } from '../send/send-job';
 
 export type MessageDecision =
   | { action: 'send' }

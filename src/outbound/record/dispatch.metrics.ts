@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { Metrics } from '../metrics/metrics';
-import { MESSAGE_KINDS, type MessageKind } from './message-kinds';
+import { Metrics } from '../../metrics/metrics';
+import { MESSAGE_KINDS, type MessageKind } from '../message-kinds';
 import { OUTCOME_KINDS, type OutcomeKind } from './outcomes';
 
 /** `lease_lost`: an outcome that arrived after another instance had re-claimed the work. */
