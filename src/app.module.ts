@@ -9,6 +9,7 @@ import { AuthModule } from './auth/auth.module';
 import { CalendarModule } from './calendar/calendar.module';
 import { ClinicsModule } from './clinics/clinics.module';
 import { CommonModule } from './common/common.module';
+import { DueWorkModule } from './common/due-work/due-work-runner';
 import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
 import { rateLimits } from './common/rate-limit/rate-limits';
 import { APP_CONFIG, AppConfig } from './config/app-config';
@@ -72,6 +73,7 @@ export class AppModule {
         WebhooksModule,
         ReportsModule,
         ConsoleModule,
+        DueWorkModule,
       ],
       // global, so it runs before any route's own guard and covers routes added later
       providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],

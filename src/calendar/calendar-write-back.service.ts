@@ -2,8 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { WebhookSecret } from '../clinics/clinic.entity';
 import { Clock } from '../common/clock/clock';
 import { CredentialsVault } from '../common/crypto/credentials-vault';
+import { DueWork } from '../common/due-work/due-work';
 import { ClaimedDelivery, CalendarDeliveriesRepository } from './calendar-deliveries.repository';
 import { calendarSignature } from './calendar-signature';
+import { CALENDAR_WORK } from './calendar-outbox';
 import { CalendarWebhookClient } from './calendar-webhook.client';
 import { CalendarMetrics } from './calendar.metrics';
 import { afterAttempt } from './delivery-policy';
@@ -31,6 +33,13 @@ export class CalendarWriteBack {
   ) {}
 
   /** The due-work engine's pass: everything due now, then when to look again. */
+  // A pending event may wait for an earlier one of its appointment: look again a second later.
+  @DueWork({
+    name: 'calendar-write-back',
+    kinds: [CALENDAR_WORK],
+    poll: 'dispatchIntervalMs',
+    minGapMs: 1_000,
+  })
   async pass(): Promise<Date | null> {
     while ((await this.runOnce()) === BATCH_SIZE);
     return this.deliveries.nextDue();

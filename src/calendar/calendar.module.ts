@@ -3,7 +3,6 @@ import { CalendarEvents } from '../appointments/calendar-events.port';
 import { CalendarDeliveriesController } from './calendar-deliveries.controller';
 import { CalendarDeliveriesRepository } from './calendar-deliveries.repository';
 import { CalendarDeliveryHistory } from './calendar-delivery-history.service';
-import { CalendarDeliveryScheduler } from './calendar-delivery.scheduler';
 import { CalendarWriteBack } from './calendar-write-back.service';
 import { CalendarOutbox } from './calendar-outbox';
 import { CalendarWebhookClient, FetchCalendarWebhookClient } from './calendar-webhook.client';
@@ -16,7 +15,6 @@ import { CalendarMetrics } from './calendar.metrics';
     CalendarDeliveriesRepository,
     CalendarDeliveryHistory,
     CalendarWriteBack,
-    CalendarDeliveryScheduler,
     CalendarMetrics,
     { provide: CalendarEvents, useClass: CalendarOutbox },
     { provide: CalendarWebhookClient, useClass: FetchCalendarWebhookClient },

@@ -16,7 +16,6 @@ import { ReplyWorkflowHandler } from './reply-workflow.handler';
 import { RescheduleOffersRepository } from './reschedule-offers.repository';
 import { RescheduleOffers } from './reschedule-offers.service';
 import { HoldExpiry } from './hold-expiry.service';
-import { HoldExpiryScheduler } from './hold-expiry.scheduler';
 
 /** Patients' replies and the staff inbox: the InboundMessageHandler the webhook inbox calls. */
 @Module({
@@ -32,7 +31,6 @@ import { HoldExpiryScheduler } from './hold-expiry.scheduler';
     ConversationsRepository,
     ConversationsService,
     HoldExpiry,
-    HoldExpiryScheduler,
     KeywordFactsRepository,
     { provide: ConversationOutbox, useClass: PipelineConversationOutbox },
     { provide: InboundMessageHandler, useExisting: ReplyWorkflowHandler },

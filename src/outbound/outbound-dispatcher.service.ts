@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
+import { DueWork } from '../common/due-work/due-work';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { decideAtClaim, type ClaimDecision } from './claim/claim-decision';
 import type { ClaimedReminder } from './claim/claimed-reminder';
@@ -8,7 +9,7 @@ import { INSTANCE_ID } from '../common/instance/instance-id';
 import { InFlight } from './record/in-flight';
 import { MessageClaimsRepository, type ClaimedMessage } from './claim/message-claims.repository';
 import { decideAtSend, messageJob, type MessageDecision } from './claim/message-decision';
-import { ANSWER_PRIORITY } from './message-kinds';
+import { ANSWER_PRIORITY, OUTBOUND_TEXTS, OUTBOUND_WORK } from './message-kinds';
 import { OutboundSender } from './send/outbound-sender';
 import { buildSendJob } from './claim/outbound-reminder';
 import { OutcomeRecorder } from './record/outcome-recorder';
@@ -136,6 +137,25 @@ export class OutboundDispatcher {
     const atMs = at?.getTime() ?? this.clock.now().getTime();
     this.textsDueAt = Math.min(this.textsDueAt, atMs);
     this.textsNextDue = Math.min(this.textsNextDue, atMs);
+  }
+
+  /**
+   * The due-work engine's pass. One loop, two signals: a text's wake-up makes it look for texts
+   * only, and what it knew of the reminders still holds (the signals keep it told of new ones).
+   * Reminders are claimed ahead of their time (see CLAIM_AHEAD_MS). On shutdown it claims
+   * nothing more, and the sends in flight finish and are recorded before the pool closes.
+   */
+  @DueWork<OutboundDispatcher>({
+    name: 'outbound-dispatch',
+    kinds: [OUTBOUND_WORK, OUTBOUND_TEXTS],
+    poll: 'dispatchIntervalMs',
+    leadMs: CLAIM_AHEAD_MS / 2,
+    heard: (d, kind, at) => (kind === OUTBOUND_WORK ? d.remindersDue(at) : d.textsDue(at)),
+    nudge: (d, at) => d.nudge(at),
+    stopping: (d) => d.stop(),
+  })
+  async pass(): Promise<Date | null> {
+    return (await this.tick({ signalled: true })).nextDueAt;
   }
 
   /**

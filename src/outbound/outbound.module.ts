@@ -2,7 +2,6 @@ import { Global, Module } from '@nestjs/common';
 import { ReminderClaimsRepository } from './claim/reminder-claims.repository';
 import { INSTANCE_ID, newInstanceId } from '../common/instance/instance-id';
 import { DispatchMetrics } from './record/dispatch.metrics';
-import { DispatchScheduler } from './dispatch.scheduler';
 import { MessageClaimsRepository } from './claim/message-claims.repository';
 import { OutboundDispatcher } from './outbound-dispatcher.service';
 import { OutboundMessages } from './outbound-messages';
@@ -35,9 +34,8 @@ import { SlotReserver } from './send/slot-reserver';
     OutcomeRecorder,
     OutboundSender,
     OutboundDispatcher,
-    DispatchScheduler,
     OutboundMessages,
   ],
-  exports: [OutboundDispatcher, OutboundMessages, DispatchScheduler, INSTANCE_ID],
+  exports: [OutboundDispatcher, OutboundMessages, INSTANCE_ID],
 })
 export class OutboundModule {}

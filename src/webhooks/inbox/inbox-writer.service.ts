@@ -1,12 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DUE_CHANNEL, DueSignals } from '../../common/due-work/due-signals';
+import { DueSignals } from '../../common/due-work/due-signals';
 import { storableDeep } from '../../common/text/storable-text';
 import { ItemFailure, MicroBatcher } from '../micro-batcher';
-import type { InboxWrite, InboxWriteOutcome } from './inbox-event';
+import { INBOX_WORK, type InboxWrite, type InboxWriteOutcome } from './inbox-event';
 import { inboxKey, InboxRepository } from './inbox.repository';
-import { INBOX_WORK } from './inbox.scheduler';
 
-const WAKE = { channel: DUE_CHANNEL, payload: DueSignals.payload(INBOX_WORK) };
+const WAKE = DueSignals.wake(INBOX_WORK);
 
 /**
  * Group commit for the inbox. A webhook is acknowledged only once its event is committed, and a
