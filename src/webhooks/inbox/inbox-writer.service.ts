@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DueSignals } from '../../common/due-work/due-signals';
 import { storableDeep } from '../../common/text/storable-text';
-import { ItemFailure, MicroBatcher } from '../micro-batcher';
+import { ItemFailure, GroupCommit } from '../../common/batching/group-commit';
 import { INBOX_WORK, type InboxWrite, type InboxWriteOutcome } from './inbox-event';
 import { inboxKey, InboxRepository } from './inbox.repository';
 
@@ -20,7 +20,7 @@ export class InboxWriter {
    * (With two, a steady 100-200 webhooks/s found one free almost every time and paid a commit
    * each.)
    */
-  private readonly batcher = new MicroBatcher<InboxWrite, InboxWriteOutcome>(
+  private readonly batcher = new GroupCommit<InboxWrite, InboxWriteOutcome>(
     (writes) => this.store(writes),
     1,
   );

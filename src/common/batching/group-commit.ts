@@ -10,12 +10,15 @@ interface Pending<I, O> {
 }
 
 /**
- * Turns many concurrent single-item database calls into few multi-item ones. At most
+ * Group commit: many concurrent single-item database calls become few multi-item ones. At most
  * `maxInFlight` calls run at once; items submitted meanwhile wait and go together in the next
- * call. An idle caller is served at once: batching never waits on a timer, it only forms under
- * load, exactly when the per-call cost (a round trip, a commit) would otherwise cap throughput.
+ * call, at most `maxBatch` to a call. An idle caller is served at once: batching never waits on
+ * a timer, it only forms under load, exactly when the per-call cost (a round trip, a commit)
+ * would otherwise cap throughput. A call that fails rejects every item it carried; an
+ * ItemFailure in its answer rejects that item alone. Used for the inbox's inserts (one in
+ * flight: a commit each) and the webhooks' sender lookups.
  */
-export class MicroBatcher<I, O> {
+export class GroupCommit<I, O> {
   private queue: Pending<I, O>[] = [];
   private inFlight = 0;
 
