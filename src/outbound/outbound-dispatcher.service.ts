@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
 import { DueWork } from '../common/due-work/due-work';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { decideAtClaim, type ClaimDecision } from './claim/claim-decision';
+import { decideAtClaim, stoppedSincePlanned, type ClaimDecision } from './claim/claim-decision';
 import type { ClaimedReminder } from './claim/claimed-reminder';
 import { ReminderClaimsRepository } from './claim/reminder-claims.repository';
 import { INSTANCE_ID } from '../common/instance/instance-id';
@@ -179,6 +179,7 @@ export class OutboundDispatcher {
       defer: (job, inMs) => this.sender.deferred(job, inMs),
       outcome: (outcome) => recording.track(this.finish(outcome, counts)),
       error: (step, error) => this.fail(step, error),
+      recheck: (jobs) => this.recheck(jobs),
     });
     const batchSize = this.config.dispatchBatchSize;
     const claiming = new Set<Promise<void>>();
@@ -329,6 +330,15 @@ export class OutboundDispatcher {
     }
     const nextDue = Math.min(this.remindersNextDue, this.textsNextDue);
     return { claimed, full: false, nextDueAt: Number.isFinite(nextDue) ? new Date(nextDue) : null };
+  }
+
+  /** Held reminders a cancellation, a move or an opt-out stopped since their claim. */
+  private async recheck(jobs: SendJob[]): Promise<SendJob[]> {
+    const ids = jobs.flatMap((job) => (job.reminderId === null ? [] : [job.reminderId]));
+    const stopped = new Set(
+      (await this.claims.recheck(ids)).filter((r) => stoppedSincePlanned(r)).map((r) => r.id),
+    );
+    return jobs.filter((job) => job.reminderId !== null && stopped.has(job.reminderId));
   }
 
   private async finish(outcome: SendOutcome, counts: DispatchReport): Promise<void> {

@@ -24,19 +24,27 @@ export interface ClaimFacts {
 }
 
 /**
+ * The part of the re-check that does not depend on the time: what a cancellation, a move or an
+ * opt-out changes. Also asked of a reminder taken ahead of its time just before it is released.
+ */
+export function stoppedSincePlanned(
+  facts: Pick<ClaimFacts, 'appointmentStatus' | 'startsAt' | 'plannedFor' | 'optedOut'>,
+): ClaimSkipReason | null {
+  if (!isLive(facts.appointmentStatus)) return 'appointment_not_live';
+  // A row the replan could not cancel because it was mid-flight: its text would name the old time.
+  if (facts.plannedFor.getTime() !== facts.startsAt.getTime()) return 'replanned';
+  if (facts.optedOut) return 'opted_out';
+  return null;
+}
+
+/**
  * The re-check at claim time. The plan was right when it was written; since then the patient may
  * have opted out, the clinic may have cancelled or moved the visit, or a retry may have drifted
  * into the night. Pure, so every rule is a unit test.
  */
 export function decideAtClaim(facts: ClaimFacts, now: Date): ClaimDecision {
-  if (!isLive(facts.appointmentStatus)) {
-    return { action: 'skip', reason: 'appointment_not_live' };
-  }
-  // A row the replan could not cancel because it was mid-flight: its text would name the old time.
-  if (facts.plannedFor.getTime() !== facts.startsAt.getTime()) {
-    return { action: 'skip', reason: 'replanned' };
-  }
-  if (facts.optedOut) return { action: 'skip', reason: 'opted_out' };
+  const stopped = stoppedSincePlanned(facts);
+  if (stopped) return { action: 'skip', reason: stopped };
   if (now.getTime() >= facts.startsAt.getTime()) return { action: 'skip', reason: 'too_late' };
   const allowed = applyQuietHours(now, facts.startsAt, facts.zone, facts.quietHours);
   if (allowed.getTime() > now.getTime()) return { action: 'reschedule', runAt: allowed };

@@ -78,9 +78,29 @@ const INSERT_MESSAGES_SQL = `
     to_number text, provider_type text, due_at timestamptz, expires_at timestamptz,
     reminder_id uuid)`;
 
+/**
+ * What may have stopped claimed reminders since their claim, read by primary key: a reminder
+ * taken ahead of its time is read again just before it is released to send.
+ */
+const RECHECK_SQL = `
+  SELECT r.id, a.status AS appointment_status, a.starts_at, r.planned_for,
+         p.opted_out_at IS NOT NULL AS patient_opted_out
+  FROM reminders r
+  JOIN appointments a ON a.id = r.appointment_id
+  JOIN patients p ON p.id = a.patient_id
+  WHERE r.id = ANY($1::uuid[])`;
+
 /** The earliest pending reminder due after `now`: when the pipeline should look again. */
 const NEXT_DUE_SQL = `
   SELECT min(run_at) AS next FROM reminders WHERE status = 'pending' AND run_at > $1`;
+
+export interface RecheckedReminder {
+  id: string;
+  appointmentStatus: AppointmentStatus;
+  startsAt: Date;
+  plannedFor: Date;
+  optedOut: boolean;
+}
 
 @Injectable()
 export class ReminderClaimsRepository {
@@ -140,6 +160,23 @@ export class ReminderClaimsRepository {
       lease.by,
       KIND_POLICIES.reminder.priority,
     ]);
+  }
+
+  async recheck(reminderIds: string[]): Promise<RecheckedReminder[]> {
+    const rows = (await namedQuery(this.ds, 'dispatch_recheck', RECHECK_SQL, [reminderIds])) as {
+      id: string;
+      appointment_status: AppointmentStatus;
+      starts_at: Date;
+      planned_for: Date;
+      patient_opted_out: boolean;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      appointmentStatus: r.appointment_status,
+      startsAt: r.starts_at,
+      plannedFor: r.planned_for,
+      optedOut: r.patient_opted_out,
+    }));
   }
 
   async nextDue(now: Date): Promise<Date | null> {

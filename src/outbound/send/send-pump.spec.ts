@@ -1,6 +1,6 @@
 import type { SendOutcome } from '../record/outcomes';
 import type { SendJob } from './send-job';
-import { RELEASE_STEP_MS, SendPump, type PumpPorts } from './send-pump';
+import { RECHECK_AHEAD_MS, RELEASE_STEP_MS, SendPump, type PumpPorts } from './send-pump';
 import type { Slot } from './slot-reserver';
 
 const job = (id: string, priority = 1) =>
@@ -57,6 +57,7 @@ function ports(overrides: Partial<PumpPorts> = {}) {
     },
     outcome: (o) => state.outcomes.push(`${o.kind}:${o.reminderId}`),
     error: () => undefined,
+    recheck: () => Promise.resolve([]),
     ...overrides,
   };
   return { ports: p, state };
@@ -189,6 +190,53 @@ describe('SendPump', () => {
     expect(Math.min(...sentAt)).toBeGreaterThanOrEqual(60);
     expect(Math.max(...sentAt)).toBeLessThan(60 + RELEASE_STEP_MS + 40);
     expect(state.waves).toEqual([3]);
+  });
+
+  it('reads held texts again just before their release, and hands back those stopped since', async () => {
+    const started = performance.now();
+    const rechecked: { ids: string[]; at: number }[] = [];
+    const { ports: p, state } = ports({
+      recheck: (jobs) => {
+        rechecked.push({ ids: jobs.map((j) => j.reminderId!), at: performance.now() - started });
+        return Promise.resolve(jobs.filter((j) => j.reminderId === 'cancelled'));
+      },
+    });
+    const pump = new SendPump(8, 5_000, 30_000, p);
+    pump.hold([
+      { job: job('kept'), inMs: 80 },
+      { job: job('cancelled'), inMs: 80 },
+    ]);
+    await until(pump);
+    expect(state.outcomes.sort()).toEqual(['deferred:cancelled', 'sent:kept']);
+    expect(state.deferredIn).toEqual([0]);
+    // One read for the two, made ahead of their time, not at their claim.
+    expect(rechecked.map((r) => r.ids.sort())).toEqual([['cancelled', 'kept']]);
+    expect(rechecked[0].at).toBeGreaterThanOrEqual(80 - RECHECK_AHEAD_MS - RELEASE_STEP_MS);
+    expect(rechecked[0].at).toBeLessThan(80);
+  });
+
+  it('does not read again a text held for less than the re-check lead, nor a text due now', async () => {
+    const recheck = jest.fn(() => Promise.resolve([] as SendJob[]));
+    const { ports: p, state } = ports({ recheck });
+    const pump = new SendPump(8, 5_000, 30_000, p);
+    pump.hold([{ job: job('soon'), inMs: RECHECK_AHEAD_MS - RELEASE_STEP_MS - 1 }]);
+    pump.push([job('now')]);
+    await until(pump);
+    expect(state.outcomes.sort()).toEqual(['sent:now', 'sent:soon']);
+    expect(recheck).not.toHaveBeenCalled();
+  });
+
+  it('sends a held text as its claim decided when the read fails', async () => {
+    const errors: string[] = [];
+    const { ports: p, state } = ports({
+      recheck: () => Promise.reject(new Error('database down')),
+      error: (step) => errors.push(step),
+    });
+    const pump = new SendPump(8, 5_000, 30_000, p);
+    pump.hold([{ job: job('a'), inMs: 60 }]);
+    await until(pump);
+    expect(state.outcomes).toEqual(['sent:a']);
+    expect(errors).toEqual(['recheck']);
   });
 
   it('hands a held text back due at its own time, not at once, for a shutdown', async () => {

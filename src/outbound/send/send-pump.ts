@@ -15,6 +15,12 @@ const ASK_AHEAD_MS = SLOT_HORIZON_MS / 2;
  * much lateness.
  */
 export const RELEASE_STEP_MS = 10;
+/**
+ * A text held for its due time is looked at again this long before it is released (see
+ * PumpPorts.recheck): long enough for the read to be back by then, so the check adds nothing to
+ * the text's lateness. One held for less than this was read by its claim recently enough.
+ */
+export const RECHECK_AHEAD_MS = 2 * RELEASE_STEP_MS;
 
 export interface PumpPorts {
   /** the Pacer's reading: real milliseconds */
@@ -27,6 +33,12 @@ export interface PumpPorts {
   defer(job: SendJob, inMs: number): SendOutcome;
   outcome(outcome: SendOutcome): void;
   error(step: string, error: unknown): void;
+  /**
+   * Held texts about to be released, read again (one round trip for those released together):
+   * resolves to those that must not go now (a cancellation since their claim). Those go back to
+   * the database; should the read fail, the claim's decision stands.
+   */
+  recheck(jobs: SendJob[]): Promise<SendJob[]>;
 }
 
 interface Entry {
@@ -37,6 +49,8 @@ interface Entry {
   at: number;
   /** Pacer time before which it must not go out (a text taken ahead of its due time) */
   notBefore?: number;
+  /** a held text: whether it was read again since its claim (see RECHECK_AHEAD_MS) */
+  recheck?: 'due' | 'running' | 'done';
 }
 
 /**
@@ -115,7 +129,8 @@ export class SendPump {
     for (const { job, inMs } of jobs) {
       const notBefore = now + Math.max(0, inMs);
       const at = Math.ceil(notBefore / RELEASE_STEP_MS) * RELEASE_STEP_MS;
-      this.waiting.push({ job, heldSince: now, at, notBefore });
+      const recheck = at - now > RECHECK_AHEAD_MS ? 'due' : 'done';
+      this.waiting.push({ job, heldSince: now, at, notBefore, recheck });
     }
     this.start();
   }
@@ -200,14 +215,38 @@ export class SendPump {
   /** Moves the texts whose turn has come to the front of the queue; returns the next turn. */
   private release(): number {
     const now = this.ports.now();
-    const due = this.waiting.filter((w) => w.at <= now);
+    this.recheck(this.waiting.filter((w) => w.recheck === 'due' && w.at - RECHECK_AHEAD_MS <= now));
+    const released = (w: Entry) => w.at <= now && (w.recheck === undefined || w.recheck === 'done');
+    const due = this.waiting.filter(released);
     if (due.length > 0) {
-      this.waiting = this.waiting.filter((w) => w.at > now);
+      this.waiting = this.waiting.filter((w) => !released(w));
       // Answers stay ahead of everything else.
       const all = [...due, ...this.ready];
       this.ready = [...all.filter(isAnswer), ...all.filter((e) => !isAnswer(e))];
     }
-    return Math.min(...this.waiting.map((w) => w.at));
+    // A text whose read is on its way waits for it (its answer notifies).
+    return Math.min(...this.waiting.map(turnOf));
+  }
+
+  private recheck(entries: Entry[]): void {
+    if (entries.length === 0) return;
+    for (const entry of entries) entry.recheck = 'running';
+    void this.ports
+      .recheck(entries.map((e) => e.job))
+      .then(
+        (stopped) => {
+          const stop = new Set(stopped);
+          // Only those still held here: a hand-back may have taken them meanwhile.
+          const back = entries.filter((e) => stop.has(e.job) && this.waiting.includes(e));
+          this.waiting = this.waiting.filter((w) => !back.includes(w));
+          for (const entry of back) this.ports.outcome(this.ports.defer(entry.job, 0));
+        },
+        (error: unknown) => this.ports.error('recheck', error),
+      )
+      .finally(() => {
+        for (const entry of entries) entry.recheck = 'done';
+        this.notify();
+      });
   }
 
   private startWave(wave: Entry[]): void {
@@ -261,6 +300,12 @@ export class SendPump {
       this.ports.outcome(this.ports.defer(entry.job, inMs));
     }
   }
+}
+
+function turnOf(entry: Entry): number {
+  if (entry.recheck === 'due') return entry.at - RECHECK_AHEAD_MS;
+  if (entry.recheck === 'running') return Number.POSITIVE_INFINITY;
+  return entry.at;
 }
 
 function isAnswer(entry: Entry): boolean {
