@@ -1,4 +1,4 @@
-import { CalendarDeliveryService } from '../../src/calendar/calendar-delivery.service';
+import { CalendarWriteBack } from '../../src/calendar/calendar-write-back.service';
 import { CalendarReceiver } from '../support/calendar-receiver';
 import { createClinic, TestClinic } from '../support/factories';
 import { deliveriesOf, reply } from '../support/replies';
@@ -26,7 +26,7 @@ describe('calendar write-back delivery', () => {
 
   /** Everything due now, other specs' events included (they share the database). */
   async function deliver(): Promise<void> {
-    const service = t.app.get(CalendarDeliveryService);
+    const service = t.app.get(CalendarWriteBack);
     while ((await service.runOnce()) > 0);
   }
 

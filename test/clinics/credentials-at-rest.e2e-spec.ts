@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { CalendarDeliveryService } from '../../src/calendar/calendar-delivery.service';
+import { CalendarWriteBack } from '../../src/calendar/calendar-write-back.service';
 import { CredentialsVault } from '../../src/common/crypto/credentials-vault';
 import { resealCredentials } from '../../src/clinics/credentials-rotation';
 import { loadConfig } from '../../src/config/app-config';
@@ -67,7 +67,7 @@ describe('provider credentials at rest', () => {
       .send({ status: 'cancelled' })
       .expect(200);
     calendar.secret = c.webhookSecret;
-    const service = t.app.get(CalendarDeliveryService);
+    const service = t.app.get(CalendarWriteBack);
     // (other specs' events in the shared database may be delivered too)
     while ((await service.runOnce()) > 0);
     const mine = calendar.events.filter((e) => e.appointmentId === a.id);

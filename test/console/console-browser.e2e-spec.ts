@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CalendarDeliveryService } from '../../src/calendar/calendar-delivery.service';
+import { CalendarWriteBack } from '../../src/calendar/calendar-write-back.service';
 import { localDate } from '../../src/common/time/starts-at';
 import { twilioSignature } from '../../src/messaging/providers/twilio-signature';
 import { CalendarReceiver } from '../support/calendar-receiver';
@@ -197,7 +197,7 @@ describe('staff console in Chromium', () => {
   }
 
   async function deliverCalendar(): Promise<void> {
-    const service = t.app.get(CalendarDeliveryService);
+    const service = t.app.get(CalendarWriteBack);
     while ((await service.runOnce()) > 0);
   }
 
