@@ -219,6 +219,25 @@ describe('experiments', () => {
     expect(still.body.experiment).toEqual({ id: experiment.id, variant: 'early' });
   });
 
+  it('runs on local dates in the clinic’s zone, across the autumn DST change', async () => {
+    // Chicago falls back at 02:00 on Sunday 2026-11-01: that day has 25 hours, so it ends at
+    // 06:00Z on Nov 2 (CST), not 05:00Z (as a CDT offset kept from the morning would say).
+    t.clock.set('2026-10-31T15:00:00Z');
+    const c = await createClinic(t);
+    const experiment = await start(c, { startsOn: '2026-10-31', endsOn: '2026-11-01' });
+    const startsAt = '2026-11-20T09:30:00-06:00';
+    t.clock.set('2026-11-02T05:30:00Z'); // 23:30 on Nov 1, the last day
+    const late = await upload(t, c, { startsAt });
+    expect(late.body.experiment).toEqual({ id: experiment.id, variant: expect.any(String) });
+    t.clock.set('2026-11-02T06:00:00Z'); // midnight: Nov 2
+    const after = await upload(t, c, { startsAt });
+    expect(after.body.experiment).toBeUndefined();
+    const list = await t.http.get('/v1/experiments').set(c.auth).expect(200);
+    expect(list.body.items[0]).toMatchObject({ id: experiment.id, status: 'ended', endedAt: null });
+    // Lapsed, it no longer blocks the next one.
+    await start(c, { startsOn: '2026-11-02' });
+  });
+
   it('sends the variant’s wording through the one pipeline, in the patient’s language', async () => {
     const c = await createClinic(t, { sendRatePerSecond: 100 });
     await start(c);
