@@ -210,6 +210,14 @@ describe('experiments', () => {
       [early],
     );
     expect(row).toEqual({ experiment_id: experiment.id, variant: 'early' });
+    // New clinic offsets re-plan the clinic's appointments; the variant's own offsets stay.
+    await t.http
+      .patch('/v1/clinic')
+      .set(c.auth)
+      .send({ reminderOffsets: ['P1D'] })
+      .expect(200);
+    expect(await pending(early)).toEqual(['P3D', 'P1D']);
+    expect(await pending(ids.get('control')!)).toEqual(['P1D']);
 
     // Ended: nothing new is assigned, and what was assigned stays.
     await t.http.post(`/v1/experiments/${experiment.id}/end`).set(c.auth).expect(200);
