@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { SmsProvider } from '../../src/messaging/providers/sms-provider.port';
-import { decideAtClaim } from '../../src/outbound/claim-decision';
-import type { ClaimedReminder } from '../../src/outbound/claimed-reminder';
-import { ClaimsRepository } from '../../src/outbound/claims.repository';
-import { buildSendJob } from '../../src/outbound/outbound-reminder';
-import type { SendOutcome } from '../../src/outbound/outcomes';
-import { OutcomesRepository } from '../../src/outbound/outcomes.repository';
+import {
+  decideAtClaim,
+  ClaimsRepository,
+  buildSendJob,
+  OutcomesRepository,
+  type SmsProvider,
+  type ClaimedReminder,
+  type SendOutcome,
+} from '../../src/bench-seam';
 
 /**
  * What each baseline's workers do for a set of reminders, what the dispatcher does for each:

@@ -1,5 +1,4 @@
-import { DUE_CHANNEL, DueSignals } from '../../src/common/due-work/due-signals';
-import { OUTBOUND_WORK } from '../../src/outbound/message-kinds';
+import { DUE_CHANNEL, DueSignals, OUTBOUND_WORK } from '../../src/bench-seam';
 import { Client } from 'pg';
 import { progress } from './progress';
 

@@ -137,3 +137,14 @@ export function meter(client: Client): Meter {
     },
   };
 }
+
+/** utime + stime of a process in ms (Linux /proc), 0 once it is gone. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
