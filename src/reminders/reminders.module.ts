@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ClinicSettingsChanged } from '../clinics/clinic-settings-changed';
+import { RiskScoresModule } from '../risk/risk-scores.module';
 import { AppointmentReminders } from './appointment-reminders.port';
 import { ReminderPlanService } from './reminder-plan.service';
 import { RemindersRepository } from './reminders.repository';
 
 @Module({
+  imports: [RiskScoresModule],
   providers: [
     RemindersRepository,
     ReminderPlanService,
