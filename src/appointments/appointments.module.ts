@@ -11,7 +11,6 @@ import { AppointmentDetailsRepository } from './appointment-details.repository';
 import { AppointmentsRepository } from './appointments.repository';
 import { AppointmentsService } from './appointments.service';
 import { NoShowSweep } from './no-show-sweep.service';
-import { NoShowScheduler } from './no-show.scheduler';
 
 @Module({
   imports: [PatientsModule, RemindersModule, CalendarModule, ClinicsModule, RiskScoresModule],
@@ -23,7 +22,6 @@ import { NoShowScheduler } from './no-show.scheduler';
     AppointmentsRepository,
     AppointmentDetailsRepository,
     NoShowSweep,
-    NoShowScheduler,
   ],
   exports: [
     NoShowSweep,

@@ -64,7 +64,9 @@ export class ClinicsService {
           calendarWebhookUrl: dto.calendarWebhookUrl ?? null,
           extraReminder: extraReminderOf(dto.extraReminder),
           webhookSecret: this.vault.seal({ webhookSecret }),
-          flowroutePathSecret: flowrouteSecret ?? null,
+          flowroutePathSecret: flowrouteSecret
+            ? this.vault.seal({ flowroutePathSecret: flowrouteSecret })
+            : null,
           flowroutePathSecretHash: flowrouteSecret ? sha256Hex(flowrouteSecret) : null,
           version: 1,
         }),
@@ -114,10 +116,12 @@ export class ClinicsService {
         if (dto.keywordReplies === undefined && dto.provider.type !== current.providerType) {
           changes.keywordReplies = defaultKeywordReplies(dto.provider.type);
         }
-        if (dto.provider.type === 'flowroute' && !current.flowroutePathSecret) {
+        if (dto.provider.type === 'flowroute' && !current.flowroutePathSecretHash) {
           // Switching to Flowroute: its webhook path secret is made now and shown this once.
           newFlowrouteSecret = this.secrets.token('frs_', 24);
-          changes.flowroutePathSecret = newFlowrouteSecret;
+          changes.flowroutePathSecret = this.vault.seal({
+            flowroutePathSecret: newFlowrouteSecret,
+          });
           changes.flowroutePathSecretHash = sha256Hex(newFlowrouteSecret);
         }
       }
