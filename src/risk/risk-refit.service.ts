@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ClinicsRepository } from '../clinics/clinics.repository';
 import { Clock } from '../common/clock/clock';
+import { DueWork } from '../common/due-work/due-work';
 import { AppointmentReminders } from '../reminders/appointment-reminders.port';
 import type { VisitFacts } from './risk-features';
 import { fitRiskModel, MIN_TRAINING_VISITS, scoreVisit, type RiskModel } from './risk-model';
@@ -46,7 +47,12 @@ export class RiskRefit {
     private readonly reminders: AppointmentReminders,
   ) {}
 
-  /** The due-work pass: every clinic not looked at for a minute. */
+  /**
+   * The due-work pass: every clinic not looked at for a minute. No producer signals it (a
+   * signal per confirmation would cost more than a minute's wait is worth to staff); it runs
+   * at the poll, and a pass that finds every clinic looked at recently costs one small query.
+   */
+  @DueWork({ name: 'risk-refit', poll: 'dispatchIntervalMs' })
   async pass(): Promise<Date | null> {
     const now = this.clock.now();
     const before = new Date(now.getTime() - CHECK_EVERY_MS);

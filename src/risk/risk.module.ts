@@ -5,7 +5,6 @@ import { CallListRepository } from './call-list.repository';
 import { RiskController } from './risk.controller';
 import { RiskModelsRepository } from './risk-models.repository';
 import { RiskRefit } from './risk-refit.service';
-import { RiskRefitScheduler } from './risk-refit.scheduler';
 import { RiskScoresModule } from './risk-scores.module';
 import { RiskService } from './risk.service';
 
@@ -17,7 +16,7 @@ import { RiskService } from './risk.service';
 @Module({
   imports: [ClinicsModule, RemindersModule, RiskScoresModule],
   controllers: [RiskController],
-  providers: [RiskService, RiskModelsRepository, CallListRepository, RiskRefit, RiskRefitScheduler],
+  providers: [RiskService, RiskModelsRepository, CallListRepository, RiskRefit],
   exports: [RiskRefit],
 })
 export class RiskModule {}
