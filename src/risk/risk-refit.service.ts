@@ -14,8 +14,21 @@ import { RiskScoresRepository } from './risk-scores.repository';
 /** How often each clinic is looked at: new outcomes counted, stale scores refreshed. */
 export const CHECK_EVERY_MS = 60_000;
 const REFIT_EVERY_MS = 86_400_000;
-/** New finished visits since the last fit that call for a refit before the day is out. */
-const NEW_OUTCOMES_FOR_REFIT = (trained: number) => Math.max(50, Math.ceil(trained * 0.1));
+
+/**
+ * A refit is due when there is no model yet, the model is a day old, or enough new outcomes
+ * arrived since it was fitted: max(50, 10% of what it learned from).
+ */
+export function refitDue(
+  last: { fittedAt: Date | null; finishedVisits: number; trainingSize: number | null },
+  finished: number,
+  now: Date,
+): boolean {
+  if (last.fittedAt === null) return true;
+  if (now.getTime() - last.fittedAt.getTime() >= REFIT_EVERY_MS) return true;
+  const wanted = Math.max(50, Math.ceil((last.trainingSize ?? 0) * 0.1));
+  return finished - last.finishedVisits >= wanted;
+}
 const SCORE_BATCH = 2_000;
 
 const factsOf = (r: VisitRow): VisitFacts => ({
@@ -68,10 +81,11 @@ export class RiskRefit {
     const finished = await this.models.finishedVisits(clinic.id, now);
     let model = row.model;
     let fittedAt = row.fitted_at;
-    const refit =
-      fittedAt === null ||
-      now.getTime() - fittedAt.getTime() >= REFIT_EVERY_MS ||
-      finished - row.finished_visits >= NEW_OUTCOMES_FOR_REFIT(row.training_size ?? 0);
+    const refit = refitDue(
+      { fittedAt, finishedVisits: row.finished_visits, trainingSize: row.training_size },
+      finished,
+      now,
+    );
     if (finished < MIN_TRAINING_VISITS) {
       model = null;
       fittedAt = null;
