@@ -3,8 +3,9 @@ import { showAppointments } from './appointments.js';
 import { initReport } from './report.js';
 import { showInbox } from './inbox.js';
 import { showCalendar } from './calendar.js';
+import { showCallList } from './call-list.js';
 
-const SECTIONS = ['appointments', 'report', 'inbox', 'calendar'];
+const SECTIONS = ['appointments', 'call-list', 'report', 'inbox', 'calendar'];
 let clinic = null;
 
 function show(id) {
@@ -37,6 +38,7 @@ async function route() {
     const id = SECTIONS.includes(location.hash.slice(1)) ? location.hash.slice(1) : 'appointments';
     show(id);
     if (id === 'appointments') await showAppointments(clinic);
+    if (id === 'call-list') await showCallList(clinic);
     if (id === 'report') await initReport(clinic);
     if (id === 'inbox') await showInbox(clinic);
     if (id === 'calendar') await showCalendar(clinic);
