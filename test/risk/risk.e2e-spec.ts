@@ -126,7 +126,12 @@ describe('no-show risk', () => {
     await t.app.get(RiskRefit).pass();
   }
 
-  async function upcoming(c: TestClinic, phone: string, startsAt: string) {
+  async function upcoming(
+    c: TestClinic,
+    phone: string,
+    startsAt: string,
+    practitioner = 'Dr. Kim',
+  ) {
     const res = await t.http
       .post('/v1/appointments')
       .set(c.auth)
@@ -135,7 +140,7 @@ describe('no-show risk', () => {
         patient: { name: `Patient ${phone.slice(-4)}`, phone },
         startsAt,
         durationMinutes: 30,
-        practitioner: 'Dr. Kim',
+        practitioner,
         type: 'cleaning',
       })
       .expect(201);
@@ -288,6 +293,32 @@ describe('no-show risk', () => {
         .expect(200)
     ).body;
     expect(list.items).toEqual([expect.objectContaining({ id: a.id, risk: null })]);
+  });
+
+  it('takes the call list’s day on the clinic’s clock, across a DST change (a 23-hour day)', async () => {
+    const c = await createClinic(t);
+    // Chicago springs forward on Sunday 14 March 2027: the local day is 23 hours long.
+    const inside = ['2027-03-14T00:00:00', '2027-03-14T03:00:00', '2027-03-14T23:45:00'];
+    const outside = ['2027-03-13T23:45:00', '2027-03-15T00:00:00'];
+    const ids = new Map<string, string>();
+    for (const startsAt of [...inside, ...outside]) {
+      ids.set(startsAt, (await upcoming(c, uniquePhone(), startsAt, `Dr. ${startsAt}`)).id);
+    }
+    const list = (
+      await t.http
+        .get('/v1/appointments/call-list')
+        .query({ date: '2027-03-14' })
+        .set(c.auth)
+        .expect(200)
+    ).body;
+    expect(list.timezone).toBe('America/Chicago');
+    // Nothing is scored (no history): by start time.
+    expect(list.items.map((i: { id: string }) => i.id)).toEqual(inside.map((s) => ids.get(s)));
+    expect(list.items.map((i: { startsAt: string }) => i.startsAt)).toEqual([
+      '2027-03-14T06:00:00.000Z',
+      '2027-03-14T08:00:00.000Z',
+      '2027-03-15T04:45:00.000Z',
+    ]);
   });
 
   it.each([
