@@ -6,8 +6,8 @@
  * effects (test/support/visit-year.ts, seeded), fitted as the refit does (a fit on the months
  * before the last, judged on the last month held out, then the fit on everything); then
  * BENCH_UPCOMING (10,000) upcoming visits scored with their reasons. Prints the time of each
- * step, the process's peak resident memory after each, the fit's AUC against the generator's
- * best possible AUC on the held-out month, and the CPU.
+ * step (wall and CPU), the process's peak resident memory after each, the fit's AUC against
+ * the generator's best possible AUC on the held-out month, and the CPU.
  */
 import { cpus, totalmem } from 'node:os';
 import { auc } from '../src/risk/risk-metrics';
@@ -21,11 +21,18 @@ const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 /** The process's peak resident set so far (maxRSS is in kilobytes). */
 const peak = () => mb(process.resourceUsage().maxRSS * 1024);
 
+/** Wall time and this process's CPU time: on a shared machine the two differ a lot. */
 function timed<T>(label: string, work: () => T): T {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const result = work();
   const seconds = (performance.now() - started) / 1000;
-  console.log(`${label.padEnd(44)} ${seconds.toFixed(2).padStart(7)} s   peak RSS ${peak()}`);
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
+  console.log(
+    `${label.padEnd(44)} ${seconds.toFixed(2).padStart(7)} s wall ` +
+      `${cpuSeconds.toFixed(2).padStart(7)} s CPU   peak RSS ${peak()}`,
+  );
   return result;
 }
 
