@@ -94,16 +94,18 @@ describe('fitLogistic', () => {
     expect(ridged.coefficients[2]).toBe(0);
   });
 
-  it('ml-logistic-regression, with its defaults, does not reach the maximum-likelihood fit', () => {
+  it('ml-logistic-regression, with its step size, does not reach the maximum-likelihood fit', () => {
     // Why Turnout fits by Newton's method (see logistic-fit.ts): the library's gradient steps
     // stop far from R's answer on the same data (it has no intercept, so one is given as a column).
     const features = new Matrix(MTCARS.map(([hp, wt]) => [1, hp, wt]));
-    const model = new LogisticRegression({ numSteps: 50_000, learningRate: 5e-4 });
+    // Its default is 50,000 steps (about 5 s here); a fifth of them shows the same.
+    const model = new LogisticRegression({ numSteps: 10_000, learningRate: 5e-4 });
     model.train(features, Matrix.columnVector(MTCARS.map(([, , am]) => am)));
     // Its one-vs-all classifier for class 1 models P(am = 0): R's fit negated is
-    // [-18.87, -0.036, 8.08]; the library stops near [-56.6, 0.165, 41.0], slopes of the wrong sign.
+    // [-18.87, -0.036, 8.08]; the library stops near [-10.5, 0.58, 18.1] after 10,000 steps
+    // and [-56.6, 0.165, 41.0] after its default 50,000: the hp slope of the wrong sign.
     const weights = model.classifiers[1].weights.to1DArray();
-    expect(Math.abs(weights[0] + 18.8663)).toBeGreaterThan(10);
+    expect(Math.abs(weights[0] + 18.8663)).toBeGreaterThan(5);
     expect(Math.sign(weights[1])).not.toBe(Math.sign(-0.03626));
   });
 });
