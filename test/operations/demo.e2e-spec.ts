@@ -87,7 +87,7 @@ describe('npm run demo', () => {
 
     // The risk model learned from the history; tomorrow's riskiest visit has its reasons.
     expect(out).toMatch(/Risk model fitted on \d{3} finished visits/);
-    expect(out).toMatch(/\n  \d\d:\d\d .+: \d+% (high|medium|low) \(.+\)\n/);
+    expect(out).toMatch(/\n {2}\d\d:\d\d .+: \d+% (high|medium|low) \(.+\)\n/);
 
     // The printed link signs the console in, once.
     const url = /signed in \(one use, 15 minutes\): (\S+)/.exec(out)![1];
