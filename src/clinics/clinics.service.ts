@@ -61,6 +61,8 @@ export class ClinicsService {
           sendRatePerSecond: dto.sendRatePerSecond ?? 1,
           keywordReplies: dto.keywordReplies ?? defaultKeywordReplies(dto.provider.type),
           calendarWebhookUrl: dto.calendarWebhookUrl ?? null,
+          surveyEnabled: dto.survey?.enabled ?? false,
+          surveyAfterMinutes: dto.survey?.afterMinutes ?? 60,
           webhookSecret: this.vault.seal({ webhookSecret }),
           flowroutePathSecret: flowrouteSecret
             ? this.vault.seal({ flowroutePathSecret: flowrouteSecret })
@@ -132,6 +134,10 @@ export class ClinicsService {
       if (dto.sendRatePerSecond !== undefined) changes.sendRatePerSecond = dto.sendRatePerSecond;
       if (dto.keywordReplies !== undefined) changes.keywordReplies = dto.keywordReplies;
       if (dto.calendarWebhookUrl !== undefined) changes.calendarWebhookUrl = dto.calendarWebhookUrl;
+      if (dto.survey !== undefined) {
+        changes.surveyEnabled = dto.survey.enabled;
+        changes.surveyAfterMinutes = dto.survey.afterMinutes;
+      }
       if (Object.keys(changes).length > 0) {
         await this.clinics.update(manager, clinicId, changes);
       }

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -88,6 +89,18 @@ export class QuietHoursDto {
   end: string;
 }
 
+export class SurveySettingDto {
+  @ApiProperty({ example: true })
+  @IsBoolean()
+  enabled: boolean;
+
+  @ApiProperty({ example: 60, description: 'minutes after the visit ends' })
+  @IsInt()
+  @Min(0)
+  @Max(10080)
+  afterMinutes: number;
+}
+
 /** Settings a clinic may change; shared by create (operator) and PATCH /v1/clinic. */
 export class ClinicSettingsDto {
   @ApiPropertyOptional({ example: 'US', default: 'US' })
@@ -142,6 +155,16 @@ export class ClinicSettingsDto {
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   @MaxLength(2000)
   calendarWebhookUrl?: string | null;
+
+  @ApiPropertyOptional({
+    type: SurveySettingDto,
+    description: 'one 1-5 question by text after an attended visit; off by default',
+  })
+  @IsOmittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SurveySettingDto)
+  survey?: SurveySettingDto;
 }
 
 export class CreateClinicDto extends ClinicSettingsDto {
