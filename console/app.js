@@ -3,8 +3,10 @@ import { showAppointments } from './appointments.js';
 import { initReport } from './report.js';
 import { showInbox } from './inbox.js';
 import { showCalendar } from './calendar.js';
+import { initSurveys } from './surveys.js';
+import { showBroadcasts } from './broadcasts.js';
 
-const SECTIONS = ['appointments', 'report', 'inbox', 'calendar'];
+const SECTIONS = ['appointments', 'report', 'inbox', 'calendar', 'surveys', 'broadcasts'];
 let clinic = null;
 
 function show(id) {
@@ -40,6 +42,8 @@ async function route() {
     if (id === 'report') await initReport(clinic);
     if (id === 'inbox') await showInbox(clinic);
     if (id === 'calendar') await showCalendar(clinic);
+    if (id === 'surveys') await initSurveys(clinic);
+    if (id === 'broadcasts') showBroadcasts(clinic);
   } catch (e) {
     if (e instanceof SignedOut) signedOut();
     else throw e;
