@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { SystemClock } from '../common/clock/clock';
 import { localDate, localTime } from '../common/time/starts-at';
+import { playSurveyAndBroadcast } from './demo-campaigns';
 import type { DemoClient } from './demo-client';
 import { addDays, demoWeek, LIVE, pastFate, type LivePatient } from './demo-week';
 import type { Progress } from './progress';
@@ -51,6 +52,8 @@ export async function runStory(
     // Marked the moment a visit ends: nobody waits half an hour in a demo.
     noShowGraceMinutes: 0,
     sendRatePerSecond: 10,
+    // One question by text when a visit ends, at once in a demo.
+    survey: { enabled: true, afterMinutes: 0 },
   });
   const c = api.as(clinic.apiKey);
   p.step(
@@ -177,6 +180,8 @@ export async function runStory(
     liveEndsAt.getTime() - clock.now().getTime() + 60_000,
     1_000,
   );
+
+  await playSurveyAndBroadcast(c, p, arriving[0], today);
 
   const report = await c.get<ReportLike>(
     `/v1/reports/no-shows?from=${addDays(today, -6)}&to=${addDays(today, 7)}&groupBy=practitioner`,
