@@ -7,7 +7,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - the inbox may flag a conversation `low_rating`.
  * - broadcasts: one per clinic and Idempotency-Key; broadcast_recipients: one per patient,
  *   written at once and worked through in batches by due work (`done_at`).
- * - A partial index over visits that ended attended: the survey pass reads only the last day's.
+ * - A partial index over visits that ended attended: the survey pass reads only the last 36 hours'.
  */
 export class SurveysAndBroadcasts1795940000000 implements MigrationInterface {
   name = 'SurveysAndBroadcasts1795940000000';
@@ -17,14 +17,17 @@ export class SurveysAndBroadcasts1795940000000 implements MigrationInterface {
       ALTER TABLE clinics
         ADD COLUMN survey_enabled boolean NOT NULL DEFAULT false,
         ADD COLUMN survey_after_minutes integer NOT NULL DEFAULT 60
-          CHECK (survey_after_minutes BETWEEN 0 AND 10080)`);
+          CHECK (survey_after_minutes BETWEEN 0 AND 1440)`);
     await q.query(`ALTER TABLE conversations DROP CONSTRAINT conversations_reason_check`);
     await q.query(`
       ALTER TABLE conversations ADD CONSTRAINT conversations_reason_check CHECK (reason IN (
         'unrecognized_reply', 'cancel_keyword', 'no_slots', 'no_appointment', 'low_rating'))`);
+    // Over the stored columns, not `status`: a confirmation stays a heap-only update (see
+    // 1795830000000-AppointmentConfirmationsStayHeapOnly). Holds arrived, completed and
+    // reschedule_requested visits; the survey pass filters the last out.
     await q.query(`
       CREATE INDEX appointments_attended_ends ON appointments (ends_at)
-      WHERE status IN ('arrived', 'completed')`);
+      WHERE occupies_time AND NOT no_show_candidate`);
     await q.query(`
       CREATE TABLE surveys (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -9,8 +9,8 @@ import type { SurveyGroupBy } from './dto/surveys.dto';
 export const SURVEYED_STATUSES = ['arrived', 'completed'];
 /** A survey more than this late (the service was down, the visit marked days later) is not sent. */
 export const SURVEY_LATEST_MS = 12 * 3_600_000;
-/** The longest `afterMinutes` plus the lateness above: how far back the due scan looks. */
-const SCAN_BACK = `interval '7 days 12 hours'`;
+/** The longest `afterMinutes` (a day) plus the lateness above: how far back the due scan looks. */
+const SCAN_BACK = `interval '36 hours'`;
 
 export interface DueSurvey {
   appointment_id: string;
@@ -73,8 +73,9 @@ export interface SurveyAnswerRow {
 const DUE_FROM = `
   FROM appointments a
   JOIN clinics c ON c.id = a.clinic_id AND c.survey_enabled`;
+// occupies_time AND NOT no_show_candidate: what appointments_attended_ends indexes.
 const DUE_WHERE = `
-  WHERE a.status = ANY($2::text[])
+  WHERE a.occupies_time AND NOT a.no_show_candidate AND a.status = ANY($2::text[])
     AND a.ends_at > $1::timestamptz - ${SCAN_BACK} AND a.ends_at <= $1
     AND NOT EXISTS (SELECT 1 FROM surveys s WHERE s.appointment_id = a.id)`;
 const DUE_AT = `a.ends_at + make_interval(mins => c.survey_after_minutes)`;
@@ -137,7 +138,8 @@ export class SurveysRepository {
   async nextDue(now: Date): Promise<Date | null> {
     const [row] = await this.ds.query<{ at: Date | null }[]>(
       `SELECT min(${DUE_AT}) AS at ${DUE_FROM}
-       WHERE a.status = ANY($2::text[]) AND a.ends_at > $1::timestamptz - ${SCAN_BACK}
+       WHERE a.occupies_time AND NOT a.no_show_candidate AND a.status = ANY($2::text[])
+         AND a.ends_at > $1::timestamptz - ${SCAN_BACK}
          AND NOT EXISTS (SELECT 1 FROM surveys s WHERE s.appointment_id = a.id)
          AND ${DUE_AT} > $1`,
       [now, SURVEYED_STATUSES],

@@ -94,10 +94,10 @@ export class SurveySettingDto {
   @IsBoolean()
   enabled: boolean;
 
-  @ApiProperty({ example: 60, description: 'minutes after the visit ends' })
+  @ApiProperty({ example: 60, description: 'minutes after the visit ends, at most a day' })
   @IsInt()
   @Min(0)
-  @Max(10080)
+  @Max(1440)
   afterMinutes: number;
 }
 
