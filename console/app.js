@@ -5,8 +5,17 @@ import { showInbox } from './inbox.js';
 import { showCalendar } from './calendar.js';
 import { initSurveys } from './surveys.js';
 import { showBroadcasts } from './broadcasts.js';
+import { showExperiments } from './experiments.js';
 
-const SECTIONS = ['appointments', 'report', 'inbox', 'calendar', 'surveys', 'broadcasts'];
+const SECTIONS = [
+  'appointments',
+  'report',
+  'inbox',
+  'calendar',
+  'experiments',
+  'surveys',
+  'broadcasts',
+];
 let clinic = null;
 
 function show(id) {
@@ -42,6 +51,7 @@ async function route() {
     if (id === 'report') await initReport(clinic);
     if (id === 'inbox') await showInbox(clinic);
     if (id === 'calendar') await showCalendar(clinic);
+    if (id === 'experiments') await showExperiments(clinic);
     if (id === 'surveys') await initSurveys(clinic);
     if (id === 'broadcasts') showBroadcasts(clinic);
   } catch (e) {

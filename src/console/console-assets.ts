@@ -26,4 +26,5 @@ export const CONSOLE_FILES: Record<string, string> = {
   'calendar.js': 'text/javascript; charset=utf-8',
   'surveys.js': 'text/javascript; charset=utf-8',
   'broadcasts.js': 'text/javascript; charset=utf-8',
+  'experiments.js': 'text/javascript; charset=utf-8',
 };
