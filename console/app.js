@@ -6,9 +6,11 @@ import { showCalendar } from './calendar.js';
 import { initSurveys } from './surveys.js';
 import { showBroadcasts } from './broadcasts.js';
 import { showExperiments } from './experiments.js';
+import { showCallList } from './call-list.js';
 
 const SECTIONS = [
   'appointments',
+  'call-list',
   'report',
   'inbox',
   'calendar',
@@ -48,6 +50,7 @@ async function route() {
     const id = SECTIONS.includes(location.hash.slice(1)) ? location.hash.slice(1) : 'appointments';
     show(id);
     if (id === 'appointments') await showAppointments(clinic);
+    if (id === 'call-list') await showCallList(clinic);
     if (id === 'report') await initReport(clinic);
     if (id === 'inbox') await showInbox(clinic);
     if (id === 'calendar') await showCalendar(clinic);

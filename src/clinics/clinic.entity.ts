@@ -14,6 +14,12 @@ export type KeywordReplies = 'provider' | 'turnout';
 export interface WebhookSecret {
   webhookSecret: string;
 }
+/** One more reminder, at `offset`, for appointments scored at or above `aboveRisk`. */
+export interface ExtraReminder {
+  aboveRisk: number;
+  offset: string;
+}
+
 export type StoredWebhookSecret = WebhookSecret | SealedCredentials;
 
 /** Flowroute's webhook path secret as stored, like the webhook secret. */
@@ -90,6 +96,9 @@ export class ClinicEntity {
 
   @Column({ name: 'survey_after_minutes', type: 'integer' })
   surveyAfterMinutes: number;
+
+  @Column({ name: 'extra_reminder', type: 'jsonb', nullable: true })
+  extraReminder: ExtraReminder | null;
 
   @Column({ type: 'integer' })
   version: number;

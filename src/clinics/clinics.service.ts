@@ -13,6 +13,7 @@ import {
   DEFAULT_REMINDER_OFFSETS,
   credentialsFor,
   defaultKeywordReplies,
+  extraReminderOf,
   settingPhone,
 } from './clinic-settings';
 import { toClinicView } from './clinic-view.mapper';
@@ -63,6 +64,7 @@ export class ClinicsService {
           calendarWebhookUrl: dto.calendarWebhookUrl ?? null,
           surveyEnabled: dto.survey?.enabled ?? false,
           surveyAfterMinutes: dto.survey?.afterMinutes ?? 60,
+          extraReminder: extraReminderOf(dto.extraReminder),
           webhookSecret: this.vault.seal({ webhookSecret }),
           flowroutePathSecret: flowrouteSecret
             ? this.vault.seal({ flowroutePathSecret: flowrouteSecret })
@@ -137,6 +139,9 @@ export class ClinicsService {
       if (dto.survey !== undefined) {
         changes.surveyEnabled = dto.survey.enabled;
         changes.surveyAfterMinutes = dto.survey.afterMinutes;
+      }
+      if (dto.extraReminder !== undefined) {
+        changes.extraReminder = extraReminderOf(dto.extraReminder);
       }
       if (Object.keys(changes).length > 0) {
         await this.clinics.update(manager, clinicId, changes);

@@ -27,4 +27,5 @@ export const CONSOLE_FILES: Record<string, string> = {
   'surveys.js': 'text/javascript; charset=utf-8',
   'broadcasts.js': 'text/javascript; charset=utf-8',
   'experiments.js': 'text/javascript; charset=utf-8',
+  'call-list.js': 'text/javascript; charset=utf-8',
 };

@@ -158,6 +158,7 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await tableExists('experiment_assignments')).toBe(true);
+    expect(await tableExists('appointment_risk')).toBe(true);
     expect(await tableExists('broadcast_recipients')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
@@ -166,6 +167,7 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
     expect(await tableExists('broadcast_recipients')).toBe(false);
     expect(await columnExists('clinics', 'survey_enabled')).toBe(false);
+    expect(await tableExists('appointment_risk')).toBe(true);
     expect(await tableExists('experiment_assignments')).toBe(true);
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
@@ -185,6 +187,8 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await tableExists('experiment_assignments')).toBe(true);
+    expect(await tableExists('appointment_risk')).toBe(true);
+    expect(await columnExists('clinics', 'extra_reminder')).toBe(true);
     expect(await tableExists('broadcast_recipients')).toBe(true);
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');

@@ -34,6 +34,11 @@ export class TemplateWarningView {
   @ApiProperty() message: string;
 }
 
+export class ExtraReminderView {
+  @ApiProperty() aboveRisk: number;
+  @ApiProperty() offset: string;
+}
+
 export class ClinicView {
   @ApiProperty() id: string;
   @ApiProperty() name: string;
@@ -49,6 +54,7 @@ export class ClinicView {
   @ApiProperty({ enum: ['provider', 'turnout'] }) keywordReplies: string;
   @ApiProperty({ nullable: true, type: String }) calendarWebhookUrl: string | null;
   @ApiProperty({ type: SurveySettingView }) survey: SurveySettingView;
+  @ApiProperty({ type: ExtraReminderView, nullable: true }) extraReminder: ExtraReminderView | null;
   @ApiProperty({
     description: 'URLs to configure at the provider',
     type: 'object',
