@@ -3,10 +3,21 @@ import { showAppointments } from './appointments.js';
 import { initReport } from './report.js';
 import { showInbox } from './inbox.js';
 import { showCalendar } from './calendar.js';
+import { initSurveys } from './surveys.js';
+import { showBroadcasts } from './broadcasts.js';
 import { showExperiments } from './experiments.js';
 import { showCallList } from './call-list.js';
 
-const SECTIONS = ['appointments', 'call-list', 'report', 'inbox', 'calendar', 'experiments'];
+const SECTIONS = [
+  'appointments',
+  'call-list',
+  'report',
+  'inbox',
+  'calendar',
+  'experiments',
+  'surveys',
+  'broadcasts',
+];
 let clinic = null;
 
 function show(id) {
@@ -44,6 +55,8 @@ async function route() {
     if (id === 'inbox') await showInbox(clinic);
     if (id === 'calendar') await showCalendar(clinic);
     if (id === 'experiments') await showExperiments(clinic);
+    if (id === 'surveys') await initSurveys(clinic);
+    if (id === 'broadcasts') showBroadcasts(clinic);
   } catch (e) {
     if (e instanceof SignedOut) signedOut();
     else throw e;

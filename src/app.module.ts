@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppointmentsModule } from './appointments/appointments.module';
 import { AuthModule } from './auth/auth.module';
+import { BroadcastsModule } from './broadcasts/broadcasts.module';
 import { CalendarModule } from './calendar/calendar.module';
 import { ClinicsModule } from './clinics/clinics.module';
 import { CommonModule } from './common/common.module';
@@ -75,6 +76,7 @@ export class AppModule {
         OutboundModule,
         WebhooksModule,
         ReportsModule,
+        BroadcastsModule,
         ExperimentsModule,
         ConsoleModule,
         DueWorkModule,
