@@ -133,7 +133,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('Experiments1795910000000');
+    expect(last).toBe('ClinicOfficeHours1795945000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -158,13 +158,14 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await tableExists('experiment_assignments')).toBe(true);
+    expect(await columnType('clinics', 'office_hours')).toBe('jsonb');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await tableExists('experiment_assignments')).toBe(false);
-    expect(await tableExists('experiments')).toBe(false);
+    expect(await columnExists('clinics', 'office_hours')).toBe(false);
+    expect(await tableExists('experiment_assignments')).toBe(true);
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await functionExists('appointment_text_fact')).toBe(true);
@@ -182,7 +183,7 @@ describe('npm run migration:* from the compiled dist/', () => {
   it('run again re-applies only it; a further run applies nothing', async () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
-    expect(await tableExists('experiment_assignments')).toBe(true);
+    expect(await columnType('clinics', 'office_hours')).toBe('jsonb');
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
