@@ -153,7 +153,12 @@ export class ConversationsRepository {
   async list(
     clinicId: string,
     f: { needsAttention?: boolean; limit: number },
-  ): Promise<(ConversationRow & { last: ConversationMessageRow | null })[]> {
+  ): Promise<
+    (ConversationRow & {
+      last: ConversationMessageRow | null;
+      last_inbound: ConversationMessageRow | null;
+    })[]
+  > {
     const where =
       f.needsAttention === undefined
         ? ''
@@ -168,7 +173,15 @@ export class ConversationsRepository {
                         msg.appointment_id
                  FROM messages msg WHERE msg.patient_id = c.patient_id
                  ORDER BY msg.created_at DESC, msg.direction = 'outbound' DESC, msg.id DESC
-                 LIMIT 1) x) AS last
+                 LIMIT 1) x) AS last,
+              -- The patient's own last words: the newest message is often Turnout's answer.
+              (SELECT row_to_json(y) FROM (
+                 SELECT msg.id, msg.direction, msg.kind, msg.body, msg.status, msg.created_at,
+                        msg.appointment_id
+                 FROM messages msg
+                 WHERE msg.patient_id = c.patient_id AND msg.direction = 'inbound'
+                 ORDER BY msg.created_at DESC, msg.id DESC
+                 LIMIT 1) y) AS last_inbound
        FROM conversations c JOIN patients p ON p.id = c.patient_id
        WHERE c.clinic_id = $1 ${where}
        ORDER BY ${order}

@@ -43,6 +43,7 @@ export class ConversationsService {
         ...summary(r),
         lastMessageAt: r.last_message_at.toISOString(),
         lastMessage: r.last ? toMessage(r.last) : null,
+        lastInbound: r.last_inbound ? toMessage(r.last_inbound) : null,
       })),
     };
   }

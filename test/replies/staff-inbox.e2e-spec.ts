@@ -43,12 +43,15 @@ describe('staff inbox', () => {
           kind: 'workflow_reply',
           body: expect.stringContaining('did not understand'),
         }),
+        // what the patient wrote, for staff to read without opening the thread
+        lastInbound: expect.objectContaining({ direction: 'inbound', body: 'Can I come at 3?' }),
       }),
       expect.objectContaining({
         patientPhone: canceller.phone,
         reason: 'cancel_keyword',
         // the opt-out's confirmation, sent by the consent handler
         lastMessage: expect.objectContaining({ direction: 'outbound', kind: 'keyword_reply' }),
+        lastInbound: expect.objectContaining({ direction: 'inbound', body: 'CANCEL' }),
       }),
     ]);
     const all = await t.http.get('/v1/conversations').set(c.auth).expect(200);

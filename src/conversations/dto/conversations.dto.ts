@@ -66,6 +66,12 @@ export class ConversationSummaryView {
   @ApiProperty() lastMessageAt: string;
   @ApiProperty({ type: ConversationMessageView, nullable: true })
   lastMessage: ConversationMessageView | null;
+  @ApiProperty({
+    type: ConversationMessageView,
+    nullable: true,
+    description: "the patient's newest text (null: the patient never wrote)",
+  })
+  lastInbound: ConversationMessageView | null;
 }
 
 export class ConversationList {
