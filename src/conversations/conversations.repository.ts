@@ -199,6 +199,17 @@ export class ConversationsRepository {
     return rows[0] ?? null;
   }
 
+  /** Every message with the number at this clinic, oldest first, unbounded: the export. */
+  async allMessages(clinicId: string, phone: string): Promise<ConversationMessageRow[]> {
+    return this.ds.query(
+      `SELECT m.id, m.direction, m.kind, m.body, m.status, m.created_at, m.appointment_id
+       FROM messages m JOIN patients p ON p.id = m.patient_id
+       WHERE p.clinic_id = $1 AND p.phone = $2 AND m.clinic_id = $1
+       ORDER BY m.created_at, m.direction = 'outbound', m.id`,
+      [clinicId, phone],
+    );
+  }
+
   /** Every message with the patient, newest last (the most recent `limit`). */
   async messages(
     clinicId: string,
