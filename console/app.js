@@ -4,8 +4,9 @@ import { initReport } from './report.js';
 import { showInbox } from './inbox.js';
 import { showCalendar } from './calendar.js';
 import { showExperiments } from './experiments.js';
+import { showCallList } from './call-list.js';
 
-const SECTIONS = ['appointments', 'report', 'inbox', 'calendar', 'experiments'];
+const SECTIONS = ['appointments', 'call-list', 'report', 'inbox', 'calendar', 'experiments'];
 let clinic = null;
 
 function show(id) {
@@ -38,6 +39,7 @@ async function route() {
     const id = SECTIONS.includes(location.hash.slice(1)) ? location.hash.slice(1) : 'appointments';
     show(id);
     if (id === 'appointments') await showAppointments(clinic);
+    if (id === 'call-list') await showCallList(clinic);
     if (id === 'report') await initReport(clinic);
     if (id === 'inbox') await showInbox(clinic);
     if (id === 'calendar') await showCalendar(clinic);

@@ -21,6 +21,7 @@ import { MessagingModule } from './messaging/messaging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OutboundModule } from './outbound/outbound.module';
 import { ReportsModule } from './reports/reports.module';
+import { RiskModule } from './risk/risk.module';
 import { ConsoleModule } from './console/console.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { SlotsModule } from './slots/slots.module';
@@ -65,6 +66,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         ClinicsModule,
+        RiskModule, // before AppointmentsModule: its call-list route precedes /:id
         AppointmentsModule,
         SlotsModule,
         CalendarModule,

@@ -503,6 +503,52 @@ describe('staff console in Chromium', () => {
     );
   });
 
+  it('works through tomorrow’s call list on a phone: highest risk first, tap to call', async () => {
+    // Scores written directly: how the model makes them is test/risk/risk.e2e-spec.ts's part;
+    // this is the page. Ana confirmed, so only Ben and Dan are left to call.
+    const ids: { id: string; phone: string; version: number }[] = await t.ds.query(
+      `SELECT a.id, p.phone, a.version FROM appointments a JOIN patients p ON p.id = a.patient_id
+       WHERE a.clinic_id = $1 AND p.phone = ANY($2::text[])`,
+      [clinic.id, [DAN, '+13125550124']],
+    );
+    for (const { id, phone, version } of ids) {
+      const dan = phone === DAN;
+      await t.ds.query(
+        `INSERT INTO appointment_risk (appointment_id, clinic_id, score, reasons, version,
+                                       fitted_at, scored_at)
+         VALUES ($1, $2, $3, $4, $5, now(), now())`,
+        [
+          id,
+          clinic.id,
+          dan ? 0.42 : 0.08,
+          JSON.stringify(dan ? ['2 earlier no-shows in 3 visits', 'booked 45 days ahead'] : []),
+          version,
+        ],
+      );
+    }
+    await page.getByRole('link', { name: 'Call list' }).click();
+    await page.getByRole('heading', { name: 'Call list' }).waitFor();
+    await page.locator('#call-list-form input[name=date]').fill(addDays(today, 1));
+    await page.locator('#call-list-form').getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('status').filter({ hasText: '2 to call, highest risk first' }).waitFor();
+    const cards = page.locator('#call-list-items li.call');
+    expect(await cards.count()).toBe(2);
+    expect(await cards.nth(0).innerText()).toMatch(/Dan Moreau[\s\S]*High risk · 42%/);
+    expect(await cards.nth(0).innerText()).toMatch(/2 earlier no-shows in 3 visits/);
+    expect(await cards.nth(1).innerText()).toMatch(/Ben Okafor[\s\S]*Low risk · 8%/);
+    expect(await cards.nth(0).innerText()).toMatch(/Reminder PT1H: sent/);
+    expect(await page.locator('#call-list-items').innerText()).not.toMatch(/Ana Diaz/);
+    const call = page.getByRole('link', { name: `Call Dan Moreau at ${DAN}` });
+    expect(await call.getAttribute('href')).toBe(`tel:${DAN}`);
+    // A thumb-sized target.
+    expect((await call.boundingBox())!.height).toBeGreaterThanOrEqual(44);
+    await page.screenshot({ path: join(ARTIFACTS, 'call-list-phone.png'), fullPage: true });
+    await expectAccessible('call list, phone');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+  });
+
   it('signs out, and nothing failed in the page under the CSP', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();

@@ -177,6 +177,16 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
     send: (t, b, a) => t.http.get(`/v1/experiments/${a.experimentId}/results`).set(b.auth),
     expect: 404,
   },
+  'GET /v1/risk/model': {
+    send: (t, b) => t.http.get('/v1/risk/model').set(b.auth),
+    expect: 'own',
+  },
+  'GET /v1/appointments/call-list': {
+    // A's appointment is on 1 December (Chicago): B's list of that day is B's own
+    send: (t, b) =>
+      t.http.get('/v1/appointments/call-list').query({ date: '2026-12-01' }).set(b.auth),
+    expect: 'own',
+  },
 };
 
 /**
