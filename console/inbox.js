@@ -92,7 +92,8 @@ async function refreshList(clinic) {
             },
             h('span', { class: 'who' }, c.patientName || c.patientPhone),
             h('span', { class: 'time' }, dateTime(c.lastMessageAt, clinic.timezone)),
-            h('span', { class: 'what' }, c.lastMessage ? c.lastMessage.body : ''),
+            // The patient's own words: the newest message is often Turnout's automatic answer.
+            h('span', { class: 'what' }, (c.lastInbound || c.lastMessage || { body: '' }).body),
             h('span', { class: 'status status-attention' }, reasonLabel(c.reason)),
           ),
         ),

@@ -83,6 +83,9 @@ export function toClinicView(
       clinic.quietHoursStart && clinic.quietHoursEnd
         ? { start: clinic.quietHoursStart, end: clinic.quietHoursEnd }
         : null,
+    officeHours: clinic.officeHours
+      ? (clinic.officeHours as Partial<Record<string, [string, string] | null>>)
+      : null,
     noShowGraceMinutes: clinic.noShowGraceMinutes,
     sendRatePerSecond: clinic.sendRatePerSecond,
     keywordReplies: clinic.keywordReplies,

@@ -6,6 +6,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import type { SealedCredentials } from '../common/crypto/credentials-vault';
+import type { OfficeHours } from '../common/time/office-hours';
 import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
 
 export type KeywordReplies = 'provider' | 'turnout';
@@ -63,6 +64,10 @@ export class ClinicEntity {
 
   @Column({ name: 'quiet_hours_end', type: 'text', nullable: true })
   quietHoursEnd: string | null;
+
+  /** when staff answer, on the clinic's wall clock; null: no promise in the answers */
+  @Column({ name: 'office_hours', type: 'jsonb', nullable: true })
+  officeHours: OfficeHours | null;
 
   @Column({ name: 'no_show_grace_minutes', type: 'integer' })
   noShowGraceMinutes: number;

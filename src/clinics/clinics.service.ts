@@ -58,6 +58,7 @@ export class ClinicsService {
           reminderOffsets: dto.reminderOffsets ?? DEFAULT_REMINDER_OFFSETS,
           quietHoursStart: quiet?.start ?? null,
           quietHoursEnd: quiet?.end ?? null,
+          officeHours: dto.officeHours ?? null,
           noShowGraceMinutes: dto.noShowGraceMinutes ?? 30,
           sendRatePerSecond: dto.sendRatePerSecond ?? 1,
           keywordReplies: dto.keywordReplies ?? defaultKeywordReplies(dto.provider.type),
@@ -132,6 +133,7 @@ export class ClinicsService {
         changes.quietHoursStart = dto.quietHours?.start ?? null;
         changes.quietHoursEnd = dto.quietHours?.end ?? null;
       }
+      if (dto.officeHours !== undefined) changes.officeHours = dto.officeHours;
       if (dto.noShowGraceMinutes !== undefined) changes.noShowGraceMinutes = dto.noShowGraceMinutes;
       if (dto.sendRatePerSecond !== undefined) changes.sendRatePerSecond = dto.sendRatePerSecond;
       if (dto.keywordReplies !== undefined) changes.keywordReplies = dto.keywordReplies;

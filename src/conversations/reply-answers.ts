@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { staffReplyAt } from '../common/time/office-hours';
 import { renderReply, type ReplyTemplateKind } from '../messaging/reply-templates';
 import { languageOf } from '../messaging/templates';
 import { ConversationOutbox, ConversationText } from './conversation-outbox.port';
@@ -33,6 +34,10 @@ export class ReplyAnswers {
       startsAt: about.startsAt,
       zone: turn.patient.timezone ?? turn.clinic.timezone,
       options: about.options,
+      staffReplyAt:
+        kind === 'unrecognized' && turn.clinic.officeHours
+          ? staffReplyAt(turn.now, turn.clinic.timezone, turn.clinic.officeHours)
+          : null,
     });
     this.addText(turn, body, about.appointmentId);
   }

@@ -286,9 +286,12 @@ describe('staff console in Chromium', () => {
     const row = page.locator('#inbox-list').getByRole('button', { name: /Dan Moreau/ });
     await row.waitFor();
     expect(await row.innerText()).toMatch(/Reply not understood/);
+    // The row shows what the patient wrote, not Turnout's automatic answer to it.
+    expect(await row.innerText()).toMatch(/Can I bring my son along\?/);
+    expect(await row.innerText()).not.toMatch(/did not understand/);
     await row.click();
     await page.getByRole('heading', { name: `Dan Moreau · ${DAN}` }).waitFor();
-    await page.getByText('Can I bring my son along?').waitFor();
+    await page.locator('#inbox-thread').getByText('Can I bring my son along?').waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'inbox-desktop.png'), fullPage: true });
     await expectAccessible('inbox, desktop');
 
@@ -542,7 +545,7 @@ describe('staff console in Chromium', () => {
       .locator('#inbox-list')
       .getByRole('button', { name: /Dan Moreau/ })
       .click();
-    await page.getByText('Is there parking nearby?').waitFor();
+    await page.locator('#inbox-thread').getByText('Is there parking nearby?').waitFor();
     await page.getByLabel('Reply to Dan Moreau').fill('Yes, behind the building.');
     await page.screenshot({ path: join(ARTIFACTS, 'inbox-phone.png'), fullPage: true });
     await expectAccessible('inbox, phone');

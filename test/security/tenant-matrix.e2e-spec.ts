@@ -121,6 +121,11 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
     expect: 'own',
     echoes: ['patientPhone'],
   },
+  'GET /v1/conversations/:patientPhone/export': {
+    send: (t, b, a) => t.http.get(`/v1/conversations/${a.phoneParam}/export`).set(b.auth),
+    expect: 'own',
+    echoes: ['patientPhone'],
+  },
   'POST /v1/conversations/:patientPhone/messages': {
     send: (t, b, a) =>
       t.http.post(`/v1/conversations/${a.phoneParam}/messages`).set(b.auth).send({ body: 'hi' }),

@@ -24,9 +24,11 @@ import {
   IsClockTime,
   IsOmittable,
   IsIsoDuration,
+  IsOfficeHours,
   IsPhoneCountry,
   IsTimeZone,
 } from '../../common/validation/validators';
+import type { OfficeHours } from '../../common/time/office-hours';
 import { PROVIDER_TYPES, ProviderType } from '../../messaging/providers/sms-provider.port';
 
 const onlyFor = (type: ProviderType) => (o: ProviderDto) => o.type === type;
@@ -142,6 +144,25 @@ export class ClinicSettingsDto {
   @ValidateNested()
   @Type(() => QuietHoursDto)
   quietHours?: QuietHoursDto | null;
+
+  @ApiPropertyOptional({
+    description:
+      'When staff answer texts, on the clinic clock: days mon..sun, each ["HH:mm", "HH:mm"] or null (closed); days left out are closed. null: answers promise no time.',
+    example: { mon: ['08:00', '17:00'], tue: ['08:00', '17:00'], sat: null, sun: null },
+    type: 'object',
+    additionalProperties: {
+      type: 'array',
+      items: { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' },
+      minItems: 2,
+      maxItems: 2,
+      nullable: true,
+    },
+    nullable: true,
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsOfficeHours()
+  officeHours?: OfficeHours | null;
 
   @ApiPropertyOptional({ example: 30, default: 30 })
   @IsOmittable()

@@ -49,6 +49,19 @@ export class ClinicView {
   @ApiProperty({ type: ProviderView }) provider: ProviderView;
   @ApiProperty({ type: [String] }) reminderOffsets: string[];
   @ApiProperty({ type: QuietHoursView, nullable: true }) quietHours: QuietHoursView | null;
+  @ApiProperty({
+    description: 'days mon..sun: ["HH:mm", "HH:mm"] or null (closed); null: not set',
+    type: 'object',
+    additionalProperties: {
+      type: 'array',
+      items: { type: 'string' },
+      minItems: 2,
+      maxItems: 2,
+      nullable: true,
+    },
+    nullable: true,
+  })
+  officeHours: Partial<Record<string, [string, string] | null>> | null;
   @ApiProperty() noShowGraceMinutes: number;
   @ApiProperty() sendRatePerSecond: number;
   @ApiProperty({ enum: ['provider', 'turnout'] }) keywordReplies: string;
