@@ -1,4 +1,4 @@
-import { toCsv } from '../reports/csv';
+import { toCsv } from '../common/text/csv';
 import type { ConsentEvent } from '../patients/patients.repository';
 import type { ConversationMessageRow } from './conversations.repository';
 

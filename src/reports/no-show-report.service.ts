@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { InvalidInputError } from '../common/errors/domain-errors';
-import { CsvCell, toCsv } from './csv';
+import { CsvCell, toCsv } from '../common/text/csv';
 import type { NoShowReportView } from './dto/no-show-report.dto';
 import {
   COUNT_METRICS,

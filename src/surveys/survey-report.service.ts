@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { InvalidInputError } from '../common/errors/domain-errors';
 import { parseReportRange } from '../reports/report-range';
-import { CsvCell, toCsv } from '../reports/csv';
+import { CsvCell, toCsv } from '../common/text/csv';
 import type {
   SurveyAnswersView,
   SurveyGroupBy,
