@@ -23,6 +23,7 @@ import { ReportsModule } from './reports/reports.module';
 import { ConsoleModule } from './console/console.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { SlotsModule } from './slots/slots.module';
+import { WaitlistModule } from './waitlist/waitlist.module';
 
 @Global()
 @Module({})
@@ -66,6 +67,7 @@ export class AppModule {
         ClinicsModule,
         AppointmentsModule,
         SlotsModule,
+        WaitlistModule,
         CalendarModule,
         MessagingModule,
         MetricsModule,

@@ -52,7 +52,7 @@ const LAYERS: Record<string, Layer> = {
   appointments: {
     rule: 'the appointment workflow (machine, import, staff changes); owns CalendarEvents',
     may: ['auth', 'clinics', 'common', 'config', 'database', 'messaging', 'patients', 'reminders'],
-    wires: ['calendar'],
+    wires: ['calendar', 'slots'],
   },
   slots: {
     rule: 'open slots and holds',
@@ -72,6 +72,22 @@ const LAYERS: Record<string, Layer> = {
   },
   conversations: {
     rule: 'what a reply means and does, consent keywords, the staff inbox; owns the reply port',
+    may: [
+      'appointments',
+      'auth',
+      'clinics',
+      'common',
+      'config',
+      'database',
+      'messaging',
+      'outbound',
+      'patients',
+      'slots',
+      'waitlist',
+    ],
+  },
+  waitlist: {
+    rule: 'the waitlist, the waves that offer freed time, bookings from it',
     may: [
       'appointments',
       'auth',

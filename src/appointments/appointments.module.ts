@@ -3,7 +3,9 @@ import { CalendarModule } from '../calendar/calendar.module';
 import { ClinicsModule } from '../clinics/clinics.module';
 import { PatientsModule } from '../patients/patients.module';
 import { RemindersModule } from '../reminders/reminders.module';
+import { SlotsModule } from '../slots/slots.module';
 import { AppointmentImportService } from './appointment-import.service';
+import { AppointmentBooking } from './appointment-booking.service';
 import { AppointmentWorkflowService } from './appointment-workflow.service';
 import { AppointmentsController } from './appointments.controller';
 import { AppointmentDetailsRepository } from './appointment-details.repository';
@@ -12,18 +14,20 @@ import { AppointmentsService } from './appointments.service';
 import { NoShowSweep } from './no-show-sweep.service';
 
 @Module({
-  imports: [PatientsModule, RemindersModule, CalendarModule, ClinicsModule],
+  imports: [PatientsModule, RemindersModule, CalendarModule, ClinicsModule, SlotsModule],
   controllers: [AppointmentsController],
   providers: [
     AppointmentsService,
     AppointmentImportService,
     AppointmentWorkflowService,
+    AppointmentBooking,
     AppointmentsRepository,
     AppointmentDetailsRepository,
     NoShowSweep,
   ],
   exports: [
     NoShowSweep,
+    AppointmentBooking,
     AppointmentWorkflowService,
     AppointmentsRepository,
     AppointmentDetailsRepository,

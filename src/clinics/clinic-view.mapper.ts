@@ -1,4 +1,5 @@
 import { templateWarnings } from '../messaging/templates';
+import { backfillOf } from './clinic-settings';
 import type { ClinicEntity } from './clinic.entity';
 import type { ClinicView, ProviderView, TemplateWarningView } from './dto/clinic-view.dto';
 
@@ -87,6 +88,8 @@ export function toClinicView(
     sendRatePerSecond: clinic.sendRatePerSecond,
     keywordReplies: clinic.keywordReplies,
     calendarWebhookUrl: clinic.calendarWebhookUrl,
+    backfill: backfillOf(clinic),
+    skipWhenConfirmed: clinic.skipWhenConfirmed,
     webhooks: webhookUrls(clinic, publicBaseUrl, flowroutePathSecret),
     warnings: warningsFor(clinic),
     createdAt: clinic.createdAt.toISOString(),

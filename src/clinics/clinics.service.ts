@@ -9,7 +9,11 @@ import { NotFoundError } from '../common/errors/domain-errors';
 import { ClinicSettingsChanged } from './clinic-settings-changed';
 import { ClinicEntity } from './clinic.entity';
 import {
+  DEFAULT_BACKFILL,
   DEFAULT_QUIET_HOURS,
+  backfillOf,
+  patchBackfill,
+  skippedOffsets,
   DEFAULT_REMINDER_OFFSETS,
   credentialsFor,
   defaultKeywordReplies,
@@ -61,6 +65,11 @@ export class ClinicsService {
           sendRatePerSecond: dto.sendRatePerSecond ?? 1,
           keywordReplies: dto.keywordReplies ?? defaultKeywordReplies(dto.provider.type),
           calendarWebhookUrl: dto.calendarWebhookUrl ?? null,
+          backfill: dto.backfill ? patchBackfill(DEFAULT_BACKFILL, dto.backfill) : null,
+          skipWhenConfirmed: skippedOffsets(
+            dto.skipWhenConfirmed ?? [],
+            dto.reminderOffsets ?? DEFAULT_REMINDER_OFFSETS,
+          ),
           webhookSecret: this.vault.seal({ webhookSecret }),
           flowroutePathSecret: flowrouteSecret
             ? this.vault.seal({ flowroutePathSecret: flowrouteSecret })
@@ -132,6 +141,14 @@ export class ClinicsService {
       if (dto.sendRatePerSecond !== undefined) changes.sendRatePerSecond = dto.sendRatePerSecond;
       if (dto.keywordReplies !== undefined) changes.keywordReplies = dto.keywordReplies;
       if (dto.calendarWebhookUrl !== undefined) changes.calendarWebhookUrl = dto.calendarWebhookUrl;
+      if (dto.skipWhenConfirmed !== undefined || dto.reminderOffsets !== undefined) {
+        changes.skipWhenConfirmed = skippedOffsets(
+          dto.skipWhenConfirmed ?? current.skipWhenConfirmed,
+          dto.reminderOffsets ?? current.reminderOffsets,
+        );
+      }
+      if (dto.backfill !== undefined)
+        changes.backfill = patchBackfill(backfillOf(current), dto.backfill);
       if (Object.keys(changes).length > 0) {
         await this.clinics.update(manager, clinicId, changes);
       }

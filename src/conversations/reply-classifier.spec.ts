@@ -89,6 +89,9 @@ describe('classifyReply', () => {
       ['X!', 'cancel'],
       ['Cancelar', 'cancel'],
       ['CANCELAR.', 'cancel'],
+      ['W', 'waitlist'],
+      ['wait', 'waitlist'],
+      ['Lista.', 'waitlist'],
     ])('%j means %s', (body, kind) => {
       expect(meaning(body)).toEqual({ kind });
     });
@@ -137,6 +140,7 @@ describe('classifyReply', () => {
       'confirm',
       'reschedule',
       'cancel',
+      'waitlist',
       'slot',
       'unrecognized',
     ];

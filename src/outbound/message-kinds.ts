@@ -10,7 +10,13 @@ export const OUTBOUND_WORK = 'outbound';
  */
 export const OUTBOUND_TEXTS = 'outbound-texts';
 
-export const MESSAGE_KINDS = ['reminder', 'keyword_reply', 'workflow_reply', 'staff'] as const;
+export const MESSAGE_KINDS = [
+  'reminder',
+  'keyword_reply',
+  'workflow_reply',
+  'staff',
+  'backfill_offer',
+] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** 0 goes first: an answer to a patient's own message. Stored in `messages.priority`. */
@@ -32,6 +38,7 @@ export interface KindPolicy {
 }
 
 const ANSWER_EXPIRY_MS = 10 * 60_000;
+export const OFFER_EXPIRY_MS = 10 * 60_000;
 
 export const KIND_POLICIES: Readonly<Record<MessageKind, KindPolicy>> = {
   reminder: { priority: ROUTINE_PRIORITY, expiresAfterMs: null, quietHours: true },
@@ -43,4 +50,8 @@ export const KIND_POLICIES: Readonly<Record<MessageKind, KindPolicy>> = {
   },
   // Staff write from the inbox, mostly in reply to the patient; same footing as an answer.
   staff: { priority: ANSWER_PRIORITY, expiresAfterMs: ANSWER_EXPIRY_MS, quietHours: false },
+  // Freed time offered from the waitlist: routine, but claimed with the producers' texts, so
+  // ahead of reminders. Quiet hours: the wave is not run inside them, and an offer that could
+  // not go within OFFER_EXPIRY_MS of its wave (so could reach them) is not sent at all.
+  backfill_offer: { priority: ROUTINE_PRIORITY, expiresAfterMs: OFFER_EXPIRY_MS, quietHours: true },
 };

@@ -133,7 +133,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('FlowroutePathSecretSealedAtRest1795870000000');
+    expect(last).toBe('WaitlistAndBackfill1795930000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -157,12 +157,15 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
+    expect(await tableExists('waitlist_entries')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await columnType('clinics', 'flowroute_path_secret')).toBe('text');
+    expect(await tableExists('waitlist_entries')).toBe(false);
+    expect(await columnExists('slots', 'freed_at')).toBe(false);
+    expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await functionExists('appointment_text_fact')).toBe(true);
     expect(await tableExists('no_show_delta')).toBe(true);
@@ -178,7 +181,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('run again re-applies only it; a further run applies nothing', async () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
-    expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
+    expect(await tableExists('waitlist_entries')).toBe(true);
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));

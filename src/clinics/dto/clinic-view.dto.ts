@@ -22,6 +22,14 @@ export class QuietHoursView {
   @ApiProperty() end: string;
 }
 
+export class BackfillView {
+  @ApiProperty() enabled: boolean;
+  @ApiProperty() minNoticeMinutes: number;
+  @ApiProperty() horizonDays: number;
+  @ApiProperty() waveSize: number;
+  @ApiProperty() waveMinutes: number;
+}
+
 export class TemplateWarningView {
   @ApiProperty() template: string;
   @ApiProperty() language: string;
@@ -43,6 +51,8 @@ export class ClinicView {
   @ApiProperty() sendRatePerSecond: number;
   @ApiProperty({ enum: ['provider', 'turnout'] }) keywordReplies: string;
   @ApiProperty({ nullable: true, type: String }) calendarWebhookUrl: string | null;
+  @ApiProperty({ type: BackfillView }) backfill: BackfillView;
+  @ApiProperty({ type: [String] }) skipWhenConfirmed: string[];
   @ApiProperty({
     description: 'URLs to configure at the provider',
     type: 'object',

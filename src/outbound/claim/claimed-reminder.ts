@@ -51,5 +51,7 @@ export interface ClaimedReminder {
   patientLanguage: string;
   patientTimezone: string | null;
   patientOptedOut: boolean;
+  /** its offset is one the clinic skips once the patient confirmed */
+  skipWhenConfirmed: boolean;
   clinic: ClaimedClinic;
 }

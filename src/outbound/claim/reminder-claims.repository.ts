@@ -28,6 +28,7 @@ interface ClaimRow {
   patient_language: string;
   patient_timezone: string | null;
   patient_opted_out: boolean;
+  skip_when_confirmed: boolean;
   clinic_id: string;
   clinic_name: string;
   clinic_timezone: string;
@@ -62,6 +63,7 @@ const CLAIM_SQL = dueClaimSql({
     a.status AS appointment_status, a.starts_at,
     p.id AS patient_id, p.phone AS patient_phone, p.language AS patient_language,
     p.timezone AS patient_timezone, p.opted_out_at IS NOT NULL AS patient_opted_out,
+    w."offset" = ANY(cl.skip_when_confirmed) AS skip_when_confirmed,
     cl.id AS clinic_id, cl.name AS clinic_name, cl.timezone AS clinic_timezone,
     cl.quiet_hours_start, cl.quiet_hours_end, cl.provider_type, cl.provider_credentials,
     cl.sender_number, cl.send_rate_per_second, cl.flowroute_path_secret`,
@@ -86,10 +88,12 @@ const INSERT_MESSAGES_SQL = `
  */
 const RECHECK_SQL = `
   SELECT r.id, a.status AS appointment_status, a.starts_at, r.planned_for,
-         p.opted_out_at IS NOT NULL AS patient_opted_out
+         p.opted_out_at IS NOT NULL AS patient_opted_out,
+         r."offset" = ANY(cl.skip_when_confirmed) AS skip_when_confirmed
   FROM reminders r
   JOIN appointments a ON a.id = r.appointment_id
   JOIN patients p ON p.id = a.patient_id
+  JOIN clinics cl ON cl.id = r.clinic_id
   WHERE r.id = ANY($1::uuid[])`;
 
 /** The earliest pending reminder due after `now`: when the pipeline should look again. */
@@ -102,6 +106,7 @@ export interface RecheckedReminder {
   startsAt: Date;
   plannedFor: Date;
   optedOut: boolean;
+  skipWhenConfirmed: boolean;
 }
 
 @Injectable()
@@ -174,6 +179,7 @@ export class ReminderClaimsRepository {
       starts_at: Date;
       planned_for: Date;
       patient_opted_out: boolean;
+      skip_when_confirmed: boolean;
     }[];
     return rows.map((r) => ({
       id: r.id,
@@ -181,6 +187,7 @@ export class ReminderClaimsRepository {
       startsAt: r.starts_at,
       plannedFor: r.planned_for,
       optedOut: r.patient_opted_out,
+      skipWhenConfirmed: r.skip_when_confirmed,
     }));
   }
 
@@ -207,6 +214,7 @@ function toClaimed(r: ClaimRow, vault: CredentialsVault): ClaimedReminder {
     patientLanguage: r.patient_language,
     patientTimezone: r.patient_timezone,
     patientOptedOut: r.patient_opted_out,
+    skipWhenConfirmed: r.skip_when_confirmed,
     clinic: {
       id: r.clinic_id,
       name: r.clinic_name,
