@@ -262,7 +262,7 @@ async function main(): Promise<void> {
          FROM slots s
          JOIN waitlist_offers o ON o.slot_id = s.id AND o.wave = 1
          JOIN messages m ON m.patient_id = o.patient_id AND m.kind = 'backfill_offer'
-           AND m.created_at = o.created_at
+           AND m.created_at BETWEEN o.created_at AND o.created_at + interval '5 seconds'
          WHERE s.freed_at IS NOT NULL AND m.sent_at IS NOT NULL
          GROUP BY s.id, s.freed_at)
        SELECT ${quantiles('sent_at - freed_at')} FROM first`,
@@ -296,6 +296,10 @@ async function main(): Promise<void> {
             GROUP BY 1, 2 HAVING count(*) > 1) d) AS offered_twice`,
     );
     const o = once[0];
+    const { rows: tx } = await db.query(
+      `SELECT deadlocks::int, xact_rollback::int AS rollbacks FROM pg_stat_database
+       WHERE datname = current_database()`,
+    );
     console.log(
       `freeing -> first wave handed to the provider: ${wave[0].n} slots, p50 ${ms(wave[0].p50)}, ` +
         `p99 ${ms(wave[0].p99)}, max ${ms(wave[0].max)}  (goal p99 < 1 s)`,
@@ -308,6 +312,7 @@ async function main(): Promise<void> {
       `${o.freed} slots freed, ${o.offers} offers texted, ${replies} replies (${refused} refused), ` +
         `${o.booked} booked, ${o.booked_answers} "booked" and ${o.taken_answers} "taken" answers`,
     );
+    console.log(`transactions: ${tx[0].rollbacks} rolled back, ${tx[0].deadlocks} deadlocks`);
     console.log(
       `service CPU: ${(serviceCpu / 1000).toFixed(1)} s, ${(serviceCpu / Math.max(1, o.freed)).toFixed(1)} ms per freed slot`,
     );
