@@ -157,6 +157,7 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
+    expect(await tableExists('experiment_assignments')).toBe(true);
     expect(await tableExists('waitlist_entries')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
@@ -165,6 +166,7 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
     expect(await tableExists('waitlist_entries')).toBe(false);
     expect(await columnExists('slots', 'freed_at')).toBe(false);
+    expect(await tableExists('experiment_assignments')).toBe(true);
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await functionExists('appointment_text_fact')).toBe(true);

@@ -47,6 +47,11 @@ export class MessageView {
   @ApiProperty() segments: number;
 }
 
+export class AppointmentExperimentView {
+  @ApiProperty() id: string;
+  @ApiProperty({ example: 'cost' }) variant: string;
+}
+
 export class AppointmentView {
   @ApiProperty() id: string;
   @ApiProperty() externalId: string;
@@ -65,6 +70,11 @@ export class AppointmentView {
   filledFrom?: string;
   @ApiPropertyOptional({ description: 'the missed appointment Turnout re-booked with it' })
   rebookOf?: string;
+  @ApiPropertyOptional({
+    type: AppointmentExperimentView,
+    description: 'the experiment variant it was assigned when first planned, kept when moved',
+  })
+  experiment?: AppointmentExperimentView;
 }
 
 export class UpsertedAppointmentView extends AppointmentView {
