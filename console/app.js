@@ -4,8 +4,9 @@ import { initReport } from './report.js';
 import { showInbox } from './inbox.js';
 import { showCalendar } from './calendar.js';
 import { showExperiments } from './experiments.js';
+import { showWaitlist } from './waitlist.js';
 
-const SECTIONS = ['appointments', 'report', 'inbox', 'calendar', 'experiments'];
+const SECTIONS = ['appointments', 'report', 'inbox', 'calendar', 'experiments', 'waitlist'];
 let clinic = null;
 
 function show(id) {
@@ -42,6 +43,7 @@ async function route() {
     if (id === 'inbox') await showInbox(clinic);
     if (id === 'calendar') await showCalendar(clinic);
     if (id === 'experiments') await showExperiments(clinic);
+    if (id === 'waitlist') await showWaitlist(clinic);
   } catch (e) {
     if (e instanceof SignedOut) signedOut();
     else throw e;

@@ -5,6 +5,7 @@ import type { DemoClient } from './demo-client';
 import { addDays, demoWeek, LIVE, pastFate, type LivePatient } from './demo-week';
 import type { Progress } from './progress';
 import { runExperiment } from './demo-experiment';
+import { runWaitlist, type BackfillLike } from './demo-waitlist';
 import { experimentTable, type ResultsLike } from './experiment-table';
 import { reportTable, type ReportLike } from './report-table';
 
@@ -33,6 +34,7 @@ export interface StoryResult {
   apiKey: string;
   report: ReportLike;
   experiment: ResultsLike;
+  backfill: BackfillLike;
 }
 
 /** The whole demo against a running service, through its public API only. */
@@ -185,7 +187,8 @@ export async function runStory(
     `/v1/reports/no-shows?from=${addDays(today, -6)}&to=${addDays(today, 7)}&groupBy=practitioner`,
   );
   const experiment = await runExperiment(c, today, p);
-  return { clinicName, apiKey: clinic.apiKey, report, experiment };
+  const backfill = await runWaitlist(c, today, p);
+  return { clinicName, apiKey: clinic.apiKey, report, experiment, backfill };
 }
 
 async function view(c: DemoClient, id: string): Promise<Appointment> {
