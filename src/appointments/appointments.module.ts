@@ -4,6 +4,7 @@ import { ClinicsModule } from '../clinics/clinics.module';
 import { PatientsModule } from '../patients/patients.module';
 import { RemindersModule } from '../reminders/reminders.module';
 import { SlotsModule } from '../slots/slots.module';
+import { RiskScoresModule } from '../risk/risk-scores.module';
 import { AppointmentImportService } from './appointment-import.service';
 import { AppointmentBooking } from './appointment-booking.service';
 import { AppointmentWorkflowService } from './appointment-workflow.service';
@@ -14,7 +15,14 @@ import { AppointmentsService } from './appointments.service';
 import { NoShowSweep } from './no-show-sweep.service';
 
 @Module({
-  imports: [PatientsModule, RemindersModule, CalendarModule, ClinicsModule, SlotsModule],
+  imports: [
+    PatientsModule,
+    RemindersModule,
+    CalendarModule,
+    ClinicsModule,
+    SlotsModule,
+    RiskScoresModule,
+  ],
   controllers: [AppointmentsController],
   providers: [
     AppointmentsService,

@@ -90,6 +90,8 @@ export function toClinicView(
     calendarWebhookUrl: clinic.calendarWebhookUrl,
     backfill: backfillOf(clinic),
     skipWhenConfirmed: clinic.skipWhenConfirmed,
+    survey: { enabled: clinic.surveyEnabled, afterMinutes: clinic.surveyAfterMinutes },
+    extraReminder: clinic.extraReminder,
     webhooks: webhookUrls(clinic, publicBaseUrl, flowroutePathSecret),
     warnings: warningsFor(clinic),
     createdAt: clinic.createdAt.toISOString(),

@@ -23,6 +23,12 @@ export interface BackfillSettings {
 export interface WebhookSecret {
   webhookSecret: string;
 }
+/** One more reminder, at `offset`, for appointments scored at or above `aboveRisk`. */
+export interface ExtraReminder {
+  aboveRisk: number;
+  offset: string;
+}
+
 export type StoredWebhookSecret = WebhookSecret | SealedCredentials;
 
 /** Flowroute's webhook path secret as stored, like the webhook secret. */
@@ -101,6 +107,14 @@ export class ClinicEntity {
   /** offsets of reminderOffsets not sent once the patient confirmed */
   @Column({ name: 'skip_when_confirmed', type: 'text', array: true })
   skipWhenConfirmed: string[];
+  @Column({ name: 'survey_enabled', type: 'boolean' })
+  surveyEnabled: boolean;
+
+  @Column({ name: 'survey_after_minutes', type: 'integer' })
+  surveyAfterMinutes: number;
+
+  @Column({ name: 'extra_reminder', type: 'jsonb', nullable: true })
+  extraReminder: ExtraReminder | null;
 
   @Column({ type: 'integer' })
   version: number;

@@ -17,6 +17,7 @@ import {
   DEFAULT_REMINDER_OFFSETS,
   credentialsFor,
   defaultKeywordReplies,
+  extraReminderOf,
   settingPhone,
 } from './clinic-settings';
 import { toClinicView } from './clinic-view.mapper';
@@ -70,6 +71,9 @@ export class ClinicsService {
             dto.skipWhenConfirmed ?? [],
             dto.reminderOffsets ?? DEFAULT_REMINDER_OFFSETS,
           ),
+          surveyEnabled: dto.survey?.enabled ?? false,
+          surveyAfterMinutes: dto.survey?.afterMinutes ?? 60,
+          extraReminder: extraReminderOf(dto.extraReminder),
           webhookSecret: this.vault.seal({ webhookSecret }),
           flowroutePathSecret: flowrouteSecret
             ? this.vault.seal({ flowroutePathSecret: flowrouteSecret })
@@ -149,6 +153,13 @@ export class ClinicsService {
       }
       if (dto.backfill !== undefined)
         changes.backfill = patchBackfill(backfillOf(current), dto.backfill);
+      if (dto.survey !== undefined) {
+        changes.surveyEnabled = dto.survey.enabled;
+        changes.surveyAfterMinutes = dto.survey.afterMinutes;
+      }
+      if (dto.extraReminder !== undefined) {
+        changes.extraReminder = extraReminderOf(dto.extraReminder);
+      }
       if (Object.keys(changes).length > 0) {
         await this.clinics.update(manager, clinicId, changes);
       }

@@ -25,5 +25,8 @@ export const CONSOLE_FILES: Record<string, string> = {
   'inbox.js': 'text/javascript; charset=utf-8',
   'calendar.js': 'text/javascript; charset=utf-8',
   'waitlist.js': 'text/javascript; charset=utf-8',
+  'surveys.js': 'text/javascript; charset=utf-8',
+  'broadcasts.js': 'text/javascript; charset=utf-8',
   'experiments.js': 'text/javascript; charset=utf-8',
+  'call-list.js': 'text/javascript; charset=utf-8',
 };

@@ -17,6 +17,7 @@ import {
 import { ReplyAnswers } from './reply-answers';
 import { classifyReply } from './reply-classifier';
 import { ReplyLinksRepository } from './reply-links.repository';
+import { SurveyReplies } from './survey-replies.port';
 import type { ReplyTurn } from './reply-turn';
 import { WaitlistBookings } from '../waitlist/waitlist-booking.service';
 
@@ -40,6 +41,7 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
     private readonly outbox: ConversationOutbox,
     private readonly clock: Clock,
     private readonly waitlist: WaitlistBookings,
+    private readonly surveys: SurveyReplies,
   ) {
     super();
   }
@@ -92,6 +94,7 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
       answers,
     );
     // A digit goes to the patient's newest open offer, a waitlist one included.
+    if (known && (await this.survey(m, turn))) return;
     if (meaning.kind === 'slot' && (await this.takeWaitlistOffer(m, turn, meaning.choice))) return;
     const handled =
       appointment !== null && (await this.replies.apply(m, turn, appointment, meaning));
@@ -122,6 +125,17 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
     } else {
       const kind = r.outcome === 'moved' ? 'moved' : 'waitlist_booked';
       turn.answers.add(turn, kind, { appointmentId: r.appointmentId, startsAt: r.startsAt });
+    }
+    return true;
+  }
+
+  /** A survey score or comment, when the survey is the newest thing the patient was asked. */
+  private async survey(m: EntityManager, turn: ReplyTurn): Promise<boolean> {
+    const outcome = await this.surveys.take(m, { ...turn, body: turn.message.body });
+    if (!outcome) return false;
+    if (outcome.answer) turn.answers.addText(turn, outcome.answer, outcome.appointmentId);
+    if (outcome.flag) {
+      await this.conversations.flag(m, turn.clinic.id, turn.patient.phone, outcome.flag, turn.now);
     }
     return true;
   }

@@ -16,6 +16,8 @@ export const MESSAGE_KINDS = [
   'workflow_reply',
   'staff',
   'backfill_offer',
+  'survey',
+  'broadcast',
 ] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
@@ -31,14 +33,18 @@ export interface KindPolicy {
    */
   expiresAfterMs: number | null;
   /**
-   * Held for the clinic's quiet hours. Only reminders are: they are the clinic speaking first.
-   * An answer goes when the patient asked, whatever the hour.
+   * Held for the clinic's quiet hours: routine texts, the clinic speaking first. An answer goes
+   * when the patient asked, whatever the hour; a broadcast when the clinic must say it.
    */
   quietHours: boolean;
 }
 
 const ANSWER_EXPIRY_MS = 10 * 60_000;
 export const OFFER_EXPIRY_MS = 10 * 60_000;
+/** A survey about today's visit is stale by the next day. */
+const SURVEY_EXPIRY_MS = 12 * 3_600_000;
+/** A closure notice a day late tells the patient nothing. */
+const BROADCAST_EXPIRY_MS = 24 * 3_600_000;
 
 export const KIND_POLICIES: Readonly<Record<MessageKind, KindPolicy>> = {
   reminder: { priority: ROUTINE_PRIORITY, expiresAfterMs: null, quietHours: true },
@@ -54,4 +60,8 @@ export const KIND_POLICIES: Readonly<Record<MessageKind, KindPolicy>> = {
   // ahead of reminders. Quiet hours: the wave is not run inside them, and an offer that could
   // not go within OFFER_EXPIRY_MS of its wave (so could reach them) is not sent at all.
   backfill_offer: { priority: ROUTINE_PRIORITY, expiresAfterMs: OFFER_EXPIRY_MS, quietHours: true },
+  // Routine; its producer moves it out of quiet hours when it writes it.
+  survey: { priority: ROUTINE_PRIORITY, expiresAfterMs: SURVEY_EXPIRY_MS, quietHours: true },
+  // A closure: ahead of every routine text, on the answers' footing.
+  broadcast: { priority: ANSWER_PRIORITY, expiresAfterMs: BROADCAST_EXPIRY_MS, quietHours: false },
 };

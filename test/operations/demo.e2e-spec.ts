@@ -90,9 +90,14 @@ describe('npm run demo', () => {
       'Mia Torres cancelled by X; her time was offered to Nia Brown and Omar Said',
       'Nia Brown answered 1 first and is booked; Omar Said was told it was taken',
       'Freed time: 1 slot freed, offered to the waitlist (2 texts), 1 filled.',
+      "Tomorrow's call list, highest risk first (staff only, never texted):",
     ]) {
       expect(out).toContain(step);
     }
+
+    // The risk model learned from the history; tomorrow's riskiest visit has its reasons.
+    expect(out).toMatch(/Risk model fitted on \d{3} finished visits/);
+    expect(out).toMatch(/\n {2}\d\d:\d\d .+: \d+% (high|medium|low) \(.+\)\n/);
 
     // The printed link signs the console in, once.
     const url = /signed in \(one use, 15 minutes\): (\S+)/.exec(out)![1];

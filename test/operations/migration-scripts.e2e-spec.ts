@@ -133,7 +133,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('WaitlistAndBackfill1795930000000');
+    expect(last).toBe('SurveysAndBroadcasts1795940000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -158,14 +158,16 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await tableExists('experiment_assignments')).toBe(true);
-    expect(await tableExists('waitlist_entries')).toBe(true);
+    expect(await tableExists('appointment_risk')).toBe(true);
+    expect(await tableExists('broadcast_recipients')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await tableExists('waitlist_entries')).toBe(false);
-    expect(await columnExists('slots', 'freed_at')).toBe(false);
+    expect(await tableExists('broadcast_recipients')).toBe(false);
+    expect(await columnExists('clinics', 'survey_enabled')).toBe(false);
+    expect(await tableExists('appointment_risk')).toBe(true);
     expect(await tableExists('experiment_assignments')).toBe(true);
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
@@ -183,7 +185,11 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('run again re-applies only it; a further run applies nothing', async () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
-    expect(await tableExists('waitlist_entries')).toBe(true);
+    expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
+    expect(await tableExists('experiment_assignments')).toBe(true);
+    expect(await tableExists('appointment_risk')).toBe(true);
+    expect(await columnExists('clinics', 'extra_reminder')).toBe(true);
+    expect(await tableExists('broadcast_recipients')).toBe(true);
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));

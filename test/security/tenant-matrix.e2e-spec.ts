@@ -21,6 +21,7 @@ interface Owned {
   deliveryId: string | null;
   waitlistEntryId: string;
   experimentId: string;
+  broadcastId: string;
 }
 
 type Send = (t: TestApp, b: TestClinic, a: Owned) => Promise<Response>;
@@ -201,6 +202,41 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
     send: (t, b, a) => t.http.get(`/v1/experiments/${a.experimentId}/results`).set(b.auth),
     expect: 404,
   },
+  'GET /v1/reports/surveys': {
+    send: (t, b) =>
+      t.http
+        .get('/v1/reports/surveys')
+        .query({ from: '2026-11-01', to: '2026-12-31', groupBy: 'practitioner', format: 'csv' })
+        .set(b.auth),
+    expect: 'own',
+  },
+  'GET /v1/surveys': {
+    send: (t, b) =>
+      t.http.get('/v1/surveys').query({ from: '2026-11-01', to: '2026-12-31' }).set(b.auth),
+    expect: 'own',
+  },
+  'POST /v1/broadcasts': {
+    send: (t, b) =>
+      t.http
+        .post('/v1/broadcasts')
+        .set(b.auth)
+        .send({ date: '2026-12-01', location: 'Main St', body: 'Closed today.', dryRun: true }),
+    expect: 'own',
+  },
+  'GET /v1/broadcasts/:id': {
+    send: (t, b, a) => t.http.get(`/v1/broadcasts/${a.broadcastId}`).set(b.auth),
+    expect: 404,
+  },
+  'GET /v1/risk/model': {
+    send: (t, b) => t.http.get('/v1/risk/model').set(b.auth),
+    expect: 'own',
+  },
+  'GET /v1/appointments/call-list': {
+    // A's appointment is on 1 December (Chicago): B's list of that day is B's own
+    send: (t, b) =>
+      t.http.get('/v1/appointments/call-list').query({ date: '2026-12-01' }).set(b.auth),
+    expect: 'own',
+  },
 };
 
 /**
@@ -259,6 +295,19 @@ describe('tenant matrix: clinic B against clinic A', () => {
       .set(a.auth)
       .send({ patient: { phone }, practitioner })
       .expect(201);
+    // a broadcast of A's, and a survey answered with a comment
+    const broadcast = await t.http
+      .post('/v1/broadcasts')
+      .set(a.auth)
+      .send({ date: '2026-12-01', location: 'Main St', body: `Closed ${uniqueId('A')}` })
+      .expect(201);
+    await t.ds.query(
+      `INSERT INTO surveys (clinic_id, appointment_id, patient_id, created_at, score, answered_at,
+         comment)
+       SELECT clinic_id, id, patient_id, now(), 2, now(), 'comment of A' FROM appointments
+       WHERE id = $1`,
+      [created.body.id],
+    );
     // a calendar delivery of A's, where the build has them (a status change queues one)
     await t.http
       .patch(`/v1/appointments/${created.body.id}`)
@@ -276,6 +325,7 @@ describe('tenant matrix: clinic B against clinic A', () => {
       deliveryId: deliveries[0]?.id ?? null,
       waitlistEntryId: entry.body.id,
       experimentId: experiment.body.id,
+      broadcastId: broadcast.body.id,
     };
     markers = [
       a.id,
@@ -288,6 +338,8 @@ describe('tenant matrix: clinic B against clinic A', () => {
       entry.body.id,
       experimentName,
       experiment.body.id,
+      broadcast.body.id,
+      'comment of A',
     ];
   });
   afterAll(() => t.close());

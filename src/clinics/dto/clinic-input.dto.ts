@@ -7,6 +7,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -124,6 +125,30 @@ export class BackfillDto {
   waveMinutes?: number;
 }
 
+export class SurveySettingDto {
+  @ApiProperty({ example: true })
+  @IsBoolean()
+  enabled: boolean;
+
+  @ApiProperty({ example: 60, description: 'minutes after the visit ends, at most a day' })
+  @IsInt()
+  @Min(0)
+  @Max(1440)
+  afterMinutes: number;
+}
+
+export class ExtraReminderDto {
+  @ApiProperty({ example: 0.3, description: 'risk score (0-1) at or above which it is added' })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  aboveRisk: number;
+
+  @ApiProperty({ example: 'P5D', description: 'ISO 8601 duration before the start' })
+  @IsIsoDuration()
+  offset: string;
+}
+
 /** Settings a clinic may change; shared by create (operator) and PATCH /v1/clinic. */
 export class ClinicSettingsDto {
   @ApiPropertyOptional({ example: 'US', default: 'US' })
@@ -197,6 +222,28 @@ export class ClinicSettingsDto {
   @ValidateNested()
   @Type(() => BackfillDto)
   backfill?: BackfillDto;
+
+  @ApiPropertyOptional({
+    type: SurveySettingDto,
+    description: 'one 1-5 question by text after an attended visit; off by default',
+  })
+  @IsOmittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SurveySettingDto)
+  survey?: SurveySettingDto;
+
+  @ApiPropertyOptional({
+    type: ExtraReminderDto,
+    nullable: true,
+    description: 'one more reminder for appointments scored at or above aboveRisk; null: none',
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ExtraReminderDto)
+  extraReminder?: ExtraReminderDto | null;
 }
 
 export class CreateClinicDto extends ClinicSettingsDto {

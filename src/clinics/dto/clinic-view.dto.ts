@@ -30,11 +30,21 @@ export class BackfillView {
   @ApiProperty() waveMinutes: number;
 }
 
+export class SurveySettingView {
+  @ApiProperty() enabled: boolean;
+  @ApiProperty() afterMinutes: number;
+}
+
 export class TemplateWarningView {
   @ApiProperty() template: string;
   @ApiProperty() language: string;
   @ApiProperty() segments: number;
   @ApiProperty() message: string;
+}
+
+export class ExtraReminderView {
+  @ApiProperty() aboveRisk: number;
+  @ApiProperty() offset: string;
 }
 
 export class ClinicView {
@@ -53,6 +63,8 @@ export class ClinicView {
   @ApiProperty({ nullable: true, type: String }) calendarWebhookUrl: string | null;
   @ApiProperty({ type: BackfillView }) backfill: BackfillView;
   @ApiProperty({ type: [String] }) skipWhenConfirmed: string[];
+  @ApiProperty({ type: SurveySettingView }) survey: SurveySettingView;
+  @ApiProperty({ type: ExtraReminderView, nullable: true }) extraReminder: ExtraReminderView | null;
   @ApiProperty({
     description: 'URLs to configure at the provider',
     type: 'object',
