@@ -6,6 +6,8 @@ import { showCalendar } from './calendar.js';
 import { initSurveys } from './surveys.js';
 import { showBroadcasts } from './broadcasts.js';
 import { showExperiments } from './experiments.js';
+import { showWaitlist } from './waitlist.js';
+
 import { showCallList } from './call-list.js';
 
 const SECTIONS = [
@@ -17,6 +19,7 @@ const SECTIONS = [
   'experiments',
   'surveys',
   'broadcasts',
+  'waitlist',
 ];
 let clinic = null;
 
@@ -55,6 +58,7 @@ async function route() {
     if (id === 'inbox') await showInbox(clinic);
     if (id === 'calendar') await showCalendar(clinic);
     if (id === 'experiments') await showExperiments(clinic);
+    if (id === 'waitlist') await showWaitlist(clinic);
     if (id === 'surveys') await initSurveys(clinic);
     if (id === 'broadcasts') showBroadcasts(clinic);
   } catch (e) {

@@ -26,6 +26,7 @@ import { RiskModule } from './risk/risk.module';
 import { ConsoleModule } from './console/console.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { SlotsModule } from './slots/slots.module';
+import { WaitlistModule } from './waitlist/waitlist.module';
 
 @Global()
 @Module({})
@@ -70,6 +71,7 @@ export class AppModule {
         RiskModule, // before AppointmentsModule: its call-list route precedes /:id
         AppointmentsModule,
         SlotsModule,
+        WaitlistModule,
         CalendarModule,
         MessagingModule,
         MetricsModule,

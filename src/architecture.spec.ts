@@ -62,7 +62,7 @@ const LAYERS: Record<string, Layer> = {
       'reminders',
       'risk',
     ],
-    wires: ['calendar'],
+    wires: ['calendar', 'slots'],
   },
   slots: {
     rule: 'open slots and holds',
@@ -91,6 +91,23 @@ const LAYERS: Record<string, Layer> = {
   },
   conversations: {
     rule: 'what a reply means and does, consent keywords, the staff inbox; owns the reply port',
+    may: [
+      'appointments',
+      'auth',
+      'clinics',
+      'common',
+      'config',
+      'database',
+      'messaging',
+      'outbound',
+      'patients',
+      'slots',
+      'waitlist',
+    ],
+    wires: ['surveys'],
+  },
+  waitlist: {
+    rule: 'the waitlist, the waves that offer freed time, bookings from it',
     may: [
       'appointments',
       'auth',

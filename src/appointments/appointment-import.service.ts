@@ -5,12 +5,18 @@ import type { ClinicEntity } from '../clinics/clinic.entity';
 import { Clock } from '../common/clock/clock';
 import { PatientsRepository } from '../patients/patients.repository';
 import { AppointmentReminders, ReminderTarget } from '../reminders/appointment-reminders.port';
-import { CalendarEventType, MACHINE_VERSION } from './appointment.machine';
+import {
+  AppointmentStatus,
+  CalendarEventType,
+  isLive,
+  MACHINE_VERSION,
+} from './appointment.machine';
 import { AppointmentWorkflowService } from './appointment-workflow.service';
+import { FreedReason, FreedTime, FreedTimeOf } from './freed-time.port';
 import { normalizeAppointment } from './appointment-normalizer';
 import { AppointmentWrite, AppointmentsRepository, HistoryWrite } from './appointments.repository';
 import { bulkWithRowFallback, RefusedRow } from './bulk-with-row-fallback';
-import { decideImport, IncomingAppointment } from './import-decision';
+import { decideImport, ExistingAppointment, IncomingAppointment } from './import-decision';
 
 export type ImportOutcome =
   | {
@@ -35,6 +41,8 @@ interface Plan {
   replan: ReminderTarget[];
   cancel: string[];
   writeBack: { appointmentId: string; type: CalendarEventType }[];
+  /** time an update gives back: cancelled, or moved away */
+  freed: { time: FreedTimeOf; reason: FreedReason }[];
 }
 
 /**
@@ -50,6 +58,7 @@ export class AppointmentImportService {
     private readonly patients: PatientsRepository,
     private readonly reminders: AppointmentReminders,
     private readonly workflow: AppointmentWorkflowService,
+    private readonly freedTime: FreedTime,
   ) {}
 
   async upsert(clinic: ClinicEntity, rawItems: unknown[]): Promise<ImportOutcome[]> {
@@ -113,6 +122,7 @@ export class AppointmentImportService {
         replan: [],
         cancel: [],
         writeBack: [],
+        freed: [],
       };
 
       for (const item of valid) {
@@ -166,6 +176,8 @@ export class AppointmentImportService {
               });
             }
             if (decision.cancelReminders) plan.cancel.push(id);
+            const freed = freedByUpdate(clinic.id, current!, decision.status, item.startsAt);
+            if (freed) plan.freed.push(freed);
             for (const type of decision.calendarEvents)
               plan.writeBack.push({ appointmentId: id, type });
             if (decision.replan) {
@@ -206,6 +218,9 @@ export class AppointmentImportService {
         plan.replan.filter((t) => updated.has(t.appointmentId)),
         now,
       );
+      for (const f of plan.freed.filter((x) => updated.has(x.time.appointmentId))) {
+        await this.freedTime.record(m, f.time, f.reason, now);
+      }
       for (const w of plan.writeBack.filter((x) => updated.has(x.appointmentId))) {
         await this.workflow.writeBack(m, clinic, w.appointmentId, w.type, now);
       }
@@ -304,4 +319,32 @@ function externalIdOf(raw: unknown): string | null {
     return typeof v === 'string' ? v : null;
   }
   return null;
+}
+
+/** The time an upload gives back: a live appointment cancelled, or moved to another time. */
+function freedByUpdate(
+  clinicId: string,
+  current: ExistingAppointment,
+  status: AppointmentStatus,
+  startsAt: Date,
+): { time: FreedTimeOf; reason: FreedReason } | null {
+  if (!isLive(current.status)) return null;
+  const reason: FreedReason | null =
+    status === 'cancelled'
+      ? 'cancelled_by_upload'
+      : startsAt.getTime() !== current.startsAt.getTime()
+        ? 'moved'
+        : null;
+  if (!reason) return null;
+  const time = {
+    clinicId,
+    appointmentId: current.id,
+    practitioner: current.practitioner,
+    location: current.location,
+    type: current.type,
+    startsAt: current.startsAt,
+    endsAt: new Date(current.startsAt.getTime() + current.durationMinutes * 60_000),
+    durationMinutes: current.durationMinutes,
+  };
+  return { time, reason };
 }

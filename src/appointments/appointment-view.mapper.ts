@@ -51,6 +51,8 @@ export function toAppointmentView(
       source: h.source,
     })),
   };
+  if (row.filled_from) view.filledFrom = row.filled_from;
+  if (row.rebook_of) view.rebookOf = row.rebook_of;
   if (messages) {
     view.messages = messages.map((m) => ({
       direction: m.direction,

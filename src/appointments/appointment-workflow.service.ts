@@ -13,6 +13,17 @@ import { AppointmentRow, AppointmentsRepository, EventSource } from './appointme
 import { AppointmentDetailsRepository } from './appointment-details.repository';
 import { toAppointmentView } from './appointment-view.mapper';
 import { CalendarEvents } from './calendar-events.port';
+import { FreedReason, FreedTime } from './freed-time.port';
+
+/**
+ * Staff changes that give the appointment's time back, freed here. A patient's own cancel or
+ * move frees it in the reply flow, which knows the slot it has just booked instead.
+ */
+const FREES: Partial<Record<AppointmentEventType, FreedReason>> = {
+  STAFF_CANCEL: 'cancelled_by_staff',
+  STAFF_RESCHEDULE: 'moved',
+  STAFF_NO_SHOW: 'no_show',
+};
 
 export type WorkflowResult =
   | { accepted: true; from: AppointmentStatus; to: AppointmentStatus; effects: AppointmentEffect[] }
@@ -31,6 +42,7 @@ export class AppointmentWorkflowService {
     private readonly reminders: AppointmentReminders,
     private readonly details: AppointmentDetailsRepository,
     private readonly calendar: CalendarEvents,
+    private readonly freed: FreedTime,
   ) {}
 
   async apply(
@@ -59,6 +71,11 @@ export class AppointmentWorkflowService {
         detail: newTime ? { startsAt: startsAt.toISOString() } : null,
       },
     );
+    const reason = FREES[event];
+    // A no-show frees time only when marked before the visit starts.
+    if (reason && (event !== 'STAFF_NO_SHOW' || now < row.starts_at)) {
+      await this.freed.record(m, freedTimeOf(row), reason, now);
+    }
     for (const effect of result.effects) {
       if (effect.type === 'cancelPendingReminders') {
         await this.reminders.cancelPending(m, [row.id], now);
@@ -97,4 +114,18 @@ export class AppointmentWorkflowService {
     const history = await this.appointments.historyFor([id], m);
     return toAppointmentView(row!, reminders, history);
   }
+}
+
+/** The time a row occupies, as freed time. */
+export function freedTimeOf(row: AppointmentRow) {
+  return {
+    clinicId: row.clinic_id,
+    appointmentId: row.id,
+    practitioner: row.practitioner,
+    location: row.location,
+    type: row.type,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+    durationMinutes: row.duration_minutes,
+  };
 }

@@ -45,13 +45,16 @@ export type CalendarEventType =
   | 'appointment.cancelled'
   | 'appointment.rescheduled'
   | 'appointment.no_show'
-  | 'appointment.reschedule_requested';
+  | 'appointment.reschedule_requested'
+  /** an appointment Turnout itself booked (from the waitlist, or after a missed visit) */
+  | 'appointment.booked';
 
 export type AppointmentEvent =
   | { type: 'REPLY_CONFIRM' }
   | { type: 'REPLY_RESCHEDULE' }
   | { type: 'REPLY_SLOT' }
   | { type: 'REPLY_CANCEL' }
+  | { type: 'REPLY_WAITLIST_SLOT' }
   | { type: 'STAFF_ARRIVED' }
   | { type: 'STAFF_COMPLETED' }
   | { type: 'STAFF_NO_SHOW' }
@@ -81,6 +84,14 @@ const REQUEST_RESCHEDULE = {
   actions: [emit('appointment.reschedule_requested')],
 } as const;
 const COMPLETE = { target: 'completed', actions: ['cancelPendingReminders'] } as const;
+
+/** The patient took an earlier time offered from the waitlist: moved, and confirmed by taking it. */
+const TAKE_EARLIER = {
+  REPLY_WAITLIST_SLOT: {
+    target: 'confirmed',
+    actions: ['replanReminders', emit('appointment.rescheduled')],
+  },
+} as const;
 
 /** Ways out of every live state (scheduled, confirmed, reschedule_requested). */
 const CANCEL = {
@@ -128,6 +139,7 @@ export const appointmentMachine = setup({
         REPLY_CONFIRM: CONFIRM,
         REPLY_RESCHEDULE: REQUEST_RESCHEDULE,
         STAFF_COMPLETED: COMPLETE,
+        ...TAKE_EARLIER,
         ...CANCEL,
         ...ATTEND,
         ...MOVE,
@@ -137,6 +149,7 @@ export const appointmentMachine = setup({
       on: {
         REPLY_RESCHEDULE: REQUEST_RESCHEDULE,
         STAFF_COMPLETED: COMPLETE,
+        ...TAKE_EARLIER,
         ...CANCEL,
         ...ATTEND,
         ...MOVE,
@@ -150,6 +163,7 @@ export const appointmentMachine = setup({
           target: 'confirmed',
           actions: ['replanReminders', emit('appointment.rescheduled')],
         },
+        ...TAKE_EARLIER,
         ...CANCEL,
         ...ATTEND,
         ...MOVE,

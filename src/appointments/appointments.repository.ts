@@ -50,6 +50,23 @@ export interface AppointmentRow {
   patient_language: 'en' | 'es';
   patient_timezone: string | null;
   patient_opted_out_at: Date | null;
+  /** the waitlist entry Turnout booked it from */
+  filled_from?: string | null;
+  /** the missed appointment it re-books */
+  rebook_of?: string | null;
+}
+
+/** An appointment Turnout itself books (from the waitlist, or after a missed visit). */
+export interface BookedWrite {
+  patientId: string;
+  startsAt: Date;
+  endsAt: Date;
+  durationMinutes: number;
+  practitioner: string;
+  location: string | null;
+  type: string | null;
+  filledFrom: string | null;
+  rebookOf: string | null;
 }
 
 export interface ListFilter {
@@ -66,7 +83,8 @@ export const SELECT_WITH_PATIENT = `
   SELECT a.id, a.clinic_id, a.external_id, a.patient_id, a.starts_at, a.ends_at,
          a.duration_minutes, a.practitioner, a.location, a.type, a.status, a.version,
          p.name AS patient_name, p.phone AS patient_phone, p.language AS patient_language,
-         p.timezone AS patient_timezone, p.opted_out_at AS patient_opted_out_at
+         p.timezone AS patient_timezone, p.opted_out_at AS patient_opted_out_at,
+         a.filled_from, a.rebook_of
   FROM appointments a JOIN patients p ON p.id = a.patient_id`;
 
 @Injectable()
@@ -157,6 +175,40 @@ export class AppointmentsRepository {
        WHERE a.id = v.id AND a.clinic_id = $1`,
       [clinicId, JSON.stringify(rows.map((r) => ({ id: r.id, ...toRecord(r) })))],
     );
+  }
+
+  /** Inserts a booked appointment, `turnout-<id>` as its external id; returns its id. */
+  async insertBooked(
+    m: EntityManager,
+    clinicId: string,
+    b: BookedWrite,
+    status: AppointmentStatus,
+    machineVersion: number,
+  ): Promise<string> {
+    const rows: { id: string }[] = await m.query(
+      `WITH made AS (SELECT gen_random_uuid() AS id)
+       INSERT INTO appointments (id, clinic_id, external_id, patient_id, starts_at, ends_at,
+         duration_minutes, practitioner, location, type, status, machine_version, filled_from,
+         rebook_of)
+       SELECT made.id, $1, 'turnout-' || made.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+       FROM made
+       RETURNING id`,
+      [
+        clinicId,
+        b.patientId,
+        b.startsAt,
+        b.endsAt,
+        b.durationMinutes,
+        b.practitioner,
+        b.location,
+        b.type,
+        status,
+        machineVersion,
+        b.filledFrom,
+        b.rebookOf,
+      ],
+    );
+    return rows[0].id;
   }
 
   async insertHistory(

@@ -1,7 +1,12 @@
 import { InvalidInputError } from '../common/errors/domain-errors';
 import { normalizePhone } from '../common/phone/phone';
 import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
-import type { ExtraReminder, KeywordReplies } from './clinic.entity';
+import type {
+  BackfillSettings,
+  ClinicEntity,
+  ExtraReminder,
+  KeywordReplies,
+} from './clinic.entity';
 import type { ExtraReminderDto, ProviderDto } from './dto/clinic-input.dto';
 
 const CREDENTIAL_FIELDS: Record<ProviderType, string[]> = {
@@ -14,6 +19,38 @@ const ALL_CREDENTIAL_FIELDS = Object.values(CREDENTIAL_FIELDS).flat();
 
 export const DEFAULT_REMINDER_OFFSETS = ['P2D', 'PT2H'];
 export const DEFAULT_QUIET_HOURS = { start: '20:00', end: '08:00' };
+export const DEFAULT_BACKFILL: BackfillSettings = {
+  enabled: false,
+  minNoticeMinutes: 120,
+  horizonDays: 14,
+  waveSize: 5,
+  waveMinutes: 10,
+};
+
+/** `skipWhenConfirmed` must name offsets of `reminderOffsets`: a 400 naming it otherwise. */
+export function skippedOffsets(skip: string[], offsets: string[]): string[] {
+  const stray = skip.filter((o) => !offsets.includes(o));
+  if (stray.length > 0) {
+    throw new InvalidInputError([
+      `skipWhenConfirmed must list offsets of reminderOffsets (not ${stray.join(', ')})`,
+    ]);
+  }
+  return skip;
+}
+
+/** A change to the backfill settings: the fields given replace those of `base`. */
+export function patchBackfill(
+  base: BackfillSettings,
+  patch: Partial<BackfillSettings>,
+): BackfillSettings {
+  const given = Object.entries(patch).filter(([, v]) => v !== undefined);
+  return { ...base, ...(Object.fromEntries(given) as Partial<BackfillSettings>) };
+}
+
+/** The clinic's backfill settings, defaults filled in. */
+export function backfillOf(clinic: Pick<ClinicEntity, 'backfill'>): BackfillSettings {
+  return { ...DEFAULT_BACKFILL, ...(clinic.backfill ?? {}) };
+}
 
 /** Twilio and Telnyx answer STOP/START/HELP themselves by default; the others do not. */
 export function defaultKeywordReplies(type: ProviderType): KeywordReplies {

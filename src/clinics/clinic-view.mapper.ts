@@ -1,4 +1,5 @@
 import { templateWarnings } from '../messaging/templates';
+import { backfillOf } from './clinic-settings';
 import type { ClinicEntity } from './clinic.entity';
 import type { ClinicView, ProviderView, TemplateWarningView } from './dto/clinic-view.dto';
 
@@ -90,6 +91,8 @@ export function toClinicView(
     sendRatePerSecond: clinic.sendRatePerSecond,
     keywordReplies: clinic.keywordReplies,
     calendarWebhookUrl: clinic.calendarWebhookUrl,
+    backfill: backfillOf(clinic),
+    skipWhenConfirmed: clinic.skipWhenConfirmed,
     survey: { enabled: clinic.surveyEnabled, afterMinutes: clinic.surveyAfterMinutes },
     extraReminder: clinic.extraReminder,
     webhooks: webhookUrls(clinic, publicBaseUrl, flowroutePathSecret),

@@ -11,6 +11,15 @@ import type { ProviderCredentials, ProviderType } from '../messaging/providers/s
 
 export type KeywordReplies = 'provider' | 'turnout';
 
+/** Filling freed time from the waitlist (API.md, "Waitlist and filling freed time"). */
+export interface BackfillSettings {
+  enabled: boolean;
+  minNoticeMinutes: number;
+  horizonDays: number;
+  waveSize: number;
+  waveMinutes: number;
+}
+
 /** The webhook secret as stored: as given, or sealed when CREDENTIALS_KEY is set. */
 export interface WebhookSecret {
   webhookSecret: string;
@@ -96,6 +105,13 @@ export class ClinicEntity {
   @Column({ name: 'flowroute_path_secret_hash', type: 'text', nullable: true })
   flowroutePathSecretHash: string | null;
 
+  /** null: off, with the defaults (DEFAULT_BACKFILL) */
+  @Column({ type: 'jsonb', nullable: true })
+  backfill: BackfillSettings | null;
+
+  /** offsets of reminderOffsets not sent once the patient confirmed */
+  @Column({ name: 'skip_when_confirmed', type: 'text', array: true })
+  skipWhenConfirmed: string[];
   @Column({ name: 'survey_enabled', type: 'boolean' })
   surveyEnabled: boolean;
 

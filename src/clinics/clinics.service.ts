@@ -9,7 +9,11 @@ import { NotFoundError } from '../common/errors/domain-errors';
 import { ClinicSettingsChanged } from './clinic-settings-changed';
 import { ClinicEntity } from './clinic.entity';
 import {
+  DEFAULT_BACKFILL,
   DEFAULT_QUIET_HOURS,
+  backfillOf,
+  patchBackfill,
+  skippedOffsets,
   DEFAULT_REMINDER_OFFSETS,
   credentialsFor,
   defaultKeywordReplies,
@@ -63,6 +67,11 @@ export class ClinicsService {
           sendRatePerSecond: dto.sendRatePerSecond ?? 1,
           keywordReplies: dto.keywordReplies ?? defaultKeywordReplies(dto.provider.type),
           calendarWebhookUrl: dto.calendarWebhookUrl ?? null,
+          backfill: dto.backfill ? patchBackfill(DEFAULT_BACKFILL, dto.backfill) : null,
+          skipWhenConfirmed: skippedOffsets(
+            dto.skipWhenConfirmed ?? [],
+            dto.reminderOffsets ?? DEFAULT_REMINDER_OFFSETS,
+          ),
           surveyEnabled: dto.survey?.enabled ?? false,
           surveyAfterMinutes: dto.survey?.afterMinutes ?? 60,
           extraReminder: extraReminderOf(dto.extraReminder),
@@ -138,6 +147,14 @@ export class ClinicsService {
       if (dto.sendRatePerSecond !== undefined) changes.sendRatePerSecond = dto.sendRatePerSecond;
       if (dto.keywordReplies !== undefined) changes.keywordReplies = dto.keywordReplies;
       if (dto.calendarWebhookUrl !== undefined) changes.calendarWebhookUrl = dto.calendarWebhookUrl;
+      if (dto.skipWhenConfirmed !== undefined || dto.reminderOffsets !== undefined) {
+        changes.skipWhenConfirmed = skippedOffsets(
+          dto.skipWhenConfirmed ?? current.skipWhenConfirmed,
+          dto.reminderOffsets ?? current.reminderOffsets,
+        );
+      }
+      if (dto.backfill !== undefined)
+        changes.backfill = patchBackfill(backfillOf(current), dto.backfill);
       if (dto.survey !== undefined) {
         changes.surveyEnabled = dto.survey.enabled;
         changes.surveyAfterMinutes = dto.survey.afterMinutes;

@@ -5,11 +5,13 @@ import { AppointmentWorkflowService } from '../appointments/appointment-workflow
 import { ConversationsRepository, LockedAppointment } from './conversations.repository';
 import type { ReplyMeaning } from './reply-classifier';
 import { RescheduleOffers } from './reschedule-offers.service';
+import { backfillOf } from '../clinics/clinic-settings';
+import { WaitlistBookings } from '../waitlist/waitlist-booking.service';
 import type { ReplyTurn } from './reply-turn';
 
 export type AppointmentReply = Extract<
   ReplyMeaning,
-  { kind: 'confirm' | 'cancel' | 'reschedule' | 'slot' | 'unrecognized' }
+  { kind: 'confirm' | 'cancel' | 'reschedule' | 'waitlist' | 'slot' | 'unrecognized' }
 >;
 
 /** An offer is open or a slot held: there is something to withdraw (read with the lock). */
@@ -29,6 +31,7 @@ export class AppointmentReplies {
     private readonly workflow: AppointmentWorkflowService,
     private readonly offers: RescheduleOffers,
     private readonly conversations: ConversationsRepository,
+    private readonly waitlist: WaitlistBookings,
   ) {}
 
   /**
@@ -51,6 +54,10 @@ export class AppointmentReplies {
         break;
       case 'reschedule':
         await this.reschedule(m, turn, row);
+        break;
+      case 'waitlist':
+        await this.waitlist.join(m, row, turn.now);
+        turn.answers.add(turn, 'waitlist_joined', about(row));
         break;
       case 'slot':
         await this.pick(m, turn, row, reply.choice);
@@ -92,7 +99,7 @@ export class AppointmentReplies {
     const r = await this.workflow.apply(m, turn.clinic, row, 'REPLY_CANCEL', 'patient', turn.now);
     if (!r.accepted) return;
     if (offering(row)) await this.offers.withdraw(m, row.id, turn.now);
-    await this.offers.freeTime(m, row);
+    await this.offers.freeTime(m, row, turn.now, 'cancelled_by_text');
     turn.answers.add(turn, 'cancelled', about(row));
   }
 
@@ -131,7 +138,7 @@ export class AppointmentReplies {
       await this.offerTimes(m, turn, row, 'offer_again', [slotId]);
       return;
     }
-    await this.offers.freeTime(m, row, slot.id);
+    await this.offers.freeTime(m, row, turn.now, 'moved', slot.id);
     const startsAt = slot.starts_at;
     const endsAt = new Date(startsAt.getTime() + row.duration_minutes * 60_000);
     await this.workflow.apply(m, turn.clinic, row, 'REPLY_SLOT', 'patient', turn.now, {
@@ -150,7 +157,9 @@ export class AppointmentReplies {
   ): Promise<void> {
     const held = await this.offers.offer(m, row, turn.now, exclude);
     if (held.length === 0) {
-      turn.answers.add(turn, 'no_slots', about(row));
+      // With freed time filled from the waitlist, the patient may wait there for one.
+      const answer = backfillOf(turn.clinic).enabled ? 'no_slots_waitlist' : 'no_slots';
+      turn.answers.add(turn, answer, about(row));
       await this.flag(m, turn, 'no_slots');
       return;
     }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AppointmentsModule } from '../appointments/appointments.module';
 import { ClinicsModule } from '../clinics/clinics.module';
 import { SlotsModule } from '../slots/slots.module';
+import { WaitlistModule } from '../waitlist/waitlist.module';
 import { SurveysModule } from '../surveys/surveys.module';
 import { AppointmentReplies } from './appointment-replies.service';
 import { ConsentKeywordHandler } from './consent-keyword.handler';
@@ -20,7 +21,7 @@ import { HoldExpiry } from './hold-expiry.service';
 
 /** Patients' replies and the staff inbox: the InboundMessageHandler the webhook inbox calls. */
 @Module({
-  imports: [AppointmentsModule, ClinicsModule, SlotsModule, SurveysModule],
+  imports: [AppointmentsModule, ClinicsModule, SlotsModule, SurveysModule, WaitlistModule],
   controllers: [ConversationsController],
   providers: [
     ConsentKeywordHandler,

@@ -91,6 +91,9 @@ describe('classifyReply', () => {
       ['X!', 'cancel'],
       ['Cancelar', 'cancel'],
       ['CANCELAR.', 'cancel'],
+      ['W', 'waitlist'],
+      ['wait', 'waitlist'],
+      ['Lista.', 'waitlist'],
     ])('%j means %s', (body, kind) => {
       expect(meaning(body)).toEqual({ kind });
     });
@@ -237,6 +240,7 @@ describe('classifyReply', () => {
       'confirm',
       'reschedule',
       'cancel',
+      'waitlist',
       'slot',
       'unrecognized',
     ];

@@ -24,6 +24,8 @@ export type ReplyMeaning =
   | { kind: 'confirm' }
   | { kind: 'reschedule' }
   | { kind: 'cancel' }
+  /** join the waitlist for an earlier time (W, WAIT, LISTA) */
+  | { kind: 'waitlist' }
   /** 1-based position in the offer the patient was sent */
   | { kind: 'slot'; choice: number }
   | { kind: 'unrecognized' };
@@ -46,7 +48,7 @@ export interface ReplyVocabulary {
   revocationExact: ReadonlySet<string>;
   /** normalised revocations found as a run of whole words anywhere in the message */
   revocationPhrases: readonly string[];
-  words: ReadonlyMap<string, 'confirm' | 'reschedule' | 'cancel'>;
+  words: ReadonlyMap<string, WordMeaning>;
   /** normalised slot word -> its 1-based position */
   slots: ReadonlyMap<string, number>;
   /** confirm and reschedule words long enough to be recognised with one typo */
@@ -56,6 +58,9 @@ export interface ReplyVocabulary {
 }
 
 export class ReplyConfigError extends Error {}
+
+const WORD_MEANINGS = ['confirm', 'reschedule', 'cancel', 'waitlist'] as const;
+type WordMeaning = (typeof WORD_MEANINGS)[number];
 
 // Skin tones and emoji presentation selectors: 👍🏽 is 👍.
 const EMOJI_MODIFIERS = /\p{Emoji_Modifier}|\u{FE0E}|\u{FE0F}/gu;
@@ -129,7 +134,7 @@ export function loadReplyVocabulary(input: unknown): ReplyVocabulary {
   const wordsByLanguage = record(root.words, 'words');
   const revocationExact = new Set<string>();
   const revocationPhrases: string[] = [];
-  const words = new Map<string, 'confirm' | 'reschedule' | 'cancel'>();
+  const words = new Map<string, WordMeaning>();
   for (const language of REPLY_LANGUAGES) {
     const rev = record(revocations[language], `revocations.${language}`);
     for (const p of strings(rev.exact, `revocations.${language}.exact`)) {
@@ -139,7 +144,7 @@ export function loadReplyVocabulary(input: unknown): ReplyVocabulary {
       revocationPhrases.push(normaliseReply(p));
     }
     const pack = record(wordsByLanguage[language], `words.${language}`);
-    for (const meaning of ['confirm', 'reschedule', 'cancel'] as const) {
+    for (const meaning of WORD_MEANINGS) {
       for (const w of strings(pack[meaning], `words.${language}.${meaning}`)) {
         const key = normaliseReply(w) || symbolsOf(w);
         const earlier = words.get(key);

@@ -108,6 +108,7 @@ const KINDS = new Set<ReplyMeaning['kind']>([
   'confirm',
   'reschedule',
   'cancel',
+  'waitlist',
   'slot',
   'unrecognized',
 ]);

@@ -9,6 +9,11 @@ const REPLIES: { reply: string; event: AppointmentEventType; refused: string }[]
   { reply: '`C` (confirm)', event: 'REPLY_CONFIRM', refused: 'nothing, no second answer' },
   { reply: '`R` (reschedule)', event: 'REPLY_RESCHEDULE', refused: 'a fresh offer' },
   { reply: '`1`-`3` (open offer)', event: 'REPLY_SLOT', refused: 'unrecognised reply' },
+  {
+    reply: '`1` (waitlist offer)',
+    event: 'REPLY_WAITLIST_SLOT',
+    refused: '-',
+  },
   { reply: '`X` (cancel)', event: 'REPLY_CANCEL', refused: '-' },
 ];
 

@@ -19,6 +19,7 @@ import { classifyReply } from './reply-classifier';
 import { ReplyLinksRepository } from './reply-links.repository';
 import { SurveyReplies } from './survey-replies.port';
 import type { ReplyTurn } from './reply-turn';
+import { WaitlistBookings } from '../waitlist/waitlist-booking.service';
 
 /**
  * The conversation workflow behind the webhook inbox: reads what a patient's text means and
@@ -39,6 +40,7 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
     private readonly links: ReplyLinksRepository,
     private readonly outbox: ConversationOutbox,
     private readonly clock: Clock,
+    private readonly waitlist: WaitlistBookings,
     private readonly surveys: SurveyReplies,
   ) {
     super();
@@ -91,7 +93,9 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
       message.appointmentId,
       answers,
     );
+    // A digit goes to the patient's newest open offer, a waitlist one included.
     if (known && (await this.survey(m, turn))) return;
+    if (meaning.kind === 'slot' && (await this.takeWaitlistOffer(m, turn, meaning.choice))) return;
     const handled =
       appointment !== null && (await this.replies.apply(m, turn, appointment, meaning));
     if (handled) return;
@@ -104,6 +108,25 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
       answers.add(turn, 'no_appointment', { appointmentId: null, startsAt: null });
     }
     await this.conversations.flag(m, message.clinicId, message.from, 'no_appointment', turn.now);
+  }
+
+  /** True when the digit was about a waitlist offer (taken, lost, or not a choice it had). */
+  private async takeWaitlistOffer(m: EntityManager, turn: ReplyTurn, choice: number) {
+    const offer = await this.waitlist.offerFor(m, turn.patient.id, turn.now);
+    if (!offer) return false;
+    // A waitlist offer names one time: only 1 takes it.
+    if (choice !== 1) {
+      await this.replies.unrecognized(m, turn, null);
+      return true;
+    }
+    const r = await this.waitlist.take(m, turn.clinic, turn.patient, offer, turn.now);
+    if (r.outcome === 'taken') {
+      turn.answers.add(turn, 'waitlist_taken', { appointmentId: null, startsAt: null });
+    } else {
+      const kind = r.outcome === 'moved' ? 'moved' : 'waitlist_booked';
+      turn.answers.add(turn, kind, { appointmentId: r.appointmentId, startsAt: r.startsAt });
+    }
+    return true;
   }
 
   /** A survey score or comment, when the survey is the newest thing the patient was asked. */

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AppointmentRow } from '../appointments/appointments.repository';
+import { freedTimeOf } from '../appointments/appointment-workflow.service';
+import { FreedReason, FreedTime } from '../appointments/freed-time.port';
 import { DueSignals } from '../common/due-work/due-signals';
 import { HeldSlot, SlotHoldsRepository } from '../slots/slot-holds.repository';
 import { HOLD_WORK } from './hold-expiry.service';
@@ -20,6 +22,7 @@ export class RescheduleOffers {
   constructor(
     private readonly holds: SlotHoldsRepository,
     private readonly offers: RescheduleOffersRepository,
+    private readonly freed: FreedTime,
   ) {}
 
   /** Holds open slots and records them as the appointment's offer; none held, no offer. */
@@ -78,25 +81,14 @@ export class RescheduleOffers {
     await this.offers.close(m, appointmentId, 'withdrawn', now);
   }
 
-  /** The time the appointment leaves becomes an open slot of its practitioner. */
+  /** The time the appointment leaves becomes an open slot of its practitioner, freed time. */
   async freeTime(
     m: EntityManager,
     row: AppointmentRow,
+    now: Date,
+    reason: FreedReason,
     booked: string | null = null,
   ): Promise<void> {
-    if (!row.practitioner) return;
-    await this.holds.free(
-      m,
-      {
-        clinicId: row.clinic_id,
-        appointmentId: row.id,
-        practitioner: row.practitioner,
-        location: row.location,
-        startsAt: row.starts_at,
-        endsAt: row.ends_at,
-        durationMinutes: row.duration_minutes,
-      },
-      booked,
-    );
+    await this.freed.record(m, freedTimeOf(row), reason, now, { keep: booked });
   }
 }

@@ -7,6 +7,7 @@ import { riskHistory } from './demo-risk';
 import { addDays, demoWeek, LIVE, pastFate, type LivePatient } from './demo-week';
 import type { Progress } from './progress';
 import { runExperiment } from './demo-experiment';
+import { runWaitlist, type BackfillLike } from './demo-waitlist';
 import { experimentTable, type ResultsLike } from './experiment-table';
 import { reportTable, type ReportLike } from './report-table';
 
@@ -35,6 +36,7 @@ export interface StoryResult {
   apiKey: string;
   report: ReportLike;
   experiment: ResultsLike;
+  backfill: BackfillLike;
 }
 
 /** The whole demo against a running service, through its public API only. */
@@ -216,7 +218,8 @@ export async function runStory(
     `/v1/reports/no-shows?from=${addDays(today, -6)}&to=${addDays(today, 7)}&groupBy=practitioner`,
   );
   const experiment = await runExperiment(c, today, p);
-  return { clinicName, apiKey: clinic.apiKey, report, experiment };
+  const backfill = await runWaitlist(c, today, p);
+  return { clinicName, apiKey: clinic.apiKey, report, experiment, backfill };
 }
 
 interface CallList {

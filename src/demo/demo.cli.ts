@@ -6,6 +6,7 @@ import { isPortFree } from '../startup/free-port';
 import { DemoClient } from './demo-client';
 import { DemoService } from './demo-service';
 import { printExperiment, printReport, runStory } from './demo-story';
+import { printBackfill } from './demo-waitlist';
 import { Progress } from './progress';
 
 /**
@@ -74,6 +75,7 @@ async function main(p: Progress): Promise<void> {
     const result = await runStory(api, service.adminToken(), p);
     printReport(p, result.report);
     printExperiment(p, result.experiment);
+    printBackfill(p, result.backfill);
     const link = await api.as(result.apiKey).post<{ url: string }>('/v1/console/sign-in-links');
     p.say('');
     p.step('Done. The service keeps running for the console:');

@@ -26,6 +26,10 @@ export const REPLY_TEMPLATE_KINDS = [
   'no_slots',
   'unrecognized',
   'no_appointment',
+  'waitlist_booked',
+  'waitlist_taken',
+  'waitlist_joined',
+  'no_slots_waitlist',
 ] as const;
 export type ReplyTemplateKind = (typeof REPLY_TEMPLATE_KINDS)[number];
 

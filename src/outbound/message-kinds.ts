@@ -15,6 +15,7 @@ export const MESSAGE_KINDS = [
   'keyword_reply',
   'workflow_reply',
   'staff',
+  'backfill_offer',
   'survey',
   'broadcast',
 ] as const;
@@ -39,6 +40,7 @@ export interface KindPolicy {
 }
 
 const ANSWER_EXPIRY_MS = 10 * 60_000;
+export const OFFER_EXPIRY_MS = 10 * 60_000;
 /** A survey about today's visit is stale by the next day. */
 const SURVEY_EXPIRY_MS = 12 * 3_600_000;
 /** A closure notice a day late tells the patient nothing. */
@@ -54,6 +56,10 @@ export const KIND_POLICIES: Readonly<Record<MessageKind, KindPolicy>> = {
   },
   // Staff write from the inbox, mostly in reply to the patient; same footing as an answer.
   staff: { priority: ANSWER_PRIORITY, expiresAfterMs: ANSWER_EXPIRY_MS, quietHours: false },
+  // Freed time offered from the waitlist: routine, but claimed with the producers' texts, so
+  // ahead of reminders. Quiet hours: the wave is not run inside them, and an offer that could
+  // not go within OFFER_EXPIRY_MS of its wave (so could reach them) is not sent at all.
+  backfill_offer: { priority: ROUTINE_PRIORITY, expiresAfterMs: OFFER_EXPIRY_MS, quietHours: true },
   // Routine; its producer moves it out of quiet hours when it writes it.
   survey: { priority: ROUTINE_PRIORITY, expiresAfterMs: SURVEY_EXPIRY_MS, quietHours: true },
   // A closure: ahead of every routine text, on the answers' footing.

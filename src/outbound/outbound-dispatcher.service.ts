@@ -333,6 +333,7 @@ function factsOf(r: ClaimedReminder) {
     startsAt: r.startsAt,
     plannedFor: r.plannedFor,
     optedOut: r.patientOptedOut,
+    skipWhenConfirmed: r.skipWhenConfirmed,
     zone: r.patientTimezone ?? r.clinic.timezone,
     quietHours: r.clinic.quietHours,
   };

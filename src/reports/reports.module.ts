@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { BackfillReportRepository } from './backfill-report.repository';
+import { BackfillReportService } from './backfill-report.service';
 import { NoShowReportRepository } from './no-show-report.repository';
 import { NoShowReportService } from './no-show-report.service';
 import { NoShowRollupFold } from './no-show-rollup-fold.service';
@@ -8,6 +10,8 @@ import { ReportsController } from './reports.controller';
 @Module({
   controllers: [ReportsController],
   providers: [
+    BackfillReportService,
+    BackfillReportRepository,
     NoShowReportService,
     NoShowReportRepository,
     NoShowRollupRepository,

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { returningRows } from '../database/returning-rows';
 import { namedQuery } from '../database/named-query';
+import { DueSignals } from '../common/due-work/due-signals';
 
 export interface HeldSlot {
   id: string;
@@ -25,15 +26,26 @@ export interface HoldRequest {
   exclude: string[];
 }
 
+/** The due-work kind (and signal) of freed time: a freed slot wakes the backfill waves. */
+export const FREED_TIME_WORK = 'freed-time';
+
 export interface FreedTime {
   clinicId: string;
   appointmentId: string;
   practitioner: string;
   location: string | null;
+  type?: string | null;
   startsAt: Date;
   endsAt: Date;
   durationMinutes: number;
+  /** how it came free, and when (the backfill waves start then) */
+  reason?: string;
+  at?: Date;
+  /** how many waitlist moves led here (a cascade is bounded) */
+  cascadeDepth?: number;
 }
+
+const FREED_WAKE = DueSignals.wake(FREED_TIME_WORK);
 
 const RETURNED = 's.id, s.starts_at, s.ends_at, s.duration_minutes, s.location';
 
@@ -159,27 +171,42 @@ export class SlotHoldsRepository {
    * has just booked instead (an appointment holds one booked slot once the transaction ends).
    */
   async free(m: EntityManager, t: FreedTime, keep: string | null = null): Promise<void> {
-    // One statement: a slot at this very time (the one it had booked) conflicts with the insert,
-    // which then does nothing, just as it would after an UPDATE of its own.
+    await namedQuery(
+      m,
+      'slot_unbook',
+      `UPDATE slots SET booked_appointment_id = NULL, booked_at = NULL, updated_at = now()
+       WHERE booked_appointment_id = $1 AND id IS DISTINCT FROM $2`,
+      [t.appointmentId, keep],
+    );
+    // A slot at this very time (the one it had booked, now open) is marked freed instead; one
+    // someone else booked meanwhile is left alone. The wake-up rides with it (sent at commit).
     await namedQuery(
       m,
       'slot_free',
-      `WITH unbooked AS (
-         UPDATE slots SET booked_appointment_id = NULL, booked_at = NULL, updated_at = now()
-         WHERE booked_appointment_id = $1 AND id IS DISTINCT FROM $2
+      `WITH freed AS (
+         INSERT INTO slots (clinic_id, practitioner, location, starts_at, ends_at, duration_minutes,
+           type, freed_at, freed_reason, next_wave_at, cascade_depth)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, $10)
+         ON CONFLICT (clinic_id, practitioner, starts_at) DO UPDATE
+           SET freed_at = EXCLUDED.freed_at, freed_reason = EXCLUDED.freed_reason,
+               next_wave_at = EXCLUDED.next_wave_at, type = EXCLUDED.type,
+               cascade_depth = EXCLUDED.cascade_depth, updated_at = now()
+           WHERE EXCLUDED.freed_at IS NOT NULL AND slots.booked_appointment_id IS NULL
          RETURNING id)
-       INSERT INTO slots (clinic_id, practitioner, location, starts_at, ends_at, duration_minutes)
-       VALUES ($3, $4, $5, $6, $7, $8)
-       ON CONFLICT (clinic_id, practitioner, starts_at) DO NOTHING`,
+       SELECT pg_notify($11, $12) FROM freed WHERE $8::timestamptz IS NOT NULL`,
       [
-        t.appointmentId,
-        keep,
         t.clinicId,
         t.practitioner,
         t.location,
         t.startsAt,
         t.endsAt,
         t.durationMinutes,
+        t.type ?? null,
+        t.at ?? null,
+        t.reason ?? null,
+        t.cascadeDepth ?? 0,
+        FREED_WAKE.channel,
+        FREED_WAKE.payload,
       ],
     );
   }

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { FREED_STATUSES } from '../appointments/appointment.machine';
+import { DueSignals } from '../common/due-work/due-signals';
+import { FREED_TIME_WORK } from './slot-holds.repository';
 
 export interface SlotWrite {
   practitioner: string;
@@ -31,12 +33,15 @@ export class SlotsRepository {
   async upsertMany(
     clinicId: string,
     slots: SlotWrite[],
+    now: Date,
   ): Promise<Map<string, { id: string; outcome: 'created' | 'updated' | 'unchanged' | 'booked' }>> {
     return this.ds.transaction(async (m) => {
       const written: { id: string; practitioner: string; starts_at: Date; inserted: boolean }[] =
         await m.query(
-          `INSERT INTO slots (clinic_id, practitioner, location, starts_at, ends_at, duration_minutes)
-           SELECT $1, v.practitioner, v.location, v.starts_at, v.ends_at, v.duration_minutes
+          `INSERT INTO slots (clinic_id, practitioner, location, starts_at, ends_at, duration_minutes,
+             freed_at, freed_reason, next_wave_at)
+           SELECT $1, v.practitioner, v.location, v.starts_at, v.ends_at, v.duration_minutes,
+                  $7, 'uploaded', $7
            FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[])
              AS v(practitioner, location, starts_at, ends_at, duration_minutes)
            ON CONFLICT (clinic_id, practitioner, starts_at) DO UPDATE
@@ -53,8 +58,14 @@ export class SlotsRepository {
             slots.map((s) => s.startsAt),
             slots.map((s) => s.endsAt),
             slots.map((s) => s.durationMinutes),
+            now,
           ],
         );
+      // New open time is freed time too: the backfill waves are told at commit.
+      if (written.some((w) => w.inserted)) {
+        const wake = DueSignals.wake(FREED_TIME_WORK);
+        await m.query(`SELECT pg_notify($1, $2)`, [wake.channel, wake.payload]);
+      }
       const out = new Map<
         string,
         { id: string; outcome: 'created' | 'updated' | 'unchanged' | 'booked' }

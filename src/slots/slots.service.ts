@@ -65,6 +65,7 @@ export class SlotsService {
       const written = await this.slots.upsertMany(
         clinic.id,
         valid.map((v) => v.write),
+        this.clock.now(),
       );
       for (const { index, write } of valid) {
         const w = written.get(slotKey(write.practitioner, write.startsAt))!;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { BroadcastSender } from '../../src/broadcasts/broadcast-sender.service';
 import { CalendarWriteBack } from '../../src/calendar/calendar-write-back.service';
+import { BackfillWaves } from '../../src/waitlist/backfill-waves.service';
 import { localDate } from '../../src/common/time/starts-at';
 import { twilioSignature } from '../../src/messaging/providers/twilio-signature';
 import { CalendarReceiver } from '../support/calendar-receiver';
@@ -515,6 +516,50 @@ describe('staff console in Chromium', () => {
     await page.getByRole('status').filter({ hasText: 'Ended: cost of a missed visit.' }).waitFor();
     await page.locator('#experiments-list li.experiment-ended').waitFor();
     expect(await page.getByRole('button', { name: /^End:/ }).count()).toBe(0);
+    // Back where the phone-size test expects the page.
+    await page.getByRole('link', { name: 'No-show report' }).click();
+    await page.locator('#report-table tbody tr.total').waitFor();
+  });
+
+  it('adds to the waitlist, shows the offer freed time brought, the figures, and removes', async () => {
+    await t.http
+      .patch('/v1/clinic')
+      .set(clinic.auth)
+      .send({ backfill: { enabled: true } })
+      .expect(200);
+    await page.getByRole('link', { name: 'Waitlist' }).click();
+    await page.getByRole('heading', { name: 'Waitlist', exact: true }).waitFor();
+    const form = page.locator('#waitlist-form');
+    await form.getByLabel('Patient name').fill('Eva Ruiz');
+    await form.getByLabel('Mobile number').fill('(312) 555-0188');
+    await form.getByLabel('Practitioner (empty: any)').fill('Dr. Kim');
+    await form.getByRole('button', { name: 'Add to waitlist' }).click();
+    await page.getByRole('status').filter({ hasText: 'Added Eva Ruiz to the waitlist.' }).waitFor();
+    await page.getByText('No offers yet.').waitFor();
+    // Dr. Kim has time free tomorrow afternoon: the wave offers it to Eva.
+    await t.http
+      .post('/v1/slots/batch')
+      .set(clinic.auth)
+      .send({ slots: [{ practitioner: 'Dr. Kim', startsAt: `${addDays(today, 1)}T15:00:00` }] })
+      .expect(200);
+    await t.app.get(BackfillWaves).runOnce();
+    await page.getByRole('link', { name: 'Appointments' }).click();
+    await page.getByRole('link', { name: 'Waitlist' }).click();
+    await page.getByText(/Offered .* with Dr\. Kim: offered/).waitFor();
+    const figures = await page.locator('#backfill-figures tbody tr').allInnerTexts();
+    expect(figures.slice(0, 3)).toEqual([
+      'Freed slots\t1',
+      'Offered\t1',
+      'Filled from the waitlist\t0',
+    ]);
+    await page.screenshot({ path: join(ARTIFACTS, 'waitlist-desktop.png'), fullPage: true });
+    await expectAccessible('waitlist, desktop');
+    await page.getByRole('button', { name: 'Remove Eva Ruiz (+13125550188)' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Removed Eva Ruiz from the waitlist.' })
+      .waitFor();
+    await page.getByText('Nobody is waiting.').waitFor();
     // Back where the phone-size test expects the page.
     await page.getByRole('link', { name: 'No-show report' }).click();
     await page.locator('#report-table tbody tr.total').waitFor();

@@ -87,6 +87,9 @@ describe('npm run demo', () => {
       'Reminders for the live session: 9/9',
       'Answers applied: 9/9',
       'No-shows, marked by the system',
+      'Mia Torres cancelled by X; her time was offered to Nia Brown and Omar Said',
+      'Nia Brown answered 1 first and is booked; Omar Said was told it was taken',
+      'Freed time: 1 slot freed, offered to the waitlist (2 texts), 1 filled.',
       "Tomorrow's call list, highest risk first (staff only, never texted):",
     ]) {
       expect(out).toContain(step);

@@ -19,6 +19,7 @@ interface Owned {
   /** a URL-encoded +E.164, as `{patientPhone}` is sent */
   phoneParam: string;
   deliveryId: string | null;
+  waitlistEntryId: string;
   experimentId: string;
   broadcastId: string;
 }
@@ -146,6 +147,34 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
       t.http.post(`/v1/calendar-deliveries/${a.deliveryId ?? randomUUID()}/retry`).set(b.auth),
     expect: 404,
   },
+  'POST /v1/waitlist': {
+    // A's patient on B's waitlist is B's own entry, never A's
+    send: (t, b, a) =>
+      t.http
+        .post('/v1/waitlist')
+        .set(b.auth)
+        .send({ patient: { phone: a.patientPhone }, practitioner: 'Dr. B' }),
+    expect: 'own',
+    echoes: ['patientPhone'],
+  },
+  'GET /v1/waitlist': {
+    // The entry B made above names that number: B's own data.
+    send: (t, b) => t.http.get('/v1/waitlist').set(b.auth),
+    expect: 'own',
+    echoes: ['patientPhone'],
+  },
+  'DELETE /v1/waitlist/:id': {
+    send: (t, b, a) => t.http.delete(`/v1/waitlist/${a.waitlistEntryId}`).set(b.auth),
+    expect: 404,
+  },
+  'GET /v1/reports/backfill': {
+    send: (t, b) =>
+      t.http
+        .get('/v1/reports/backfill')
+        .query({ from: '2026-11-01', to: '2026-12-31', groupBy: 'practitioner' })
+        .set(b.auth),
+    expect: 'own',
+  },
   'GET /v1/reports/no-shows': {
     send: (t, b) =>
       t.http
@@ -266,6 +295,11 @@ describe('tenant matrix: clinic B against clinic A', () => {
       .send({ from: phone, body: 'who is this?' })
       .expect(202);
     await processInbox(t);
+    const entry = await t.http
+      .post('/v1/waitlist')
+      .set(a.auth)
+      .send({ patient: { phone }, practitioner })
+      .expect(201);
     // a broadcast of A's, and a survey answered with a comment
     const broadcast = await t.http
       .post('/v1/broadcasts')
@@ -294,6 +328,7 @@ describe('tenant matrix: clinic B against clinic A', () => {
       patientPhone: phone,
       phoneParam: encodeURIComponent(phone),
       deliveryId: deliveries[0]?.id ?? null,
+      waitlistEntryId: entry.body.id,
       experimentId: experiment.body.id,
       broadcastId: broadcast.body.id,
     };
@@ -305,6 +340,7 @@ describe('tenant matrix: clinic B against clinic A', () => {
       patientName,
       practitioner,
       a.body.name as string,
+      entry.body.id,
       experimentName,
       experiment.body.id,
       broadcast.body.id,

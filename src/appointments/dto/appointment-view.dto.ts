@@ -73,6 +73,10 @@ export class AppointmentView {
   @ApiProperty({ type: [ReminderView] }) reminders: ReminderView[];
   @ApiProperty({ type: [HistoryView] }) history: HistoryView[];
   @ApiPropertyOptional({ type: [MessageView] }) messages?: MessageView[];
+  @ApiPropertyOptional({ description: 'the waitlist entry Turnout booked it from' })
+  filledFrom?: string;
+  @ApiPropertyOptional({ description: 'the missed appointment Turnout re-booked with it' })
+  rebookOf?: string;
   @ApiPropertyOptional({
     type: AppointmentExperimentView,
     description: 'the experiment variant it was assigned when first planned, kept when moved',

@@ -29,6 +29,7 @@ export class CalendarDeliveryView {
       'appointment.rescheduled',
       'appointment.no_show',
       'appointment.reschedule_requested',
+      'appointment.booked',
     ],
   })
   type: string;

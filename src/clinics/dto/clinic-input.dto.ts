@@ -92,6 +92,41 @@ export class QuietHoursDto {
   end: string;
 }
 
+export class BackfillDto {
+  @ApiPropertyOptional({ example: true, default: false })
+  @IsOmittable()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ example: 120, default: 120, description: 'no offer closer than this' })
+  @IsOmittable()
+  @IsInt()
+  @Min(0)
+  @Max(10080)
+  minNoticeMinutes?: number;
+
+  @ApiPropertyOptional({ example: 14, default: 14, description: 'no offer further ahead' })
+  @IsOmittable()
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  horizonDays?: number;
+
+  @ApiPropertyOptional({ example: 5, default: 5, description: 'patients offered per wave' })
+  @IsOmittable()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  waveSize?: number;
+
+  @ApiPropertyOptional({ example: 10, default: 10, description: 'minutes between waves' })
+  @IsOmittable()
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  waveMinutes?: number;
+}
+
 export class SurveySettingDto {
   @ApiProperty({ example: true })
   @IsBoolean()
@@ -189,6 +224,25 @@ export class ClinicSettingsDto {
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   @MaxLength(2000)
   calendarWebhookUrl?: string | null;
+
+  @ApiPropertyOptional({
+    example: ['PT2H'],
+    type: [String],
+    description: 'offsets of reminderOffsets not sent once the patient has confirmed',
+  })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @HasUniqueItems()
+  @IsIsoDuration({ each: true })
+  skipWhenConfirmed?: string[];
+
+  @ApiPropertyOptional({ type: BackfillDto, description: 'fields left out keep their value' })
+  @IsOmittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => BackfillDto)
+  backfill?: BackfillDto;
 
   @ApiPropertyOptional({
     type: SurveySettingDto,

@@ -22,6 +22,14 @@ export class QuietHoursView {
   @ApiProperty() end: string;
 }
 
+export class BackfillView {
+  @ApiProperty() enabled: boolean;
+  @ApiProperty() minNoticeMinutes: number;
+  @ApiProperty() horizonDays: number;
+  @ApiProperty() waveSize: number;
+  @ApiProperty() waveMinutes: number;
+}
+
 export class SurveySettingView {
   @ApiProperty() enabled: boolean;
   @ApiProperty() afterMinutes: number;
@@ -66,6 +74,8 @@ export class ClinicView {
   @ApiProperty() sendRatePerSecond: number;
   @ApiProperty({ enum: ['provider', 'turnout'] }) keywordReplies: string;
   @ApiProperty({ nullable: true, type: String }) calendarWebhookUrl: string | null;
+  @ApiProperty({ type: BackfillView }) backfill: BackfillView;
+  @ApiProperty({ type: [String] }) skipWhenConfirmed: string[];
   @ApiProperty({ type: SurveySettingView }) survey: SurveySettingView;
   @ApiProperty({ type: ExtraReminderView, nullable: true }) extraReminder: ExtraReminderView | null;
   @ApiProperty({

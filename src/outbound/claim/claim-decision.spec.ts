@@ -10,6 +10,7 @@ function facts(overrides: Partial<ClaimFacts> = {}): ClaimFacts {
     startsAt: STARTS_AT,
     plannedFor: STARTS_AT,
     optedOut: false,
+    skipWhenConfirmed: false,
     zone: 'America/New_York',
     quietHours: NIGHT,
     ...overrides,
@@ -31,6 +32,19 @@ describe('decideAtClaim', () => {
       action: 'send',
       template: 'see_you',
     });
+  });
+
+  it('skips an offset of skipWhenConfirmed once confirmed, and only then', () => {
+    const skip = { skipWhenConfirmed: true };
+    expect(
+      decideAtClaim(facts({ ...skip, appointmentStatus: 'confirmed' }), NOON_THE_DAY_BEFORE),
+    ).toEqual({ action: 'skip', reason: 'confirmed' });
+    // A later reschedule request (or a move, back to scheduled) brings it back.
+    for (const appointmentStatus of ['scheduled', 'reschedule_requested'] as const) {
+      expect(decideAtClaim(facts({ ...skip, appointmentStatus }), NOON_THE_DAY_BEFORE).action).toBe(
+        'send',
+      );
+    }
   });
 
   it('still prompts while a reschedule is being arranged', () => {

@@ -3,7 +3,13 @@ import { applyQuietHours, type QuietHours } from '../../common/time/quiet-hours'
 import type { TemplateKind } from '../../messaging/templates';
 
 export type ClaimSkipReason =
-  'appointment_not_live' | 'replanned' | 'opted_out' | 'too_late' | 'quiet_hours';
+  | 'appointment_not_live'
+  | 'replanned'
+  | 'opted_out'
+  | 'too_late'
+  | 'quiet_hours'
+  /** the patient confirmed, and the clinic skips this offset once they have */
+  | 'confirmed';
 
 export type ClaimDecision =
   | { action: 'send'; template: TemplateKind }
@@ -18,6 +24,8 @@ export interface ClaimFacts {
   /** the start the reminder was planned for; differs once the appointment moved */
   plannedFor: Date;
   optedOut: boolean;
+  /** the reminder's offset is one of the clinic's `skipWhenConfirmed` */
+  skipWhenConfirmed: boolean;
   /** the patient's zone, else the clinic's */
   zone: string;
   quietHours: QuietHours | null;
@@ -28,12 +36,17 @@ export interface ClaimFacts {
  * opt-out changes. Also asked of a reminder taken ahead of its time just before it is released.
  */
 export function stoppedSincePlanned(
-  facts: Pick<ClaimFacts, 'appointmentStatus' | 'startsAt' | 'plannedFor' | 'optedOut'>,
+  facts: Pick<
+    ClaimFacts,
+    'appointmentStatus' | 'startsAt' | 'plannedFor' | 'optedOut' | 'skipWhenConfirmed'
+  >,
 ): ClaimSkipReason | null {
   if (!isLive(facts.appointmentStatus)) return 'appointment_not_live';
   // A row the replan could not cancel because it was mid-flight: its text would name the old time.
   if (facts.plannedFor.getTime() !== facts.startsAt.getTime()) return 'replanned';
   if (facts.optedOut) return 'opted_out';
+  // Decided when it is due, not when confirmed: a later reschedule request or move brings it back.
+  if (facts.skipWhenConfirmed && facts.appointmentStatus === 'confirmed') return 'confirmed';
   return null;
 }
 

@@ -51,6 +51,8 @@ export interface ClaimedReminder {
   patientLanguage: string;
   patientTimezone: string | null;
   patientOptedOut: boolean;
+  /** its offset is one the clinic skips once the patient confirmed */
+  skipWhenConfirmed: boolean;
   /** the reminder text per language of the appointment's experiment variant, if it sets one */
   variantTemplates?: Partial<Record<string, string>> | null;
   clinic: ClaimedClinic;

@@ -28,6 +28,7 @@ interface ClaimRow {
   patient_language: string;
   patient_timezone: string | null;
   patient_opted_out: boolean;
+  skip_when_confirmed: boolean;
   variant_templates: Partial<Record<string, string>> | null;
   clinic_id: string;
   clinic_name: string;
@@ -63,6 +64,7 @@ const CLAIM_SQL = dueClaimSql({
     a.status AS appointment_status, a.starts_at,
     p.id AS patient_id, p.phone AS patient_phone, p.language AS patient_language,
     p.timezone AS patient_timezone, p.opted_out_at IS NOT NULL AS patient_opted_out,
+    w."offset" = ANY(cl.skip_when_confirmed) AS skip_when_confirmed,
     (SELECT e.variants -> ea.variant_index -> 'templates'
      FROM experiment_assignments ea JOIN experiments e ON e.id = ea.experiment_id
      WHERE ea.appointment_id = w.appointment_id) AS variant_templates,
@@ -90,10 +92,12 @@ const INSERT_MESSAGES_SQL = `
  */
 const RECHECK_SQL = `
   SELECT r.id, a.status AS appointment_status, a.starts_at, r.planned_for,
-         p.opted_out_at IS NOT NULL AS patient_opted_out
+         p.opted_out_at IS NOT NULL AS patient_opted_out,
+         r."offset" = ANY(cl.skip_when_confirmed) AS skip_when_confirmed
   FROM reminders r
   JOIN appointments a ON a.id = r.appointment_id
   JOIN patients p ON p.id = a.patient_id
+  JOIN clinics cl ON cl.id = r.clinic_id
   WHERE r.id = ANY($1::uuid[])`;
 
 /** The earliest pending reminder due after `now`: when the pipeline should look again. */
@@ -106,6 +110,7 @@ export interface RecheckedReminder {
   startsAt: Date;
   plannedFor: Date;
   optedOut: boolean;
+  skipWhenConfirmed: boolean;
 }
 
 @Injectable()
@@ -178,6 +183,7 @@ export class ReminderClaimsRepository {
       starts_at: Date;
       planned_for: Date;
       patient_opted_out: boolean;
+      skip_when_confirmed: boolean;
     }[];
     return rows.map((r) => ({
       id: r.id,
@@ -185,6 +191,7 @@ export class ReminderClaimsRepository {
       startsAt: r.starts_at,
       plannedFor: r.planned_for,
       optedOut: r.patient_opted_out,
+      skipWhenConfirmed: r.skip_when_confirmed,
     }));
   }
 
@@ -211,6 +218,7 @@ function toClaimed(r: ClaimRow, vault: CredentialsVault): ClaimedReminder {
     patientLanguage: r.patient_language,
     patientTimezone: r.patient_timezone,
     patientOptedOut: r.patient_opted_out,
+    skipWhenConfirmed: r.skip_when_confirmed,
     variantTemplates: r.variant_templates,
     clinic: {
       id: r.clinic_id,

@@ -1,0 +1,47 @@
+/**
+ * The waitlist offer (`waitlist.offer` in `config/templates.json`), checked once at load like the
+ * other texts: the clinic, the freed time and its practitioner, how to take it.
+ */
+import raw from '../../config/templates.json';
+import { wallTimeOf } from '../common/time/starts-at';
+import {
+  fill,
+  formatDay,
+  formatTime,
+  pattern,
+  record,
+  TEMPLATE_LANGUAGES,
+  TEMPLATES,
+  type TemplateLanguage,
+} from './templates';
+
+function load(input: unknown): Record<TemplateLanguage, string> {
+  const root = record(input, 'templates');
+  const out = {} as Record<TemplateLanguage, string>;
+  for (const language of TEMPLATE_LANGUAGES) {
+    const pack = record(record(root[language], language).waitlist, `${language}.waitlist`);
+    out[language] = pattern(pack.offer, `${language}.waitlist.offer`, [
+      'clinic',
+      'day',
+      'time',
+      'practitioner',
+    ]);
+  }
+  return out;
+}
+
+const OFFERS = load(raw);
+
+export function renderWaitlistOffer(
+  language: TemplateLanguage,
+  facts: { clinicName: string; startsAt: Date; zone: string; practitioner: string },
+): string {
+  const wall = wallTimeOf(facts.startsAt, facts.zone);
+  const pack = TEMPLATES[language];
+  return fill(OFFERS[language], {
+    clinic: facts.clinicName,
+    day: formatDay(wall, pack),
+    time: formatTime(wall, pack),
+    practitioner: facts.practitioner,
+  });
+}
