@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { InvalidInputError } from '../common/errors/domain-errors';
 import { BackfillReportRepository, FreedSlotRow } from './backfill-report.repository';
-import { toCsv } from './csv';
+import { toCsv } from '../common/text/csv';
 import type {
   BackfillGroupBy,
   BackfillMetricsView,
