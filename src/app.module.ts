@@ -5,6 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppointmentsModule } from './appointments/appointments.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CalendarModule } from './calendar/calendar.module';
 import { ClinicsModule } from './clinics/clinics.module';
@@ -22,6 +23,7 @@ import { ReportsModule } from './reports/reports.module';
 import { ConsoleModule } from './console/console.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { SlotsModule } from './slots/slots.module';
+import { StaffModule } from './staff/staff.module';
 
 @Global()
 @Module({})
@@ -61,6 +63,7 @@ export class AppModule {
         ThrottlerModule.forRoot(rateLimits(config)),
         CommonModule,
         AuthModule,
+        AuditModule,
         HealthModule,
         ClinicsModule,
         AppointmentsModule,
@@ -72,6 +75,7 @@ export class AppModule {
         WebhooksModule,
         ReportsModule,
         ConsoleModule,
+        StaffModule,
       ],
       // global, so it runs before any route's own guard and covers routes added later
       providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],

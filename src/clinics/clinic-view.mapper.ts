@@ -84,6 +84,7 @@ export function toClinicView(
         ? { start: clinic.quietHoursStart, end: clinic.quietHoursEnd }
         : null,
     noShowGraceMinutes: clinic.noShowGraceMinutes,
+    auditRetentionDays: clinic.auditRetentionDays,
     sendRatePerSecond: clinic.sendRatePerSecond,
     keywordReplies: clinic.keywordReplies,
     calendarWebhookUrl: clinic.calendarWebhookUrl,

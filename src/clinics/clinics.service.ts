@@ -58,6 +58,7 @@ export class ClinicsService {
           quietHoursStart: quiet?.start ?? null,
           quietHoursEnd: quiet?.end ?? null,
           noShowGraceMinutes: dto.noShowGraceMinutes ?? 30,
+          auditRetentionDays: dto.auditRetentionDays ?? 2190,
           sendRatePerSecond: dto.sendRatePerSecond ?? 1,
           keywordReplies: dto.keywordReplies ?? defaultKeywordReplies(dto.provider.type),
           calendarWebhookUrl: dto.calendarWebhookUrl ?? null,
@@ -125,6 +126,7 @@ export class ClinicsService {
         changes.quietHoursEnd = dto.quietHours?.end ?? null;
       }
       if (dto.noShowGraceMinutes !== undefined) changes.noShowGraceMinutes = dto.noShowGraceMinutes;
+      if (dto.auditRetentionDays !== undefined) changes.auditRetentionDays = dto.auditRetentionDays;
       if (dto.sendRatePerSecond !== undefined) changes.sendRatePerSecond = dto.sendRatePerSecond;
       if (dto.keywordReplies !== undefined) changes.keywordReplies = dto.keywordReplies;
       if (dto.calendarWebhookUrl !== undefined) changes.calendarWebhookUrl = dto.calendarWebhookUrl;

@@ -12,6 +12,8 @@ import {
   ListConversationsQuery,
   StaffReplyDto,
 } from './dto/conversations.dto';
+import { AuditRead } from '../audit/audit-read.decorator';
+import { LeastRole } from '../auth/roles';
 
 const PHONE_PARAM = {
   name: 'patientPhone',
@@ -26,6 +28,8 @@ const PHONE_PARAM = {
 export class ConversationsController {
   constructor(private readonly conversations: ConversationsService) {}
 
+  @LeastRole('staff')
+  @AuditRead()
   @Get()
   @ApiOperation({
     operationId: 'listConversations',
@@ -40,6 +44,8 @@ export class ConversationsController {
     return this.conversations.list(clinic, q);
   }
 
+  @LeastRole('staff')
+  @AuditRead()
   @Get(':patientPhone')
   @ApiOperation({
     operationId: 'getConversation',
@@ -55,6 +61,7 @@ export class ConversationsController {
     return this.conversations.get(clinic, phone);
   }
 
+  @LeastRole('staff')
   @Post(':patientPhone/messages')
   @HttpCode(201)
   @ApiOperation({
@@ -73,6 +80,7 @@ export class ConversationsController {
     return this.conversations.reply(clinic, phone, dto.body);
   }
 
+  @LeastRole('staff')
   @Post(':patientPhone/resolve')
   @HttpCode(200)
   @ApiOperation({

@@ -15,6 +15,7 @@ import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { NoShowReportQuery, NoShowReportView } from './dto/no-show-report.dto';
 import { NoShowReportService } from './no-show-report.service';
+import { LeastRole } from '../auth/roles';
 
 const DEFINITIONS = `Counts the clinic's appointments whose start, read in the clinic's time zone, falls on a
 local date in [from, to): a day with a DST change is still one day. Current statuses count:
@@ -34,6 +35,7 @@ column, formula-like text cells prefixed with an apostrophe) as an attachment.`;
 export class ReportsController {
   constructor(private readonly reports: NoShowReportService) {}
 
+  @LeastRole('staff')
   @Get('no-shows')
   @ApiOperation({
     operationId: 'getNoShowReport',

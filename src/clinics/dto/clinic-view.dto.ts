@@ -40,6 +40,7 @@ export class ClinicView {
   @ApiProperty({ type: [String] }) reminderOffsets: string[];
   @ApiProperty({ type: QuietHoursView, nullable: true }) quietHours: QuietHoursView | null;
   @ApiProperty() noShowGraceMinutes: number;
+  @ApiProperty({ description: 'days audit entries are kept' }) auditRetentionDays: number;
   @ApiProperty() sendRatePerSecond: number;
   @ApiProperty({ enum: ['provider', 'turnout'] }) keywordReplies: string;
   @ApiProperty({ nullable: true, type: String }) calendarWebhookUrl: string | null;
