@@ -85,7 +85,7 @@ function withResult(entry: AuditEntryInput, body: unknown): AuditEntryInput {
   const isAppointment = typeof phone === 'string' && typeof view?.id === 'string';
   return {
     ...entry,
-    patientPhone: entry.patientPhone ?? (isAppointment ? (phone) : null),
+    patientPhone: entry.patientPhone ?? (isAppointment ? phone : null),
     appointmentId: entry.appointmentId ?? (isAppointment ? (view.id as string) : null),
   };
 }

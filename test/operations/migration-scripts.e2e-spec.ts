@@ -152,7 +152,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('WebhookSecretSealedAtRest1795860000000');
+    expect(last).toBe('StaffAccountsAndAudit1795900000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -175,12 +175,19 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await functionExists('appointment_text_fact')).toBe(true);
     expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
+    expect(await tableExists('audit_entries')).toBe(true);
+    expect(await functionExists('audit_entries_append_only')).toBe(true);
+    expect(await columnExists('console_sessions', 'staff_id')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await columnType('clinics', 'webhook_secret')).toBe('text');
+    expect(await tableExists('audit_entries')).toBe(false);
+    expect(await functionExists('audit_entries_append_only')).toBe(false);
+    expect(await tableExists('staff_users')).toBe(false);
+    expect(await columnExists('console_sessions', 'staff_id')).toBe(false);
+    expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await functionExists('appointment_text_fact')).toBe(true);
     expect(await tableExists('no_show_delta')).toBe(true);
     expect(await indexExists('slots_held_for')).toBe(true);
@@ -195,7 +202,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('run again re-applies only it; a further run applies nothing', async () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
-    expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
+    expect(await tableExists('audit_entries')).toBe(true);
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
