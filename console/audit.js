@@ -23,9 +23,11 @@ export async function showAudit(clinic) {
   };
   error.textContent = '';
   const actors = form.actor;
-  if (actors.options.length <= 1) {
+  if (!actors.querySelector('option[data-person]')) {
     const people = await api('/v1/staff');
-    for (const p of people.items) actors.append(h('option', { value: p.id }, p.name));
+    for (const p of people.items) {
+      actors.append(h('option', { value: p.id, 'data-person': true }, p.name));
+    }
   }
   document.getElementById('audit-csv').setAttribute('href', query(form, 'csv'));
   const root = clear(document.getElementById('audit-list'));

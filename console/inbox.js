@@ -129,11 +129,7 @@ function drawThread(clinic, root, view) {
     h(
       'div',
       { class: 'thread-head' },
-      h(
-        'h3',
-        { tabindex: '-1' },
-        `${view.patientName || 'Patient'} · ${view.patientPhone}`,
-      ),
+      h('h3', { tabindex: '-1' }, `${view.patientName || 'Patient'} · ${view.patientPhone}`),
       resolve,
     ),
     h('p', { class: 'hint' }, view.needsAttention ? reasonLabel(view.reason) : 'Resolved'),

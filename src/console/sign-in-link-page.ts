@@ -44,6 +44,7 @@ export function passkeyLinkPage(token: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>Create your passkey - Turnout console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/console.css">
 <script src="/console/assets/webauthn.js"></script>
 <script type="module" src="/console/assets/passkey-register.js"></script>

@@ -169,9 +169,12 @@ export class PasskeysService {
     return this.sessions.startSession(passkey.clinic_id, passkey.staff_id);
   }
 
-  /** A malformed or forged answer: refused, and only the reason logged (never the answer). */
+  /**
+   * A malformed or forged answer: refused. The library's message is not logged: it quotes the
+   * answer's challenge and origin.
+   */
   private refused(error: Error): null {
-    this.logger.warn(`passkey answer refused: ${error.message}`);
+    this.logger.warn(`passkey answer refused (${error.name})`);
     return null;
   }
 }
