@@ -4,6 +4,8 @@ const base = require('./jest.config');
 module.exports = {
   ...base,
   testRegex: 'src/.*\\.spec\\.ts$',
+  testEnvironment: 'node',
+  testPathIgnorePatterns: ['/node_modules/'],
   globalSetup: undefined,
   globalTeardown: undefined,
 };

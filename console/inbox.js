@@ -17,12 +17,53 @@ const KINDS = {
 const reasonLabel = (r) => (r ? (REASONS[r] ?? r.replaceAll('_', ' ')) : 'Resolved');
 const path = (phone, rest = '') => `/v1/conversations/${encodeURIComponent(phone)}${rest}`;
 
+// How often the list asks for new conversations while staff look at it: a patient's text shows
+// within seconds, without a reload.
+const REFRESH_MS = 5000;
+
 // The thread open in the page, so a reload of the list keeps it.
 let openPhone = null;
+// The clinic whose inbox is shown, for the refreshes; null until the inbox is first opened.
+let shownClinic = null;
+// What the list shows, so a refresh that finds nothing new leaves it (and the focus) alone.
+let drawnItems = null;
+// Each read of the list takes a number; only the latest one draws (a route and a refresh overlap).
+let reads = 0;
 
 export async function showInbox(clinic) {
-  const list = clear(document.getElementById('inbox-list'));
+  if (!shownClinic) watchInbox();
+  shownClinic = clinic;
+  drawnItems = null;
+  await refreshList(clinic);
+  if (openPhone) await openThread(clinic, openPhone);
+}
+
+// Refreshes the list while the inbox is on screen: on an interval, and when the tab comes back.
+function watchInbox() {
+  const refresh = () => {
+    const section = document.getElementById('inbox');
+    if (!shownClinic || section.hidden || document.visibilityState !== 'visible') return;
+    refreshList(shownClinic).catch(() => {
+      // Signed out or offline: the next navigation says so; the next refresh tries again.
+    });
+  };
+  setInterval(refresh, REFRESH_MS);
+  document.addEventListener('visibilitychange', refresh);
+}
+
+async function refreshList(clinic) {
+  const read = ++reads;
   const page = await api('/v1/conversations?needsAttention=true');
+  if (read !== reads) return;
+  const items = JSON.stringify(page.items);
+  if (items === drawnItems) return;
+  drawnItems = items;
+  const list = document.getElementById('inbox-list');
+  // A keyboard user on a row stays on it when the list is redrawn under them.
+  const focused = list.contains(document.activeElement)
+    ? document.activeElement.dataset.phone
+    : null;
+  clear(list);
   if (page.items.length === 0) {
     list.append(h('p', { class: 'hint' }, 'Nothing needs attention.'));
     clear(document.getElementById('inbox-thread'));
@@ -56,7 +97,7 @@ export async function showInbox(clinic) {
     ),
   );
   if (!page.items.some((c) => c.patientPhone === openPhone)) openPhone = null;
-  if (openPhone) await openThread(clinic, openPhone);
+  if (focused) list.querySelector(`button[data-phone="${CSS.escape(focused)}"]`)?.focus();
 }
 
 async function openThread(clinic, phone) {

@@ -10,6 +10,7 @@ import { AuthModule } from './auth/auth.module';
 import { CalendarModule } from './calendar/calendar.module';
 import { ClinicsModule } from './clinics/clinics.module';
 import { CommonModule } from './common/common.module';
+import { DueWorkModule } from './common/due-work/due-work-runner';
 import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
 import { rateLimits } from './common/rate-limit/rate-limits';
 import { APP_CONFIG, AppConfig } from './config/app-config';
@@ -18,7 +19,7 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MessagingModule } from './messaging/messaging.module';
 import { MetricsModule } from './metrics/metrics.module';
-import { DispatchModule } from './outbound/dispatch.module';
+import { OutboundModule } from './outbound/outbound.module';
 import { ReportsModule } from './reports/reports.module';
 import { ConsoleModule } from './console/console.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -71,11 +72,12 @@ export class AppModule {
         CalendarModule,
         MessagingModule,
         MetricsModule,
-        DispatchModule,
+        OutboundModule,
         WebhooksModule,
         ReportsModule,
         ConsoleModule,
         StaffModule,
+        DueWorkModule,
       ],
       // global, so it runs before any route's own guard and covers routes added later
       providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],

@@ -1,4 +1,6 @@
-// Jest global setup: a real PostgreSQL for the whole run, migrated from scratch.
+// Jest global setup: a real PostgreSQL for the whole run, migrated from scratch. The migrated
+// database is the template each spec file's own database is copied from
+// (test/support/database-per-file.environment.js).
 // Written as .mjs so jest loads it natively; the embedded database is the app's own
 // EmbeddedDatabase (through ts-node), so a root user in a private directory works here too.
 import { execFileSync } from 'node:child_process';
@@ -38,4 +40,5 @@ export default async function globalSetup() {
     ['-r', 'ts-node/register/transpile-only', 'src/database/migration.cli.ts', 'run'],
     { env: { ...process.env, LOG_FORMAT: 'json' }, stdio: 'inherit', cwd: root },
   );
+  process.env.TURNOUT_TEST_TEMPLATE_URL = process.env.DATABASE_URL;
 }

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { SmsProvider } from '../../src/messaging/providers/sms-provider.port';
-import { decideAtClaim } from '../../src/outbound/claim-decision';
-import type { ClaimedReminder } from '../../src/outbound/claimed-reminder';
-import { ClaimsRepository } from '../../src/outbound/claims.repository';
-import { buildSendJob } from '../../src/outbound/outbound-reminder';
-import type { SendOutcome } from '../../src/outbound/outcomes';
-import { OutcomesRepository } from '../../src/outbound/outcomes.repository';
+import { decideAtClaim } from '../../src/outbound/claim/claim-decision';
+import type { ClaimedReminder } from '../../src/outbound/claim/claimed-reminder';
+import { ReminderClaimsRepository } from '../../src/outbound/claim/reminder-claims.repository';
+import { buildSendJob } from '../../src/outbound/claim/outbound-reminder';
+import type { SendOutcome } from '../../src/outbound/record/outcomes';
+import { OutcomesRepository } from '../../src/outbound/record/outcomes.repository';
+import { CredentialsVault } from '../../src/common/crypto/credentials-vault';
 
 /**
  * What each baseline's workers do for a set of reminders, what the dispatcher does for each:
@@ -14,7 +15,7 @@ import { OutcomesRepository } from '../../src/outbound/outcomes.repository';
  * in-process provider, record the outcome, one statement per step for the whole set.
  */
 export class BaselineWork {
-  private readonly claims: ClaimsRepository;
+  private readonly claims: ReminderClaimsRepository;
   private readonly outcomes = new OutcomesRepository();
 
   constructor(
@@ -22,7 +23,13 @@ export class BaselineWork {
     private readonly provider: SmsProvider,
     private readonly worker: string,
   ) {
-    this.claims = new ClaimsRepository(ds);
+    this.claims = new ReminderClaimsRepository(
+      ds,
+      new CredentialsVault({
+        credentialsKey: undefined,
+        credentialsKeyPrevious: undefined,
+      }),
+    );
   }
 
   handle(ids: string[]): Promise<void> {
@@ -46,7 +53,7 @@ const TAKE_SQL = `
 
 async function handle(
   ds: DataSource,
-  claims: ClaimsRepository,
+  claims: ReminderClaimsRepository,
   outcomes: OutcomesRepository,
   provider: SmsProvider,
   ids: string[],

@@ -1,4 +1,4 @@
-import { DUE_CHANNEL, DueSignals } from '../../src/common/due-work/due-signals';
+import { DueSignals } from '../../src/common/due-work/due-signals';
 import { OUTBOUND_WORK } from '../../src/outbound/message-kinds';
 import { Client } from 'pg';
 import { progress } from './progress';
@@ -126,10 +126,8 @@ export async function makeDue(client: Client, startMs: number, perSecond: number
  */
 export async function announceDue(client: Client, startMs: number): Promise<void> {
   const at = startMs > Date.now() ? new Date(startMs) : undefined;
-  await client.query(`SELECT pg_notify($1, $2)`, [
-    DUE_CHANNEL,
-    DueSignals.payload(OUTBOUND_WORK, at),
-  ]);
+  const { channel, payload } = DueSignals.wake(OUTBOUND_WORK, at);
+  await client.query(`SELECT pg_notify($1, $2)`, [channel, payload]);
 }
 
 /**

@@ -9,7 +9,7 @@ import { CalendarEventType, MACHINE_VERSION } from './appointment.machine';
 import { AppointmentWorkflowService } from './appointment-workflow.service';
 import { normalizeAppointment } from './appointment-normalizer';
 import { AppointmentWrite, AppointmentsRepository, HistoryWrite } from './appointments.repository';
-import { bulkWithRowFallback } from './bulk-with-row-fallback';
+import { bulkWithRowFallback, RefusedRow } from './bulk-with-row-fallback';
 import { decideImport, IncomingAppointment } from './import-decision';
 
 export type ImportOutcome =
@@ -233,18 +233,15 @@ export class AppointmentImportService {
   ): Promise<{ id: string; item: IncomingAppointment }[]> {
     const rows = plan.creates;
     if (rows.length === 0) return [];
-    const ids = await bulkWithRowFallback(
-      m,
-      rows,
-      (batch) =>
-        this.appointments.insertMany(
-          m,
-          clinic.id,
-          batch.map((r) => r.write),
-          MACHINE_VERSION,
-        ),
-      results,
+    const { written: ids, refused } = await bulkWithRowFallback(m, rows, (batch) =>
+      this.appointments.insertMany(
+        m,
+        clinic.id,
+        batch.map((r) => r.write),
+        MACHINE_VERSION,
+      ),
     );
+    recordRefused(results, refused);
     const created: { id: string; item: IncomingAppointment }[] = [];
     for (const { item } of rows) {
       const id = ids.get(item.externalId);
@@ -268,19 +265,15 @@ export class AppointmentImportService {
   ): Promise<Set<string>> {
     const rows = plan.updates;
     if (rows.length === 0) return new Set();
-    const done = await bulkWithRowFallback(
-      m,
-      rows,
-      async (batch) => {
-        await this.appointments.updateMany(
-          m,
-          clinic.id,
-          batch.map((r) => r.write),
-        );
-        return new Map(batch.map((r) => [r.item.externalId, r.write.id]));
-      },
-      results,
-    );
+    const { written: done, refused } = await bulkWithRowFallback(m, rows, async (batch) => {
+      await this.appointments.updateMany(
+        m,
+        clinic.id,
+        batch.map((r) => r.write),
+      );
+      return new Map(batch.map((r) => [r.item.externalId, r.write.id]));
+    });
+    recordRefused(results, refused);
     for (const { item, write } of rows) {
       if (done.has(item.externalId)) {
         results[item.index] = {
@@ -292,6 +285,16 @@ export class AppointmentImportService {
       }
     }
     return new Set(done.values());
+  }
+}
+
+function recordRefused(
+  results: ImportOutcome[],
+  refused: RefusedRow<{ item: IncomingAppointment }>[],
+): void {
+  for (const { row, kind, errors } of refused) {
+    const { index, externalId } = row.item;
+    results[index] = { index, externalId, id: null, outcome: 'error', kind, errors };
   }
 }
 

@@ -9,9 +9,8 @@ import {
   CalendarEventType,
   decide,
 } from './appointment.machine';
-import { AppointmentRow, AppointmentsRepository } from './appointments.repository';
+import { AppointmentRow, AppointmentsRepository, EventSource } from './appointments.repository';
 import { AppointmentDetailsRepository } from './appointment-details.repository';
-import type { EventSource } from './appointment-event.entity';
 import { toAppointmentView } from './appointment-view.mapper';
 import { CalendarEvents } from './calendar-events.port';
 
@@ -85,9 +84,9 @@ export class AppointmentWorkflowService {
     type: CalendarEventType,
     now: Date,
   ): Promise<void> {
-    await this.calendar.record(m, clinic, { appointmentId, type, occurredAt: now }, () =>
-      this.snapshot(m, clinic.id, appointmentId),
-    );
+    if (!this.calendar.wants(clinic)) return;
+    const appointment = await this.snapshot(m, clinic.id, appointmentId);
+    await this.calendar.record(m, clinic, { appointmentId, type, occurredAt: now, appointment });
   }
 
   /** The appointment as it stands in this transaction, as the calendar receives it. */

@@ -2,8 +2,9 @@ import { setup, transition } from 'xstate';
 
 /**
  * The appointment workflow, pure: no I/O, no timers. The service loads the stored status, asks
- * this machine what an event does, saves the result and performs the returned effects after the
- * transaction commits. Due times (reminders, no-show grace) live in the database and reach the
+ * this machine what an event does, saves the result and performs the returned effects in the
+ * same transaction (each a database write; what leaves the process goes after the commit from
+ * an outbox). Due times (reminders, no-show grace) live in the database and reach the
  * machine as events, so nothing here depends on a process staying alive.
  *
  * State names are stored in `appointments.status` and shown by the API: never rename them.
@@ -63,7 +64,7 @@ export type AppointmentEvent =
 
 export type AppointmentEventType = AppointmentEvent['type'];
 
-/** Effects the caller performs after commit, in this order. */
+/** Effects the caller performs in this order, in the transaction that saves the state. */
 export type AppointmentEffect =
   | { type: 'cancelPendingReminders' }
   | { type: 'replanReminders' }

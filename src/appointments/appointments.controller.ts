@@ -30,7 +30,7 @@ import {
   BatchResultView,
   UpsertAppointmentDto,
 } from './dto/upsert-appointment.dto';
-import { AuditRead } from '../audit/audit-read.decorator';
+import { AuditRead } from '../auth/audit-read.decorator';
 import { LeastRole } from '../auth/roles';
 
 @ApiTags('appointments')

@@ -10,7 +10,6 @@ import { AppointmentDetailsRepository } from './appointment-details.repository';
 import { AppointmentsRepository } from './appointments.repository';
 import { AppointmentsService } from './appointments.service';
 import { NoShowSweep } from './no-show-sweep.service';
-import { NoShowScheduler } from './no-show.scheduler';
 
 @Module({
   imports: [PatientsModule, RemindersModule, CalendarModule, ClinicsModule],
@@ -22,7 +21,6 @@ import { NoShowScheduler } from './no-show.scheduler';
     AppointmentsRepository,
     AppointmentDetailsRepository,
     NoShowSweep,
-    NoShowScheduler,
   ],
   exports: [
     NoShowSweep,

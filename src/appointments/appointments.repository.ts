@@ -19,13 +19,16 @@ export interface AppointmentWrite {
   status: AppointmentStatus;
 }
 
+/** Who caused a status change, as the history records it. */
+export type EventSource = 'patient' | 'staff' | 'system' | 'import';
+
 export interface HistoryWrite {
   appointmentId: string;
   at: Date;
   event: string;
   from: string | null;
   to: string;
-  source: 'patient' | 'staff' | 'system' | 'import';
+  source: EventSource;
   detail?: Record<string, unknown> | null;
 }
 

@@ -7,19 +7,17 @@ export interface CalendarEvent {
   appointmentId: string;
   type: CalendarEventType;
   occurredAt: Date;
+  /** the appointment as it stands in the caller's transaction (no messages) */
+  appointment: Omit<AppointmentView, 'messages'>;
 }
 
 /**
  * Where the workflow's status changes go for the clinic's calendar: written in the transaction
  * that made the change, so a committed change is never lost on its way out and a rolled-back
- * one never leaves. `snapshot` reads the appointment as the clinic will see it (no messages);
- * it is called only when the clinic has somewhere to send it.
+ * one never leaves. The caller reads the appointment only when `wants` says the clinic has
+ * somewhere to send it.
  */
 export abstract class CalendarEvents {
-  abstract record(
-    m: EntityManager,
-    clinic: ClinicEntity,
-    event: CalendarEvent,
-    snapshot: () => Promise<Omit<AppointmentView, 'messages'>>,
-  ): Promise<void>;
+  abstract wants(clinic: ClinicEntity): boolean;
+  abstract record(m: EntityManager, clinic: ClinicEntity, event: CalendarEvent): Promise<void>;
 }

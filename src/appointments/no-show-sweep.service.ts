@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ClinicsRepository } from '../clinics/clinics.repository';
 import { Clock } from '../common/clock/clock';
+import { DueWork } from '../common/due-work/due-work';
 import { AppointmentWorkflowService } from './appointment-workflow.service';
 import { AppointmentsRepository } from './appointments.repository';
 
@@ -26,6 +27,9 @@ export class NoShowSweep {
   ) {}
 
   /** The due-work engine's pass: every appointment due now, then when to look again. */
+  // No producer signals it: it sleeps until the next appointment's end plus grace, or the poll.
+  // An appointment being marked by another instance is skipped, not waited for: look again 1 s on.
+  @DueWork({ name: 'no-show', poll: 'dispatchIntervalMs', minGapMs: 1_000 })
   async pass(): Promise<Date | null> {
     while ((await this.runOnce()) > 0);
     return this.appointments.nextNoShowDue();

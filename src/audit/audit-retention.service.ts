@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
+import { DueWork } from '../common/due-work/due-work';
 import { AuditRepository } from './audit.repository';
 
 const BATCH_SIZE = 1_000;
@@ -18,6 +19,7 @@ export class AuditRetention {
   ) {}
 
   /** The due-work engine's pass: purges what is due, then when to look again. */
+  @DueWork({ name: 'audit-retention', poll: 'dispatchIntervalMs' })
   async pass(): Promise<Date | null> {
     const now = this.clock.now();
     const purged = new Map<string, number>();

@@ -14,7 +14,7 @@ import { LeastRole } from '../auth/roles';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { ApiClinicKeyAuth } from '../common/openapi/auth';
-import { AuditRead } from './audit-read.decorator';
+import { AuditRead } from '../auth/audit-read.decorator';
 import { AuditService } from './audit.service';
 import { AuditPage, AuditQuery } from './dto/audit.dto';
 

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import type { ClinicRequest } from '../auth/clinic-key.guard';
 import { Clock } from '../common/clock/clock';
 import { AuditEntryInput, auditScope } from './audit-scope';
-import { AUDIT_READ } from './audit-read.decorator';
+import { AUDIT_READ } from '../auth/audit-read.decorator';
 import { AuditRepository } from './audit.repository';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -1,7 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditRetention } from './audit-retention.service';
-import { AuditRetentionScheduler } from './audit-retention.scheduler';
 import { AuditTransactionSubscriber } from './audit-transaction.subscriber';
 import { AuditController } from './audit.controller';
 import { AuditInterceptor } from './audit.interceptor';
@@ -17,7 +16,6 @@ import { AuditService } from './audit.service';
     AuditService,
     AuditTransactionSubscriber,
     AuditRetention,
-    AuditRetentionScheduler,
     // global, so a route added later is audited without anyone remembering to
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
   ],

@@ -5,7 +5,7 @@ import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { ApiClinicKeyAuth } from '../common/openapi/auth';
-import { CalendarDeliveriesService } from './calendar-deliveries.service';
+import { CalendarDeliveryHistory } from './calendar-delivery-history.service';
 import {
   CalendarDeliveryList,
   CalendarDeliveryView,
@@ -18,7 +18,7 @@ import { LeastRole } from '../auth/roles';
 @UseGuards(ClinicKeyGuard)
 @Controller('v1/calendar-deliveries')
 export class CalendarDeliveriesController {
-  constructor(private readonly deliveries: CalendarDeliveriesService) {}
+  constructor(private readonly deliveries: CalendarDeliveryHistory) {}
 
   @LeastRole('staff')
   @Get()

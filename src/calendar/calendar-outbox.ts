@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { AppointmentView } from '../appointments/dto/appointment-view.dto';
 import { CalendarEvent, CalendarEvents } from '../appointments/calendar-events.port';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { DueSignals } from '../common/due-work/due-signals';
@@ -24,14 +23,12 @@ export class CalendarOutbox extends CalendarEvents {
     super();
   }
 
-  async record(
-    m: EntityManager,
-    clinic: ClinicEntity,
-    event: CalendarEvent,
-    snapshot: () => Promise<Omit<AppointmentView, 'messages'>>,
-  ): Promise<void> {
-    if (!clinic.calendarWebhookUrl) return;
-    const appointment = await snapshot();
+  wants(clinic: ClinicEntity): boolean {
+    return Boolean(clinic.calendarWebhookUrl);
+  }
+
+  async record(m: EntityManager, clinic: ClinicEntity, event: CalendarEvent): Promise<void> {
+    if (!this.wants(clinic)) return;
     await this.deliveries.insert(m, {
       clinicId: clinic.id,
       appointmentId: event.appointmentId,
@@ -42,7 +39,7 @@ export class CalendarOutbox extends CalendarEvents {
           id,
           type: event.type,
           occurredAt: event.occurredAt.toISOString(),
-          appointment,
+          appointment: event.appointment,
         }),
       giveUpAt: new Date(event.occurredAt.getTime() + GIVE_UP_AFTER_MS),
     });

@@ -2,9 +2,8 @@ import { Module } from '@nestjs/common';
 import { CalendarEvents } from '../appointments/calendar-events.port';
 import { CalendarDeliveriesController } from './calendar-deliveries.controller';
 import { CalendarDeliveriesRepository } from './calendar-deliveries.repository';
-import { CalendarDeliveriesService } from './calendar-deliveries.service';
-import { CalendarDeliveryScheduler } from './calendar-delivery.scheduler';
-import { CalendarDeliveryService } from './calendar-delivery.service';
+import { CalendarDeliveryHistory } from './calendar-delivery-history.service';
+import { CalendarWriteBack } from './calendar-write-back.service';
 import { CalendarOutbox } from './calendar-outbox';
 import { CalendarWebhookClient, FetchCalendarWebhookClient } from './calendar-webhook.client';
 import { CalendarMetrics } from './calendar.metrics';
@@ -14,13 +13,12 @@ import { CalendarMetrics } from './calendar.metrics';
   controllers: [CalendarDeliveriesController],
   providers: [
     CalendarDeliveriesRepository,
-    CalendarDeliveriesService,
-    CalendarDeliveryService,
-    CalendarDeliveryScheduler,
+    CalendarDeliveryHistory,
+    CalendarWriteBack,
     CalendarMetrics,
     { provide: CalendarEvents, useClass: CalendarOutbox },
     { provide: CalendarWebhookClient, useClass: FetchCalendarWebhookClient },
   ],
-  exports: [CalendarEvents, CalendarDeliveryService],
+  exports: [CalendarEvents, CalendarWriteBack],
 })
 export class CalendarModule {}

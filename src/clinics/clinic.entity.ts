@@ -16,6 +16,12 @@ export interface WebhookSecret {
 }
 export type StoredWebhookSecret = WebhookSecret | SealedCredentials;
 
+/** Flowroute's webhook path secret as stored, like the webhook secret. */
+export interface FlowroutePathSecret {
+  flowroutePathSecret: string;
+}
+export type StoredFlowroutePathSecret = FlowroutePathSecret | SealedCredentials;
+
 @Entity('clinics')
 export class ClinicEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -71,10 +77,14 @@ export class ClinicEntity {
   @Column({ name: 'webhook_secret', type: 'jsonb' })
   webhookSecret: StoredWebhookSecret;
 
-  /** Never returned after creation; needed to build Flowroute's per-message dlr_callback. */
-  @Column({ name: 'flowroute_path_secret', type: 'text', nullable: true })
-  flowroutePathSecret: string | null;
+  /**
+   * Never returned after creation; sealed at rest (CredentialsVault), opened only to build
+   * Flowroute's per-message dlr_callback URL.
+   */
+  @Column({ name: 'flowroute_path_secret', type: 'jsonb', nullable: true })
+  flowroutePathSecret: StoredFlowroutePathSecret | null;
 
+  /** SHA-256 (hex) of the path secret: what routes and authenticates a Flowroute webhook. */
   @Column({ name: 'flowroute_path_secret_hash', type: 'text', nullable: true })
   flowroutePathSecretHash: string | null;
 

@@ -58,9 +58,12 @@ export class ClinicsRepository {
     manager: EntityManager,
     afterId: string,
     limit: number,
-  ): Promise<{ id: string; credentials: unknown; webhook_secret: unknown }[]> {
+  ): Promise<
+    { id: string; credentials: unknown; webhook_secret: unknown; flowroute_path_secret: unknown }[]
+  > {
     return manager.query(
-      `SELECT id, provider_credentials AS credentials, webhook_secret FROM clinics
+      `SELECT id, provider_credentials AS credentials, webhook_secret, flowroute_path_secret
+       FROM clinics
        WHERE id > $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [afterId, limit],
     );
@@ -70,12 +73,18 @@ export class ClinicsRepository {
   async replaceStoredSecrets(
     manager: EntityManager,
     id: string,
-    stored: { credentials: unknown; webhookSecret: unknown },
+    stored: { credentials: unknown; webhookSecret: unknown; flowroutePathSecret: unknown },
   ) {
     await manager.query(
-      `UPDATE clinics SET provider_credentials = $2::jsonb, webhook_secret = $3::jsonb
+      `UPDATE clinics SET provider_credentials = $2::jsonb, webhook_secret = $3::jsonb,
+              flowroute_path_secret = $4::jsonb
        WHERE id = $1`,
-      [id, JSON.stringify(stored.credentials), JSON.stringify(stored.webhookSecret)],
+      [
+        id,
+        JSON.stringify(stored.credentials),
+        JSON.stringify(stored.webhookSecret),
+        stored.flowroutePathSecret === null ? null : JSON.stringify(stored.flowroutePathSecret),
+      ],
     );
   }
 }

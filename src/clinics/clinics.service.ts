@@ -63,7 +63,9 @@ export class ClinicsService {
           keywordReplies: dto.keywordReplies ?? defaultKeywordReplies(dto.provider.type),
           calendarWebhookUrl: dto.calendarWebhookUrl ?? null,
           webhookSecret: this.vault.seal({ webhookSecret }),
-          flowroutePathSecret: flowrouteSecret ?? null,
+          flowroutePathSecret: flowrouteSecret
+            ? this.vault.seal({ flowroutePathSecret: flowrouteSecret })
+            : null,
           flowroutePathSecretHash: flowrouteSecret ? sha256Hex(flowrouteSecret) : null,
           version: 1,
         }),
@@ -113,10 +115,12 @@ export class ClinicsService {
         if (dto.keywordReplies === undefined && dto.provider.type !== current.providerType) {
           changes.keywordReplies = defaultKeywordReplies(dto.provider.type);
         }
-        if (dto.provider.type === 'flowroute' && !current.flowroutePathSecret) {
+        if (dto.provider.type === 'flowroute' && !current.flowroutePathSecretHash) {
           // Switching to Flowroute: its webhook path secret is made now and shown this once.
           newFlowrouteSecret = this.secrets.token('frs_', 24);
-          changes.flowroutePathSecret = newFlowrouteSecret;
+          changes.flowroutePathSecret = this.vault.seal({
+            flowroutePathSecret: newFlowrouteSecret,
+          });
           changes.flowroutePathSecretHash = sha256Hex(newFlowrouteSecret);
         }
       }

@@ -5,10 +5,11 @@ import { ClinicsRepository } from './clinics.repository';
 const PAGE = 500;
 
 /**
- * Seals every clinic's secrets at rest (provider credentials, webhook secret) under the current
- * master key: plaintext ones (stored before CREDENTIALS_KEY was set) and those sealed under
- * CREDENTIALS_KEY_PREVIOUS. Page by page, each in its own short transaction; safe to run again
- * or beside live instances. A clinic counts once, resealed when either secret was.
+ * Seals every clinic's secrets at rest (provider credentials, webhook secret, Flowroute path
+ * secret) under the current master key: plaintext ones (stored before CREDENTIALS_KEY was set)
+ * and those sealed under CREDENTIALS_KEY_PREVIOUS. Page by page, each in its own short
+ * transaction; safe to run again or beside live instances. A clinic counts once, resealed when
+ * any of its secrets was.
  */
 export async function resealCredentials(
   ds: DataSource,
@@ -24,15 +25,21 @@ export async function resealCredentials(
     const page = await ds.transaction(async (manager) => {
       const rows = await clinics.lockCredentialsPage(manager, after, PAGE);
       for (const row of rows) {
-        const stored = { credentials: row.credentials, webhookSecret: row.webhook_secret };
-        if (!vault.needsReseal(stored.credentials) && !vault.needsReseal(stored.webhookSecret)) {
-          continue;
-        }
+        const stored = {
+          credentials: row.credentials,
+          webhookSecret: row.webhook_secret,
+          flowroutePathSecret: row.flowroute_path_secret,
+        };
+        const present = Object.values(stored).filter((value) => value !== null);
+        if (!present.some((value) => vault.needsReseal(value))) continue;
         let sealed: typeof stored;
         try {
+          const reseal = (value: unknown) =>
+            value === null ? null : vault.seal(vault.open(value) as object);
           sealed = {
-            credentials: vault.seal(vault.open(stored.credentials) as object),
-            webhookSecret: vault.seal(vault.open(stored.webhookSecret) as object),
+            credentials: reseal(stored.credentials),
+            webhookSecret: reseal(stored.webhookSecret),
+            flowroutePathSecret: reseal(stored.flowroutePathSecret),
           };
         } catch (error: unknown) {
           if (!(error instanceof CredentialsKeyError)) throw error;

@@ -3,7 +3,6 @@ import type { EntityManager } from 'typeorm';
 import { LIVE_STATUSES } from '../appointments/appointment.machine';
 import { AppointmentWorkflowService } from '../appointments/appointment-workflow.service';
 import { ConversationsRepository, LockedAppointment } from './conversations.repository';
-import { ReplyAnswers } from './reply-answers';
 import type { ReplyMeaning } from './reply-classifier';
 import { RescheduleOffers } from './reschedule-offers.service';
 import type { ReplyTurn } from './reply-turn';
@@ -29,7 +28,6 @@ export class AppointmentReplies {
   constructor(
     private readonly workflow: AppointmentWorkflowService,
     private readonly offers: RescheduleOffers,
-    private readonly answers: ReplyAnswers,
     private readonly conversations: ConversationsRepository,
   ) {}
 
@@ -71,8 +69,7 @@ export class AppointmentReplies {
     row: LockedAppointment | null,
   ): Promise<void> {
     if (!turn.waitingForStaff) {
-      this.answers.send(
-        m,
+      turn.answers.add(
         turn,
         'unrecognized',
         row ? about(row) : { appointmentId: null, startsAt: null },
@@ -88,7 +85,7 @@ export class AppointmentReplies {
     if (r.from === 'reschedule_requested' && offering(row)) {
       await this.offers.withdraw(m, row.id, turn.now);
     }
-    this.answers.send(m, turn, 'confirmed', about(row));
+    turn.answers.add(turn, 'confirmed', about(row));
   }
 
   private async cancel(m: EntityManager, turn: ReplyTurn, row: LockedAppointment): Promise<void> {
@@ -96,7 +93,7 @@ export class AppointmentReplies {
     if (!r.accepted) return;
     if (offering(row)) await this.offers.withdraw(m, row.id, turn.now);
     await this.offers.freeTime(m, row);
-    this.answers.send(m, turn, 'cancelled', about(row));
+    turn.answers.add(turn, 'cancelled', about(row));
   }
 
   /** R asks for times; R again (the offer lost or lapsed) gets a fresh offer, no new event. */
@@ -141,7 +138,7 @@ export class AppointmentReplies {
       startsAt,
       endsAt,
     });
-    this.answers.send(m, turn, 'moved', { appointmentId: row.id, startsAt });
+    turn.answers.add(turn, 'moved', { appointmentId: row.id, startsAt });
   }
 
   private async offerTimes(
@@ -153,11 +150,11 @@ export class AppointmentReplies {
   ): Promise<void> {
     const held = await this.offers.offer(m, row, turn.now, exclude);
     if (held.length === 0) {
-      this.answers.send(m, turn, 'no_slots', about(row));
+      turn.answers.add(turn, 'no_slots', about(row));
       await this.flag(m, turn, 'no_slots');
       return;
     }
-    this.answers.send(m, turn, kind, {
+    turn.answers.add(turn, kind, {
       ...about(row),
       options: held.map((s) => s.starts_at),
     });

@@ -1,40 +1,38 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { languageOf, renderAnswer, type AnswerKind } from '../messaging/templates';
-import { OutboundMessages } from '../outbound/outbound-messages';
 import { PatientsRepository } from '../patients/patients.repository';
-import { InboundMessageHandler, ReceivedMessage } from './inbound-message-handler';
+import { ConversationOutbox } from './conversation-outbox.port';
+import type { ReceivedMessage } from './inbound-message-handler';
 import { KeywordFactsRepository, type KeywordFacts } from './keyword-facts.repository';
-import { classifyReply } from './reply-classifier';
+import type { ReplyMeaning } from './reply-classifier';
+
+/** What a text means for consent (the rest of its meanings are the reply workflow's). */
+export type ConsentMeaning = Extract<ReplyMeaning, { kind: 'opt_out' | 'opt_in' | 'help' }>;
 
 /**
- * The default handler: consent, which must hold whatever else a reply means. Carrier keywords
- * (STOP and its synonyms, START/UNSTOP and YES while opted out) and plain-language revocations
- * ("stop texting me") change consent, each change an event in the ledger; HELP is answered.
- * The answers go out through the outbound pipeline, written in this transaction: a webhook
- * replayed later finds its message already stored and is never handled, hence answered, twice.
+ * Consent, which must hold whatever else a reply means. Carrier keywords (STOP and its
+ * synonyms, START/UNSTOP and YES while opted out) and plain-language revocations ("stop
+ * texting me") change consent, each change an event in the ledger; HELP is answered.
+ * The answers go through the conversation outbox in this transaction: a webhook replayed
+ * later finds its message already stored and is never handled, hence answered, twice.
  *
  * Who answers: the provider when the clinic's `keywordReplies` is `provider` (it answers
  * keywords itself), Turnout when it is `turnout`. A revocation in plain words is always
  * confirmed by Turnout: no provider recognises it.
- *
- * The C/R/X reply workflow belongs to the conversation workflow, a later issue that replaces
- * this binding with a handler that calls this one first.
  */
 @Injectable()
-export class ConsentKeywordHandler extends InboundMessageHandler {
+export class ConsentKeywordHandler {
   constructor(
     private readonly patients: PatientsRepository,
     private readonly facts: KeywordFactsRepository,
-    private readonly outbound: OutboundMessages,
-  ) {
-    super();
-  }
+    private readonly outbox: ConversationOutbox,
+  ) {}
 
-  async handle(m: EntityManager, message: ReceivedMessage): Promise<void> {
+  /** `meaning`: the text as the reply workflow classified it. */
+  async handle(m: EntityManager, message: ReceivedMessage, meaning: ConsentMeaning): Promise<void> {
     const facts = await this.facts.factsFor(m, message.clinicId, message.from);
     if (!facts) return;
-    const meaning = classifyReply(message.body, { optedOut: facts.optedOut });
     const byTurnout = facts.keywordReplies === 'turnout';
     switch (meaning.kind) {
       case 'opt_out': {
@@ -62,8 +60,6 @@ export class ConsentKeywordHandler extends InboundMessageHandler {
       }
       case 'help':
         if (byTurnout) await this.answer(m, message, facts, 'help', null);
-        return;
-      default:
         return;
     }
   }
@@ -99,7 +95,7 @@ export class ConsentKeywordHandler extends InboundMessageHandler {
     kind: AnswerKind,
     consentEvent: string | null,
   ): Promise<void> {
-    await this.outbound.enqueue(m, {
+    await this.outbox.enqueue(m, {
       kind: 'keyword_reply',
       clinicId: message.clinicId,
       to: message.from,
@@ -108,6 +104,8 @@ export class ConsentKeywordHandler extends InboundMessageHandler {
       body: renderAnswer(kind, languageOf(facts.language), facts),
       // A confirmation goes only while what it confirms is still the patient's latest change.
       confirmsConsentEvent: consentEvent,
+      inReplyTo: message.messageId,
+      at: message.receivedAt,
     });
   }
 }

@@ -1,15 +1,21 @@
 import type { EntityManager } from 'typeorm';
 
-export type ConversationMessageKind = 'workflow_reply' | 'staff';
+export type ConversationMessageKind = 'workflow_reply' | 'keyword_reply' | 'staff';
 
 export interface ConversationText {
   clinicId: string;
-  patientId: string;
+  /** null for a number that is no patient of the clinic (a keyword answer) */
+  patientId: string | null;
   appointmentId: string | null;
   /** +E.164 */
   to: string;
   body: string;
   kind: ConversationMessageKind;
+  /**
+   * The consent event this text confirms: it goes only while that event is the patient's
+   * latest (see OutboundText).
+   */
+  confirmsConsentEvent?: string | null;
   /** the inbound message this answers, if any */
   inReplyTo?: string;
   /** when it was decided (the Clock's now) */

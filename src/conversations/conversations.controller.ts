@@ -12,7 +12,7 @@ import {
   ListConversationsQuery,
   StaffReplyDto,
 } from './dto/conversations.dto';
-import { AuditRead } from '../audit/audit-read.decorator';
+import { AuditRead } from '../auth/audit-read.decorator';
 import { LeastRole } from '../auth/roles';
 
 const PHONE_PARAM = {

@@ -9,14 +9,13 @@ import { ConversationsController } from './conversations.controller';
 import { ConversationsRepository } from './conversations.repository';
 import { ConversationsService } from './conversations.service';
 import { InboundMessageHandler } from './inbound-message-handler';
-import { PipelineConversationOutbox } from './pipeline.outbox';
+import { PipelineConversationOutbox } from './conversation-outbox.pipeline';
 import { KeywordFactsRepository } from './keyword-facts.repository';
-import { ReplyAnswers } from './reply-answers';
+import { ReplyLinksRepository } from './reply-links.repository';
 import { ReplyWorkflowHandler } from './reply-workflow.handler';
 import { RescheduleOffersRepository } from './reschedule-offers.repository';
 import { RescheduleOffers } from './reschedule-offers.service';
 import { HoldExpiry } from './hold-expiry.service';
-import { HoldExpiryScheduler } from './hold-expiry.scheduler';
 
 /** Patients' replies and the staff inbox: the InboundMessageHandler the webhook inbox calls. */
 @Module({
@@ -26,13 +25,12 @@ import { HoldExpiryScheduler } from './hold-expiry.scheduler';
     ConsentKeywordHandler,
     ReplyWorkflowHandler,
     AppointmentReplies,
-    ReplyAnswers,
+    ReplyLinksRepository,
     RescheduleOffers,
     RescheduleOffersRepository,
     ConversationsRepository,
     ConversationsService,
     HoldExpiry,
-    HoldExpiryScheduler,
     KeywordFactsRepository,
     { provide: ConversationOutbox, useClass: PipelineConversationOutbox },
     { provide: InboundMessageHandler, useExisting: ReplyWorkflowHandler },

@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
+import { DueWork } from '../common/due-work/due-work';
 import { SlotHoldsRepository } from '../slots/slot-holds.repository';
 
 const BATCH_SIZE = 500;
+
+/** The due-work kind (and signal) of slot holds: an offer notifies it with its hold's end. */
+export const HOLD_WORK = 'slot-holds';
 
 /**
  * Due work for the due-work engine: slots whose 15-minute hold lapsed go back to open. Listing
@@ -17,6 +21,12 @@ export class HoldExpiry {
   ) {}
 
   /** The due-work engine's pass: every lapsed hold, then when the next one lapses. */
+  @DueWork({
+    name: 'slot-hold-expiry',
+    kinds: [HOLD_WORK],
+    poll: 'dispatchIntervalMs',
+    minGapMs: 1_000,
+  })
   async pass(): Promise<Date | null> {
     while ((await this.runOnce()) === BATCH_SIZE);
     return this.holds.nextHoldExpiry();

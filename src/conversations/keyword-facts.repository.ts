@@ -11,7 +11,6 @@ export interface KeywordFacts {
   contactPhone: string;
   /** the patient's language ('en' for a number that is no patient) */
   language: string;
-  optedOut: boolean;
 }
 
 @Injectable()
@@ -22,10 +21,9 @@ export class KeywordFactsRepository {
       keyword_replies: KeywordReplies;
       contact_phone: string;
       language: string | null;
-      opted_out: boolean | null;
     }[] = await m.query(
       `SELECT c.name, c.keyword_replies, coalesce(c.contact_phone, c.sender_number) AS contact_phone,
-              p.language, p.opted_out_at IS NOT NULL AS opted_out
+              p.language
        FROM clinics c LEFT JOIN patients p ON p.clinic_id = c.id AND p.phone = $2
        WHERE c.id = $1`,
       [clinicId, phone],
@@ -37,7 +35,6 @@ export class KeywordFactsRepository {
       keywordReplies: r.keyword_replies,
       contactPhone: r.contact_phone,
       language: r.language ?? 'en',
-      optedOut: r.opted_out === true,
     };
   }
 }

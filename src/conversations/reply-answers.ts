@@ -1,27 +1,29 @@
-import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { renderReply, type ReplyTemplateKind } from '../messaging/reply-templates';
 import { languageOf } from '../messaging/templates';
 import { ConversationOutbox, ConversationText } from './conversation-outbox.port';
-import type { ReplyTurn } from './reply-turn';
+import type { ClinicEntity } from '../clinics/clinic.entity';
+import type { ReplyPatient } from '../patients/patients.repository';
+
+/** Whom an answer goes to, and in answer to what (a ReplyTurn is one). */
+export interface AnswerTo {
+  clinic: ClinicEntity;
+  patient: ReplyPatient;
+  message: { messageId: string };
+  /** when it was decided (the Clock's now) */
+  now: Date;
+}
 
 /**
- * Renders an answer in the patient's language and zone, and hands it to the outbox with the
- * other answers of its transaction: the inbox settles several texts in one transaction, and
- * their answers are written together (one statement, not one each) when the last text is done
- * (`flush`), still inside it. A text rolled back to its savepoint takes its answers along
- * (`discard`).
+ * The answers of one inbox batch, rendered in each patient's language and zone and written
+ * together (one statement, not one each) when the batch's last text is done, still inside its
+ * transaction.
  */
-@Injectable()
 export class ReplyAnswers {
-  private readonly pending = new WeakMap<EntityManager, ConversationText[]>();
+  private texts: ConversationText[] = [];
 
-  constructor(private readonly outbox: ConversationOutbox) {}
-
-  /** Gathers the answer for this transaction's `flush` (the inbox calls it after its texts). */
-  send(
-    m: EntityManager,
-    turn: ReplyTurn,
+  add(
+    turn: AnswerTo,
     kind: ReplyTemplateKind,
     about: { appointmentId: string | null; startsAt: Date | null; options?: Date[] },
   ): void {
@@ -34,7 +36,7 @@ export class ReplyAnswers {
       zone: turn.patient.timezone ?? turn.clinic.timezone,
       options: about.options,
     });
-    const text: ConversationText = {
+    this.texts.push({
       clinicId: turn.clinic.id,
       patientId: turn.patient.id,
       appointmentId: about.appointmentId,
@@ -43,22 +45,17 @@ export class ReplyAnswers {
       kind: 'workflow_reply',
       inReplyTo: turn.message.messageId,
       at: turn.now,
-    };
-    const pending = this.pending.get(m);
-    if (pending) pending.push(text);
-    else this.pending.set(m, [text]);
+    });
   }
 
-  /** Writes the answers `send` gathered in this transaction. */
-  async flush(m: EntityManager): Promise<void> {
-    const texts = this.pending.get(m);
-    if (!texts) return;
-    this.pending.delete(m);
-    await this.outbox.enqueueMany(m, texts);
+  async write(m: EntityManager, outbox: ConversationOutbox): Promise<void> {
+    const texts = this.texts;
+    this.texts = [];
+    if (texts.length > 0) await outbox.enqueueMany(m, texts);
   }
 
-  /** Forgets them: what decided them was rolled back. */
-  discard(m: EntityManager): void {
-    this.pending.delete(m);
+  /** What decided them was rolled back. */
+  discard(): void {
+    this.texts = [];
   }
 }

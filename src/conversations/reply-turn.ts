@@ -1,6 +1,7 @@
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import type { ReplyPatient } from '../patients/patients.repository';
 import type { ReceivedMessage } from './inbound-message-handler';
+import type { ReplyAnswers } from './reply-answers';
 
 /** One patient text being handled, with what every step of the workflow needs to know. */
 export interface ReplyTurn {
@@ -11,4 +12,6 @@ export interface ReplyTurn {
   now: Date;
   /** the conversation was already waiting for staff before this text */
   waitingForStaff: boolean;
+  /** the answers of the text's batch */
+  answers: ReplyAnswers;
 }

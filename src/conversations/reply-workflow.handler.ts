@@ -6,10 +6,17 @@ import { MessagesRepository } from '../messaging/messages.repository';
 import { PatientsRepository, ReplyPatient } from '../patients/patients.repository';
 import { AppointmentReplies } from './appointment-replies.service';
 import { ConsentKeywordHandler } from './consent-keyword.handler';
+import { ConversationOutbox } from './conversation-outbox.port';
 import { ConversationsRepository, LockedAppointment } from './conversations.repository';
-import { InboundMessageHandler, ReceivedMessage } from './inbound-message-handler';
+import {
+  InboundBatch,
+  InboundMessageHandler,
+  InboundText,
+  ReceivedMessage,
+} from './inbound-message-handler';
 import { ReplyAnswers } from './reply-answers';
 import { classifyReply } from './reply-classifier';
+import { ReplyLinksRepository } from './reply-links.repository';
 import type { ReplyTurn } from './reply-turn';
 
 /**
@@ -28,23 +35,43 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
     private readonly messages: MessagesRepository,
     private readonly conversations: ConversationsRepository,
     private readonly replies: AppointmentReplies,
-    private readonly answers: ReplyAnswers,
+    private readonly links: ReplyLinksRepository,
+    private readonly outbox: ConversationOutbox,
     private readonly clock: Clock,
   ) {
     super();
   }
 
-  async handle(m: EntityManager, message: ReceivedMessage): Promise<void> {
+  async begin(m: EntityManager, texts: InboundText[]): Promise<InboundBatch> {
+    const links = await this.links.linksFor(
+      m,
+      texts.map((t) => ({ clinicId: t.clinicId, phone: t.from, at: t.receivedAt })),
+    );
+    const answers = new ReplyAnswers();
+    return {
+      links,
+      add: (index, messageId) =>
+        this.handle(m, { ...texts[index], ...links[index], messageId }, answers),
+      finish: () => answers.write(m, this.outbox),
+      abandon: () => answers.discard(),
+    };
+  }
+
+  private async handle(
+    m: EntityManager,
+    message: ReceivedMessage,
+    answers: ReplyAnswers,
+  ): Promise<void> {
     // Read with the link: no other text of this number is in the same transaction (see the
     // inbox's claim), so it is as this text finds the patient.
     const known = message.patient;
     const meaning = classifyReply(message.body, { optedOut: known?.opted_out ?? false });
     if (meaning.kind === 'opt_out' || meaning.kind === 'opt_in' || meaning.kind === 'help') {
       // Consent and its answers are the consent handler's, exactly as without this workflow.
-      await this.consent.handle(m, message);
+      await this.consent.handle(m, message, meaning);
       // CANCEL is the carrier's opt-out word, but the patient probably meant the visit.
       if (meaning.kind === 'opt_out' && meaning.source === 'keyword' && meaning.word === 'CANCEL') {
-        const { turn } = await this.turn(m, message, known, null);
+        const { turn } = await this.turn(m, message, known, null, answers);
         await this.conversations.flag(
           m,
           message.clinicId,
@@ -55,7 +82,13 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
       }
       return;
     }
-    const { turn, appointment } = await this.turn(m, message, known, message.appointmentId);
+    const { turn, appointment } = await this.turn(
+      m,
+      message,
+      known,
+      message.appointmentId,
+      answers,
+    );
     const handled =
       appointment !== null && (await this.replies.apply(m, turn, appointment, meaning));
     if (handled) return;
@@ -65,17 +98,9 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
     }
     // C, R, X or a digit with no appointment to apply it to: the help answer once, then staff.
     if (!turn.waitingForStaff) {
-      this.answers.send(m, turn, 'no_appointment', { appointmentId: null, startsAt: null });
+      answers.add(turn, 'no_appointment', { appointmentId: null, startsAt: null });
     }
     await this.conversations.flag(m, message.clinicId, message.from, 'no_appointment', turn.now);
-  }
-
-  override finish(m: EntityManager): Promise<void> {
-    return this.answers.flush(m);
-  }
-
-  override abandon(m: EntityManager): void {
-    this.answers.discard(m);
   }
 
   /**
@@ -87,6 +112,7 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
     message: ReceivedMessage,
     known: ReplyPatient | null,
     lock: string | null,
+    answers: ReplyAnswers,
   ): Promise<{ turn: ReplyTurn; appointment: LockedAppointment | null }> {
     const patient = await this.patientFor(m, message, known);
     // Remembered between texts while its version stands (the version read with the link).
@@ -104,7 +130,7 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
     );
     const now = this.clock.now();
     return {
-      turn: { clinic, message, patient, now, waitingForStaff: needsAttention },
+      turn: { clinic, message, patient, now, waitingForStaff: needsAttention, answers },
       appointment,
     };
   }

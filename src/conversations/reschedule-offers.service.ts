@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AppointmentRow } from '../appointments/appointments.repository';
-import { DUE_CHANNEL, DueSignals } from '../common/due-work/due-signals';
+import { DueSignals } from '../common/due-work/due-signals';
 import { HeldSlot, SlotHoldsRepository } from '../slots/slot-holds.repository';
-import { HOLD_WORK } from './hold-expiry.scheduler';
+import { HOLD_WORK } from './hold-expiry.service';
 import { RescheduleOffersRepository } from './reschedule-offers.repository';
 
 /** How far ahead a text offer looks, how many times it names, how long each is held. */
@@ -54,10 +54,7 @@ export class RescheduleOffers {
       row.id,
       held.map((s) => s.id),
       now,
-      {
-        channel: DUE_CHANNEL,
-        payload: DueSignals.payload(HOLD_WORK, new Date(now.getTime() + HOLD_MS)),
-      },
+      DueSignals.wake(HOLD_WORK, new Date(now.getTime() + HOLD_MS)),
     );
     return held;
   }

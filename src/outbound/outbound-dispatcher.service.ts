@@ -1,23 +1,24 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
+import { DueWork } from '../common/due-work/due-work';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { decideAtClaim, type ClaimDecision } from './claim-decision';
-import type { ClaimedReminder } from './claimed-reminder';
-import { ClaimsRepository } from './claims.repository';
-import { DISPATCH_INSTANCE_ID } from './dispatch-instance';
-import { InFlight } from './in-flight';
-import { MessageClaimsRepository, type ClaimedMessage } from './message-claims.repository';
-import { decideAtSend, messageJob, type MessageDecision } from './message-decision';
-import { ANSWER_PRIORITY } from './message-kinds';
-import { OutboundSender } from './outbound-sender';
-import { buildSendJob } from './outbound-reminder';
-import { OutcomeRecorder } from './outcome-recorder';
-import { OUTCOME_KINDS, type OutcomeKind, type SendOutcome } from './outcomes';
-import { Pacer } from './pacer';
+import { decideAtClaim, stoppedSincePlanned, type ClaimDecision } from './claim/claim-decision';
+import type { ClaimedReminder } from './claim/claimed-reminder';
+import { ReminderClaimsRepository } from './claim/reminder-claims.repository';
+import { INSTANCE_ID } from '../common/instance/instance-id';
+import { InFlight } from './record/in-flight';
+import { MessageClaimsRepository, type ClaimedMessage } from './claim/message-claims.repository';
+import { decideAtSend, messageJob, type MessageDecision } from './claim/message-decision';
+import { ANSWER_PRIORITY, OUTBOUND_TEXTS, OUTBOUND_WORK } from './message-kinds';
+import { OutboundSender } from './send/outbound-sender';
+import { buildSendJob } from './claim/outbound-reminder';
+import { OutcomeRecorder } from './record/outcome-recorder';
+import { OUTCOME_KINDS, type OutcomeKind, type SendOutcome } from './record/outcomes';
+import { Pacer } from './send/pacer';
 import { Randomness } from './randomness';
-import type { SendJob } from './send-job';
-import { SendPump } from './send-pump';
-import { SlotReserver } from './slot-reserver';
+import type { SendJob } from './send/send-job';
+import { SendPump } from './send/send-pump';
+import { SlotReserver } from './send/slot-reserver';
 
 export type DispatchReport = { claimed: number; nextDueAt: Date | null } & Record<
   OutcomeKind,
@@ -92,11 +93,11 @@ export class OutboundDispatcher {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(DISPATCH_INSTANCE_ID) private readonly instanceId: string,
+    @Inject(INSTANCE_ID) private readonly instanceId: string,
     private readonly clock: Clock,
     private readonly pacer: Pacer,
     private readonly random: Randomness,
-    private readonly claims: ClaimsRepository,
+    private readonly claims: ReminderClaimsRepository,
     private readonly messages: MessageClaimsRepository,
     private readonly slots: SlotReserver,
     private readonly sender: OutboundSender,
@@ -139,6 +140,25 @@ export class OutboundDispatcher {
   }
 
   /**
+   * The due-work engine's pass. One loop, two signals: a text's wake-up makes it look for texts
+   * only, and what it knew of the reminders still holds (the signals keep it told of new ones).
+   * Reminders are claimed ahead of their time (see CLAIM_AHEAD_MS). On shutdown it claims
+   * nothing more, and the sends in flight finish and are recorded before the pool closes.
+   */
+  @DueWork<OutboundDispatcher>({
+    name: 'outbound-dispatch',
+    kinds: [OUTBOUND_WORK, OUTBOUND_TEXTS],
+    poll: 'dispatchIntervalMs',
+    leadMs: CLAIM_AHEAD_MS / 2,
+    heard: (d, kind, at) => (kind === OUTBOUND_WORK ? d.remindersDue(at) : d.textsDue(at)),
+    nudge: (d, at) => d.nudge(at),
+    stopping: (d) => d.stop(),
+  })
+  async pass(): Promise<Date | null> {
+    return (await this.tick({ signalled: true })).nextDueAt;
+  }
+
+  /**
    * Sends everything due now and returns once every claimed text has its outcome recorded,
    * with the next due time it knows of. The due-work loop calls it (`signalled`: the signals
    * keep it told of new reminders, so what it knew of them still holds); tests call it
@@ -159,6 +179,7 @@ export class OutboundDispatcher {
       defer: (job, inMs) => this.sender.deferred(job, inMs),
       outcome: (outcome) => recording.track(this.finish(outcome, counts)),
       error: (step, error) => this.fail(step, error),
+      recheck: (jobs) => this.recheck(jobs),
     });
     const batchSize = this.config.dispatchBatchSize;
     const claiming = new Set<Promise<void>>();
@@ -309,6 +330,15 @@ export class OutboundDispatcher {
     }
     const nextDue = Math.min(this.remindersNextDue, this.textsNextDue);
     return { claimed, full: false, nextDueAt: Number.isFinite(nextDue) ? new Date(nextDue) : null };
+  }
+
+  /** Held reminders a cancellation, a move or an opt-out stopped since their claim. */
+  private async recheck(jobs: SendJob[]): Promise<SendJob[]> {
+    const ids = jobs.flatMap((job) => (job.reminderId === null ? [] : [job.reminderId]));
+    const stopped = new Set(
+      (await this.claims.recheck(ids)).filter((r) => stoppedSincePlanned(r)).map((r) => r.id),
+    );
+    return jobs.filter((job) => job.reminderId !== null && stopped.has(job.reminderId));
   }
 
   private async finish(outcome: SendOutcome, counts: DispatchReport): Promise<void> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock';
-import { DUE_CHANNEL, DueSignals } from '../common/due-work/due-signals';
+import { DueSignals } from '../common/due-work/due-signals';
 import { MessagesRepository } from '../messaging/messages.repository';
 import { countSegments } from '../messaging/segments';
 import { KIND_POLICIES, OUTBOUND_TEXTS, type MessageKind } from './message-kinds';
@@ -69,10 +69,7 @@ export class OutboundMessages {
           policy.expiresAfterMs === null ? null : new Date(dueAt.getTime() + policy.expiresAfterMs),
         confirmsConsentEvent: text.confirmsConsentEvent ?? null,
         // The pipeline's wake-up rides with the row (one round trip less per text).
-        notify: {
-          channel: DUE_CHANNEL,
-          payload: DueSignals.payload(OUTBOUND_TEXTS, dueAt > now ? dueAt : undefined),
-        },
+        notify: DueSignals.wake(OUTBOUND_TEXTS, dueAt > now ? dueAt : undefined),
       };
     });
     const written = await this.messages.insertOutboundMany(m, writes);

@@ -7,7 +7,7 @@ import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ConsentService } from './consent.service';
 import { ConsentHistoryView, StaffOptOutDto } from './dto/consent.dto';
-import { AuditRead } from '../audit/audit-read.decorator';
+import { AuditRead } from '../auth/audit-read.decorator';
 import { LeastRole } from '../auth/roles';
 
 @ApiTags('patients')

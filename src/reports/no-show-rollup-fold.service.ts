@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DueWork } from '../common/due-work/due-work';
 import { NoShowRollupRepository } from './no-show-rollup.repository';
 
 const BATCH_SIZE = 5_000;
@@ -15,6 +16,7 @@ export class NoShowRollupFold {
   constructor(private readonly rollup: NoShowRollupRepository) {}
 
   /** The due-work engine's pass: folds everything there is, then waits for the next poll. */
+  @DueWork({ name: 'no-show-rollup', poll: 'dispatchIntervalMs' })
   async pass(): Promise<Date | null> {
     while ((await this.rollup.fold(BATCH_SIZE)) === BATCH_SIZE);
     return null;

@@ -3,7 +3,6 @@ import { NoShowReportRepository } from './no-show-report.repository';
 import { NoShowReportService } from './no-show-report.service';
 import { NoShowRollupFold } from './no-show-rollup-fold.service';
 import { NoShowRollupRepository } from './no-show-rollup.repository';
-import { NoShowRollupScheduler } from './no-show-rollup.scheduler';
 import { ReportsController } from './reports.controller';
 
 @Module({
@@ -13,7 +12,6 @@ import { ReportsController } from './reports.controller';
     NoShowReportRepository,
     NoShowRollupRepository,
     NoShowRollupFold,
-    NoShowRollupScheduler,
   ],
   exports: [NoShowReportRepository, NoShowRollupFold],
 })

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { InboxModule } from '../webhooks/inbox/inbox.module';
-import { OutboxRepository } from './outbox.repository';
+import { SentTextsRepository } from './sent-texts.repository';
 import { SimulatorController } from './simulator.controller';
 import { SimulatorService } from './simulator.service';
 
@@ -8,6 +8,6 @@ import { SimulatorService } from './simulator.service';
 @Module({
   imports: [InboxModule],
   controllers: [SimulatorController],
-  providers: [SimulatorService, OutboxRepository],
+  providers: [SimulatorService, SentTextsRepository],
 })
 export class SimulatorModule {}

@@ -6,7 +6,7 @@ import { ConflictError, InvalidInputError } from '../common/errors/domain-errors
 import { normalizePhone } from '../common/phone/phone';
 import { InboxWriter } from '../webhooks/inbox/inbox-writer.service';
 import type { OutboxView, SimulateInboundDto, SimulatedInboundView } from './dto/simulator.dto';
-import { OutboxRepository } from './outbox.repository';
+import { SentTextsRepository } from './sent-texts.repository';
 
 const DEFAULT_OUTBOX_LIMIT = 50;
 
@@ -19,7 +19,7 @@ const DEFAULT_OUTBOX_LIMIT = 50;
 export class SimulatorService {
   constructor(
     private readonly inbox: InboxWriter,
-    private readonly outboxRows: OutboxRepository,
+    private readonly sentTexts: SentTextsRepository,
     private readonly clock: Clock,
     private readonly secrets: Secrets,
   ) {}
@@ -52,7 +52,7 @@ export class SimulatorService {
 
   async outbox(clinic: ClinicEntity, limit = DEFAULT_OUTBOX_LIMIT): Promise<OutboxView> {
     requireFake(clinic);
-    const rows = await this.outboxRows.newest(clinic.id, limit);
+    const rows = await this.sentTexts.newest(clinic.id, limit);
     return {
       items: rows.map((r) => ({
         id: r.id,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
-import { MicroBatcher } from './micro-batcher';
+import { GroupCommit } from '../common/batching/group-commit';
 
 /** What authenticating a webhook needs to know about the clinic owning the number. */
 export interface SenderClinic {
@@ -25,7 +25,7 @@ interface SenderQuery {
  */
 @Injectable()
 export class SenderClinicsRepository {
-  private readonly batcher = new MicroBatcher<SenderQuery, SenderClinic | null>((queries) =>
+  private readonly batcher = new GroupCommit<SenderQuery, SenderClinic | null>((queries) =>
     this.findMany(queries),
   );
 

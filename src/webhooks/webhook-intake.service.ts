@@ -114,14 +114,13 @@ export class WebhookIntakeService {
   }
 
   private async flowrouteClinic(secret: string): Promise<ClinicEntity> {
-    const clinic =
-      secret.length <= MAX_PATH_SECRET_LENGTH
-        ? await this.clinics.findByFlowrouteSecretHash(sha256Hex(secret))
-        : null;
-    // The hash finds the row; the constant-time comparison is what authenticates.
+    const hash = secret.length <= MAX_PATH_SECRET_LENGTH ? sha256Hex(secret) : null;
+    const clinic = hash ? await this.clinics.findByFlowrouteSecretHash(hash) : null;
+    // The hash finds the row; the constant-time comparison is what authenticates. Only the
+    // hash is needed: the secret itself is sealed, for the dlr_callback URL of each send.
     const genuine =
       clinic?.providerType === 'flowroute' &&
-      secretsMatch(clinic.flowroutePathSecret ?? '', secret);
+      secretsMatch(clinic.flowroutePathSecretHash ?? '', hash ?? '');
     if (!clinic || !genuine) throw new NotFoundError('webhook');
     return clinic;
   }

@@ -2,7 +2,7 @@ import { HoldExpiry } from '../../src/conversations/hold-expiry.service';
 import { createClinic, TestClinic, uniqueId, uniquePhone } from '../support/factories';
 import { answersTo, reply, statusOf, uploadSlots } from '../support/replies';
 import { startTestApp, TestApp } from '../support/test-app';
-import { createAppointment, sentReminder, twilioSid } from '../support/webhooks';
+import { remindedAppointment } from '../support/webhooks';
 
 describe('slot holds of a text offer', () => {
   let t: TestApp;
@@ -29,13 +29,7 @@ describe('slot holds of a text offer', () => {
 
   it('an expired hold frees its slot, claimed by the due work, not by a timer', async () => {
     const practitioner = `Dr. ${uniqueId('H')}`;
-    const appt = await createAppointment(t, c, { practitioner });
-    await sentReminder(
-      t,
-      { id: c.id, senderNumber: sender, providerType: 'fake' },
-      appt,
-      twilioSid(),
-    );
+    const appt = await remindedAppointment(t, c, sender, { practitioner });
     const ids = await uploadSlots(t, c, practitioner, ['2026-12-02T09:00:00-06:00']);
     await reply(t, c, appt.phone, 'R');
     expect((await held(ids))[0]).toMatchObject({ held_for_appointment_id: appt.id });

@@ -1,9 +1,9 @@
-import { CalendarDeliveryService } from '../../src/calendar/calendar-delivery.service';
+import { CalendarWriteBack } from '../../src/calendar/calendar-write-back.service';
 import { CalendarReceiver } from '../support/calendar-receiver';
 import { createClinic, TestClinic } from '../support/factories';
 import { deliveriesOf, reply } from '../support/replies';
 import { startTestApp, TestApp } from '../support/test-app';
-import { createAppointment, sentReminder, twilioSid } from '../support/webhooks';
+import { remindedAppointment } from '../support/webhooks';
 
 describe('calendar write-back delivery', () => {
   let t: TestApp;
@@ -26,18 +26,12 @@ describe('calendar write-back delivery', () => {
 
   /** Everything due now, other specs' events included (they share the database). */
   async function deliver(): Promise<void> {
-    const service = t.app.get(CalendarDeliveryService);
+    const service = t.app.get(CalendarWriteBack);
     while ((await service.runOnce()) > 0);
   }
 
   async function confirmedAppointment() {
-    const appt = await createAppointment(t, c);
-    await sentReminder(
-      t,
-      { id: c.id, senderNumber: sender, providerType: 'fake' },
-      appt,
-      twilioSid(),
-    );
+    const appt = await remindedAppointment(t, c, sender);
     await reply(t, c, appt.phone, 'C');
     return appt;
   }

@@ -1,18 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { CalendarDeliveryService } from '../../src/calendar/calendar-delivery.service';
+import { createHash, randomBytes } from 'node:crypto';
+import { CalendarWriteBack } from '../../src/calendar/calendar-write-back.service';
 import { CredentialsVault } from '../../src/common/crypto/credentials-vault';
 import { resealCredentials } from '../../src/clinics/credentials-rotation';
 import { loadConfig } from '../../src/config/app-config';
 import { CalendarReceiver } from '../support/calendar-receiver';
 import { dispatcherOf, remindersOf, upload } from '../support/dispatch-helpers';
 import { createClinic, TestClinic, uniquePhone } from '../support/factories';
+import { FakeFlowrouteServer } from '../support/fake-flowroute.server';
 import { FakeTwilioServer } from '../support/fake-twilio.server';
-import { twilioInbound } from '../support/provider-webhooks';
+import { flowrouteInbound, twilioInbound } from '../support/provider-webhooks';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const CREDENTIALS = {
   accountSid: `AC${'5ea1ed00'.repeat(4)}`,
   authToken: `at-rest-${randomBytes(12).toString('hex')}`,
+};
+const FLOWROUTE = {
+  accessKey: 'fr-at-rest-access',
+  secretKey: `fr-at-rest-${randomBytes(12).toString('hex')}`,
 };
 const KEY_1 = randomBytes(32).toString('base64');
 const KEY_2 = randomBytes(32).toString('hex');
@@ -23,17 +28,20 @@ const KEY_2 = randomBytes(32).toString('hex');
  */
 describe('provider credentials at rest', () => {
   let twilio: FakeTwilioServer;
+  let flowroute: FakeFlowrouteServer;
   let calendar: CalendarReceiver;
   let calendarUrl: string;
   const apps: TestApp[] = [];
   beforeAll(async () => {
     twilio = await FakeTwilioServer.start(CREDENTIALS);
+    flowroute = await FakeFlowrouteServer.start(FLOWROUTE);
     calendar = new CalendarReceiver();
     calendarUrl = await calendar.start();
   });
   afterAll(async () => {
     await Promise.all(apps.map((a) => a.close()));
     await twilio.stop();
+    await flowroute.stop();
     await calendar.stop();
   });
 
@@ -59,7 +67,7 @@ describe('provider credentials at rest', () => {
       .send({ status: 'cancelled' })
       .expect(200);
     calendar.secret = c.webhookSecret;
-    const service = t.app.get(CalendarDeliveryService);
+    const service = t.app.get(CalendarWriteBack);
     // (other specs' events in the shared database may be delivered too)
     while ((await service.runOnce()) > 0);
     const mine = calendar.events.filter((e) => e.appointmentId === a.id);
@@ -68,7 +76,12 @@ describe('provider credentials at rest', () => {
 
   async function app(keys: Record<string, string>): Promise<TestApp> {
     const t = await startTestApp({
-      env: { TWILIO_API_BASE_URL: twilio.baseUrl, PROVIDER_TIMEOUT_MS: '2000', ...keys },
+      env: {
+        TWILIO_API_BASE_URL: twilio.baseUrl,
+        FLOWROUTE_API_BASE_URL: flowroute.baseUrl,
+        PROVIDER_TIMEOUT_MS: '2000',
+        ...keys,
+      },
     });
     apps.push(t);
     return t;
@@ -186,6 +199,88 @@ describe('provider credentials at rest', () => {
     await webhookAccepted(after, plain);
     await signsCalendarEvents(after, plain);
     await signsCalendarEvents(after, sealedOld);
+  });
+
+  /** Every table and column of the database where `text` appears, as "table" names. */
+  async function tablesHolding(t: TestApp, text: string): Promise<string[]> {
+    const tables: { name: string }[] = await t.ds.query(
+      `SELECT quote_ident(table_name) AS name FROM information_schema.tables
+       WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+    );
+    const holding: string[] = [];
+    for (const { name } of tables) {
+      const [hit] = await t.ds.query(
+        `SELECT EXISTS (SELECT 1 FROM ${name} x WHERE strpos(x::text, $1) > 0) AS found`,
+        [text],
+      );
+      if (hit.found) holding.push(name);
+    }
+    return holding;
+  }
+
+  it('keeps the Flowroute path secret as a hash for routing and sealed for the dlr_callback: its plaintext is nowhere in the database', async () => {
+    const t = await app({ CREDENTIALS_KEY: KEY_1 });
+    const c = await createClinic(t, {
+      provider: { type: 'flowroute', ...FLOWROUTE },
+      sendRatePerSecond: 100,
+    });
+    const webhooks = c.body.webhooks as { inbound: string; dlr: string };
+    const inboundPath = new URL(webhooks.inbound).pathname;
+    const secret = inboundPath.split('/')[3];
+    expect(secret).toMatch(/^frs_/);
+    const [row] = await t.ds.query(
+      `SELECT flowroute_path_secret AS stored, flowroute_path_secret_hash AS hash
+       FROM clinics WHERE id = $1`,
+      [c.id],
+    );
+    expect(row.hash).toBe(createHash('sha256').update(secret).digest('hex'));
+    expect(row.stored).toEqual({
+      sealed: 'aes-256-gcm/v1',
+      kid: expect.stringMatching(/^[0-9a-f]{16}$/),
+      key: expect.any(String),
+      data: expect.any(String),
+    });
+    expect(await tablesHolding(t, secret)).toEqual([]);
+
+    // the webhook authenticates by its path as before
+    const sender = c.body.senderNumber as string;
+    const text = flowrouteInbound(inboundPath, sender, uniquePhone(), 'C');
+    await t.http.post(text.path).set('Content-Type', text.contentType).send(text.body).expect(200);
+    const guess = flowrouteInbound(
+      `/webhooks/flowroute/${secret}x/inbound`,
+      sender,
+      uniquePhone(),
+      'C',
+    );
+    await t.http
+      .post(guess.path)
+      .set('Content-Type', guess.contentType)
+      .send(guess.body)
+      .expect(404);
+
+    // a send still asks Flowroute to report delivery to the clinic's dlr URL
+    await sendsThroughProvider(t, c);
+    const callbacks = flowroute.requests.map(
+      (r) =>
+        (JSON.parse(r.body) as { data: { attributes: { dlr_callback?: string } } }).data.attributes
+          .dlr_callback,
+    );
+    expect(callbacks).toContain(webhooks.dlr);
+    expect(await tablesHolding(t, secret)).toEqual([]);
+
+    // rotated like every other secret
+    const env = { CREDENTIALS_KEY: KEY_2, CREDENTIALS_KEY_PREVIOUS: KEY_1 };
+    const rotating = await app(env);
+    await resealCredentials(rotating.ds, new CredentialsVault(loadConfig(env)));
+    const [after] = await rotating.ds.query(
+      'SELECT flowroute_path_secret AS stored FROM clinics WHERE id = $1',
+      [c.id],
+    );
+    expect(after.stored.kid).not.toBe(row.stored.kid);
+    const retired = await app({ CREDENTIALS_KEY: KEY_2 });
+    flowroute.requests.length = 0;
+    await sendsThroughProvider(retired, c);
+    expect(flowroute.requests.map((r) => r.body).join()).toContain(webhooks.dlr);
   });
 
   it('refuses a master key that is not 32 bytes, naming the variable', () => {

@@ -4,11 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CalendarDeliveryService } from '../../src/calendar/calendar-delivery.service';
+import { CalendarWriteBack } from '../../src/calendar/calendar-write-back.service';
 import { localDate } from '../../src/common/time/starts-at';
 import { twilioSignature } from '../../src/messaging/providers/twilio-signature';
 import { CalendarReceiver } from '../support/calendar-receiver';
 import { dispatcherOf, upload } from '../support/dispatch-helpers';
+import { findTool } from '../support/external-tools';
 import { createClinic, TestClinic, uniquePhone } from '../support/factories';
 import { RecordingTwilioServer } from '../support/recording-twilio.server';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -16,8 +17,8 @@ import { processInbox, twilioSid } from '../support/webhooks';
 
 jest.setTimeout(180_000);
 
-/** Debian's chromium, installed by .ci/run (and by hand: apt-get install -y chromium). */
-const CHROMIUM = '/usr/bin/chromium';
+/** CHROMIUM or a system Chromium (Debian's in .ci/run); jest.config.js runs this file only then. */
+const CHROMIUM = findTool('Chromium')!;
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'console');
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -196,7 +197,7 @@ describe('staff console in Chromium', () => {
   }
 
   async function deliverCalendar(): Promise<void> {
-    const service = t.app.get(CalendarDeliveryService);
+    const service = t.app.get(CalendarWriteBack);
     while ((await service.runOnce()) > 0);
   }
 
@@ -281,7 +282,7 @@ describe('staff console in Chromium', () => {
   it('answers a patient from the inbox: the reply reaches Twilio; then resolves', async () => {
     await page.getByRole('link', { name: 'Inbox' }).click();
     await page.getByRole('heading', { name: 'Needs attention' }).waitFor();
-    const row = page.getByRole('button', { name: /Dan Moreau/ });
+    const row = page.locator('#inbox-list').getByRole('button', { name: /Dan Moreau/ });
     await row.waitFor();
     expect(await row.innerText()).toMatch(/Reply not understood/);
     await row.click();
@@ -398,10 +399,15 @@ describe('staff console in Chromium', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       PHONE.width,
     );
-    // A new question in the inbox, read and answered on the phone.
-    await patientTexts(DAN, 'Is there parking nearby?');
+    // A new question reaches the inbox open on the phone: its row appears without a reload (the
+    // list's, not the appointments page's Dan Moreau row), and is read and answered.
     await page.getByRole('link', { name: 'Inbox' }).click();
-    await page.getByRole('button', { name: /Dan Moreau/ }).click();
+    await page.getByText('Nothing needs attention.').waitFor();
+    await patientTexts(DAN, 'Is there parking nearby?');
+    await page
+      .locator('#inbox-list')
+      .getByRole('button', { name: /Dan Moreau/ })
+      .click();
     await page.getByText('Is there parking nearby?').waitFor();
     await page.getByLabel('Reply to Dan Moreau').fill('Yes, behind the building.');
     await page.screenshot({ path: join(ARTIFACTS, 'inbox-phone.png'), fullPage: true });

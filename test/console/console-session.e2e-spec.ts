@@ -1,12 +1,7 @@
 import { createHash } from 'node:crypto';
 import { upload } from '../support/dispatch-helpers';
 import { createClinic, TestClinic } from '../support/factories';
-import { startTestApp, TestApp } from '../support/test-app';
-
-function cookieOf(setCookie: string | string[] | undefined): string {
-  const header = Array.isArray(setCookie) ? setCookie[0] : (setCookie ?? '');
-  return header.split(';')[0];
-}
+import { cookieOf, startTestApp, TestApp } from '../support/test-app';
 
 describe('staff console session', () => {
   let t: TestApp;

@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createClinic, TestClinic } from '../support/factories';
-import { startTestApp, TestApp } from '../support/test-app';
-
-function cookieOf(setCookie: string | string[] | undefined): string {
-  const header = Array.isArray(setCookie) ? setCookie[0] : (setCookie ?? '');
-  return header.split(';')[0];
-}
+import { cookieOf, startTestApp, TestApp } from '../support/test-app';
 
 /** POST /v1/console/sign-in-links: a link that opens the console signed in, once. */
 describe('console sign-in links', () => {

@@ -1,6 +1,6 @@
-import { ClaimsRepository } from '../../src/outbound/claims.repository';
-import { OutcomesRepository } from '../../src/outbound/outcomes.repository';
-import { buildSendJob } from '../../src/outbound/outbound-reminder';
+import { ReminderClaimsRepository } from '../../src/outbound/claim/reminder-claims.repository';
+import { OutcomesRepository } from '../../src/outbound/record/outcomes.repository';
+import { buildSendJob } from '../../src/outbound/claim/outbound-reminder';
 import { uuidV7 } from '../../src/outbound/randomness';
 import { dispatcherOf, messagesOf, remindersOf, upload } from '../support/dispatch-helpers';
 import { appointmentInput, createClinic, uniquePhone } from '../support/factories';
@@ -258,7 +258,7 @@ describe('reminder dispatch', () => {
       const a = await upload(t, c);
       t.clock.set(P2D_DUE);
       const now = t.clock.now();
-      const claims = t.app.get(ClaimsRepository);
+      const claims = t.app.get(ReminderClaimsRepository);
       const lease = new Date(now.getTime() + 60_000);
       const claimed = (await claims.claim('dead-instance', now, lease, 10_000)).find(
         (r) => r.appointmentId === a.id,
@@ -302,7 +302,7 @@ describe('reminder dispatch', () => {
       const now = t.clock.now();
       const lease = { until: new Date(now.getTime() + 60_000), by: 'dead-instance' };
       const claimed = (
-        await t.app.get(ClaimsRepository).claim(lease.by, now, lease.until, 10_000)
+        await t.app.get(ReminderClaimsRepository).claim(lease.by, now, lease.until, 10_000)
       ).filter((r) => r.appointmentId === a.id);
       expect(claimed).toHaveLength(1);
       // It wrote the message row, maybe called the provider, and died before the outcome.
@@ -313,7 +313,7 @@ describe('reminder dispatch', () => {
         'https://x.test',
         uuidV7(now.getTime()),
       );
-      await t.app.get(ClaimsRepository).insertMessages([job], now, lease);
+      await t.app.get(ReminderClaimsRepository).insertMessages([job], now, lease);
 
       // While the lease runs, the text is the dead instance's: nothing is settled or re-sent.
       t.clock.advance(30_000);

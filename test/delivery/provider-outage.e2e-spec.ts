@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SENDER_BACKOFF } from '../../src/outbound/sender-circuit';
-import { CIRCUIT_THRESHOLD } from '../../src/outbound/sender-health';
+import { SENDER_BACKOFF } from '../../src/outbound/send/sender-circuit';
+import { CIRCUIT_THRESHOLD } from '../../src/outbound/send/sender-health';
 import { createClinic, TestClinic } from '../support/factories';
 import { RecordingTwilioServer } from '../support/recording-twilio.server';
 import {

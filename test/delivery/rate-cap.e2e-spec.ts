@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SenderBudgetRepository } from '../../src/outbound/sender-budget.repository';
+import { SenderBudgetRepository } from '../../src/outbound/send/sender-budget.repository';
 import { dispatcherOf } from '../support/dispatch-helpers';
 import { appointmentInput, createClinic, uniquePhone } from '../support/factories';
 import { maxPerSecond, RecordingTwilioServer } from '../support/recording-twilio.server';

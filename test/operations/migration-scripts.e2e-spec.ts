@@ -1,19 +1,18 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   cpSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
-  statSync,
   symlinkSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { pickFreePort as freePort } from '../../src/startup/free-port';
+import { ensureBuilt } from '../support/build';
 
 /**
  * The operator's migration scripts as a production install runs them: `npm run migration:*`
@@ -22,29 +21,6 @@ import { pickFreePort as freePort } from '../../src/startup/free-port';
 const root = join(__dirname, '..', '..');
 const CLI = join(root, 'dist', 'src', 'database', 'migration.cli.js');
 const MIGRATIONS_DIR = join(root, 'migrations');
-
-/** Newest modification time of the .ts files under dir (unit specs excluded). */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
-      newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-/** `npm run build` once, when dist/ is missing, older than the sources or lacks a migration. */
-function ensureBuilt(): void {
-  const sources = Math.max(newestSource(join(root, 'src')), newestSource(MIGRATIONS_DIR));
-  const built = (name: string) =>
-    existsSync(join(root, 'dist', 'migrations', name.replace(/\.ts$/, '.js')));
-  const fresh =
-    existsSync(CLI) && statSync(CLI).mtimeMs >= sources && readdirSync(MIGRATIONS_DIR).every(built);
-  if (!fresh) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'pipe' });
-}
 
 /** Every migration in migrations/, in file (timestamp) order, by the name each declares. */
 function migrationNames(): string[] {
@@ -126,7 +102,12 @@ describe('npm run migration:* from the compiled dist/', () => {
     ).rows.map((row) => row.name);
 
   beforeAll(async () => {
-    ensureBuilt();
+    ensureBuilt([
+      CLI,
+      ...readdirSync(MIGRATIONS_DIR).map((name) =>
+        join(root, 'dist', 'migrations', name.replace(/\.ts$/, '.js')),
+      ),
+    ]);
     const admin = new Client({ connectionString: process.env.DATABASE_URL });
     await admin.connect();
     try {
@@ -175,6 +156,7 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await functionExists('appointment_text_fact')).toBe(true);
     expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
+    expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await tableExists('audit_entries')).toBe(true);
     expect(await functionExists('audit_entries_append_only')).toBe(true);
     expect(await columnExists('console_sessions', 'staff_id')).toBe(true);
@@ -187,6 +169,7 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await functionExists('audit_entries_append_only')).toBe(false);
     expect(await tableExists('staff_users')).toBe(false);
     expect(await columnExists('console_sessions', 'staff_id')).toBe(false);
+    expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await functionExists('appointment_text_fact')).toBe(true);
     expect(await tableExists('no_show_delta')).toBe(true);

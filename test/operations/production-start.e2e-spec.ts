@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -7,6 +6,7 @@ import {
   startServiceProcess,
   stopServiceProcess,
 } from '../support/service-process';
+import { ensureBuilt } from '../support/build';
 import { ADMIN_TOKEN } from '../support/test-app';
 
 /**
@@ -18,23 +18,6 @@ import { ADMIN_TOKEN } from '../support/test-app';
 const root = join(__dirname, '..', '..');
 const BUNDLE = join(root, 'dist', 'src', 'bundle', 'main.js');
 const CACHE = `${BUNDLE}.v8-cache`;
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** `npm run build` when the bundle is missing or older than the sources. */
-function ensureBuilt(): void {
-  const sources = Math.max(newestSource(join(root, 'src')), newestSource(join(root, 'migrations')));
-  if (existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= sources) return;
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'pipe' });
-}
 
 async function untilExists(path: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -55,7 +38,7 @@ describe('npm run start:prod: the bundled build with its code cache', () => {
   };
   const started: ServiceProcess[] = [];
   beforeAll(() => {
-    ensureBuilt();
+    ensureBuilt([BUNDLE]);
     rmSync(CACHE, { force: true });
   }, 180_000);
   afterAll(async () => {

@@ -9,7 +9,13 @@ import {
   statusOf,
   uploadSlots,
 } from '../support/replies';
-import { createAppointment, processInbox, sentReminder, twilioSid } from '../support/webhooks';
+import {
+  createAppointment,
+  processInbox,
+  remindedAppointment,
+  sentReminder,
+  twilioSid,
+} from '../support/webhooks';
 
 /** A calendar URL that refuses at once: these specs look at the outbox rows, not delivery. */
 const NOWHERE = 'http://127.0.0.1:9/turnout-events';
@@ -33,11 +39,8 @@ describe('patient replies (C, X, R and a digit)', () => {
 
   const clinicRef = () => ({ id: c.id, senderNumber: sender, providerType: 'fake' });
 
-  async function reminded(overrides: Record<string, unknown> = {}) {
-    const appt = await createAppointment(t, c, overrides);
-    await sentReminder(t, clinicRef(), appt, twilioSid());
-    return appt;
-  }
+  const reminded = (overrides: Record<string, unknown> = {}) =>
+    remindedAppointment(t, c, sender, overrides);
 
   async function view(id: string) {
     return (await t.http.get(`/v1/appointments/${id}`).set(c.auth).expect(200)).body;

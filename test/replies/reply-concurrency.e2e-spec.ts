@@ -2,7 +2,7 @@ import { InboxProcessor } from '../../src/webhooks/inbox/inbox-processor.service
 import { appointmentInput, createClinic, TestClinic, uniquePhone } from '../support/factories';
 import { answersTo, reply, send, statusOf, uploadSlots } from '../support/replies';
 import { startTestApp, TestApp } from '../support/test-app';
-import { createAppointment, sentReminder, twilioSid } from '../support/webhooks';
+import { remindedAppointment } from '../support/webhooks';
 
 /**
  * Races that real traffic produces, run for real: concurrent HTTP requests and several inbox
@@ -28,16 +28,8 @@ describe('reply workflow under concurrency', () => {
   });
   afterAll(() => t.close());
 
-  async function reminded(overrides: Record<string, unknown> = {}) {
-    const appt = await createAppointment(t, c, overrides);
-    await sentReminder(
-      t,
-      { id: c.id, senderNumber: sender, providerType: 'fake' },
-      appt,
-      twilioSid(),
-    );
-    return appt;
-  }
+  const reminded = (overrides: Record<string, unknown> = {}) =>
+    remindedAppointment(t, c, sender, overrides);
 
   /** Several processors at once, each claiming one event per pass, until nothing is left. */
   async function processInParallel(processors = 4): Promise<void> {

@@ -1,5 +1,5 @@
 import { NoShowSweep } from '../../src/appointments/no-show-sweep.service';
-import { CalendarDeliveryService } from '../../src/calendar/calendar-delivery.service';
+import { CalendarWriteBack } from '../../src/calendar/calendar-write-back.service';
 import { CalendarReceiver } from '../support/calendar-receiver';
 import { dispatcherOf, remindersOf } from '../support/dispatch-helpers';
 import { createClinic, TestClinic, uniqueId, uniquePhone } from '../support/factories';
@@ -80,7 +80,7 @@ describe.each([ENGLISH, SPANISH])('the reply story ($language)', (words) => {
 
   /** Everything due now, other specs' events included (they share the database). */
   async function deliver(): Promise<void> {
-    const service = t.app.get(CalendarDeliveryService);
+    const service = t.app.get(CalendarWriteBack);
     while ((await service.runOnce()) > 0);
   }
   const practitioner = `Dr. ${uniqueId('K')}`;

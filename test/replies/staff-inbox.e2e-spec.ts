@@ -1,7 +1,7 @@
 import { createClinic, TestClinic, uniquePhone } from '../support/factories';
 import { answersTo, reply } from '../support/replies';
 import { startTestApp, TestApp } from '../support/test-app';
-import { createAppointment, sentReminder, twilioSid } from '../support/webhooks';
+import { remindedAppointment } from '../support/webhooks';
 
 describe('staff inbox', () => {
   let t: TestApp;
@@ -20,16 +20,7 @@ describe('staff inbox', () => {
   const path = (phone: string, rest = '') =>
     `/v1/conversations/${encodeURIComponent(phone)}${rest}`;
 
-  async function reminded() {
-    const appt = await createAppointment(t, c);
-    await sentReminder(
-      t,
-      { id: c.id, senderNumber: sender, providerType: 'fake' },
-      appt,
-      twilioSid(),
-    );
-    return appt;
-  }
+  const reminded = () => remindedAppointment(t, c, sender);
 
   it('lists what needs attention with its reason and last message; resolve clears it', async () => {
     const puzzled = await reminded();

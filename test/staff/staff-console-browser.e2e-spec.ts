@@ -5,12 +5,14 @@ import { pickFreePort } from '../../src/startup/free-port';
 import { localDate } from '../../src/common/time/starts-at';
 import { createClinic, TestClinic, uniquePhone } from '../support/factories';
 import { upload } from '../support/dispatch-helpers';
+import { findTool } from '../support/external-tools';
 import { startTestApp, TestApp } from '../support/test-app';
 import { processInbox } from '../support/webhooks';
 
 jest.setTimeout(120_000);
 
-const CHROMIUM = '/usr/bin/chromium';
+/** CHROMIUM or a system Chromium (Debian's in .ci/run); jest.config.js runs this file only then. */
+const CHROMIUM = findTool('Chromium')!;
 const ZONE = 'America/Chicago';
 
 /**

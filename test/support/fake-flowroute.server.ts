@@ -4,116 +4,38 @@
  * and `{"errors":[{id, status, title, detail}]}` failures. Scripted per test; accepts by default.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  createServer,
-  IncomingHttpHeaders,
-  IncomingMessage,
-  Server,
-  ServerResponse,
-} from 'node:http';
-import { AddressInfo } from 'node:net';
 import { FlowrouteCredentials } from '../../src/messaging/providers/sms-provider.port';
+import {
+  FakeProviderOptions,
+  FakeProviderServer,
+  FakeReply,
+  ProviderWire,
+  WireAnswer,
+} from './fake-provider.server';
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+export type { RecordedRequest } from './fake-provider.server';
 
-export type FakeFlowrouteReply =
-  | { type: 'accept' }
-  | {
-      type: 'error';
-      httpStatus: number;
-      title: string;
-      detail: string;
-      headers?: Record<string, string>;
-    }
-  | { type: 'raw'; httpStatus: number; contentType: string; body: string }
-  /** never answers, to exercise the adapter's timeout */
-  | { type: 'hang' };
+type Failure = { title: string; detail: string };
+export type FakeFlowrouteReply = FakeReply<object, Failure>;
 
 const JSON_API = 'application/vnd.api+json';
 const NANP_11 = /^1\d{10}$/;
 
-export class FakeFlowrouteServer {
-  readonly requests: RecordedRequest[] = [];
-  private readonly replies: FakeFlowrouteReply[] = [];
+interface SendBody {
+  to: string;
+  body: string;
+}
 
-  private readonly server: Server = createServer((req, res) => {
-    void this.handle(req, res);
-  });
-
-  private constructor(private readonly credentials: FlowrouteCredentials) {}
-
-  static async start(credentials: FlowrouteCredentials): Promise<FakeFlowrouteServer> {
-    const fake = new FakeFlowrouteServer(credentials);
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
-    return fake;
-  }
-
-  get baseUrl(): string {
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
-  }
-
-  enqueue(...replies: FakeFlowrouteReply[]): void {
-    this.replies.push(...replies);
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    const path = req.url ?? '';
-    this.requests.push({ method: req.method ?? '', path, headers: req.headers, body });
-    if (req.method !== 'POST' || path !== '/v2.1/messages') {
-      return error(res, 404, 'Not Found', `No route for ${req.method} ${path}`);
-    }
-    const { accessKey, secretKey } = this.credentials;
-    const expected = `Basic ${Buffer.from(`${accessKey}:${secretKey}`).toString('base64')}`;
-    if (req.headers.authorization !== expected) {
-      return error(
-        res,
-        401,
-        'Unauthorized',
-        'Authentication credentials were missing or incorrect',
-      );
-    }
-    if (req.headers['content-type'] !== JSON_API) {
-      return error(res, 415, 'Unsupported Media Type', `Content-Type must be ${JSON_API}`);
-    }
-    const accept = req.headers.accept ?? JSON_API;
-    if (!accept.includes(JSON_API) && !accept.includes('*/*')) {
-      return error(res, 406, 'Not Acceptable', `Accept must allow ${JSON_API}`);
-    }
-    const problem = validate(body);
-    if (problem) return error(res, 400, 'Bad Request', problem);
-    this.reply(res, this.replies.shift() ?? { type: 'accept' });
-  }
-
-  private reply(res: ServerResponse, reply: FakeFlowrouteReply): void {
-    if (reply.type === 'hang') return;
-    if (reply.type === 'raw') {
-      res.writeHead(reply.httpStatus, { 'Content-Type': reply.contentType }).end(reply.body);
-      return;
-    }
-    if (reply.type === 'error') {
-      for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
-      return error(res, reply.httpStatus, reply.title, reply.detail);
-    }
-    const id = `mdr2-${randomBytes(16).toString('hex')}`;
-    const self = `https://api.flowroute.com/v2.1/messages/${id}`;
-    jsonApi(res, 202, { data: { type: 'message', id, links: { self } } });
-  }
+function error(status: number, title: string, detail: string): WireAnswer {
+  return {
+    status,
+    contentType: JSON_API,
+    body: { errors: [{ id: randomUUID(), status, title, detail }] },
+  };
 }
 
 /** The checks Flowroute makes before it accepts a message, worded as its errors are. */
-function validate(body: string): string | null {
+function validate(body: string): SendBody | string {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -127,20 +49,57 @@ function validate(body: string): string | null {
   if (typeof from !== 'string' || !NANP_11.test(from))
     return 'from must be an 11-digit NANP number';
   if (typeof text !== 'string' || text.length === 0) return 'body is required';
-  return null;
+  return { to, body: text };
 }
 
-function error(res: ServerResponse, status: number, title: string, detail: string): void {
-  jsonApi(res, status, { errors: [{ id: randomUUID(), status, title, detail }] });
+function flowrouteWire({
+  accessKey,
+  secretKey,
+}: FlowrouteCredentials): ProviderWire<SendBody, object, Failure> {
+  const expected = `Basic ${Buffer.from(`${accessKey}:${secretKey}`).toString('base64')}`;
+  return {
+    route: (method, path) =>
+      method === 'POST' && path === '/v2.1/messages'
+        ? undefined
+        : error(404, 'Not Found', `No route for ${method} ${path}`),
+    authenticate: (req) =>
+      req.headers.authorization === expected
+        ? undefined
+        : error(401, 'Unauthorized', 'Authentication credentials were missing or incorrect'),
+    decode: (headers, body) => {
+      if (headers['content-type'] !== JSON_API) {
+        return {
+          refused: error(415, 'Unsupported Media Type', `Content-Type must be ${JSON_API}`),
+        };
+      }
+      const accept = headers.accept ?? JSON_API;
+      if (!accept.includes(JSON_API) && !accept.includes('*/*')) {
+        return { refused: error(406, 'Not Acceptable', `Accept must allow ${JSON_API}`) };
+      }
+      const message = validate(body);
+      return typeof message === 'string'
+        ? { refused: error(400, 'Bad Request', message) }
+        : { message };
+    },
+    accepted: () => {
+      const id = `mdr2-${randomBytes(16).toString('hex')}`;
+      const self = `https://api.flowroute.com/v2.1/messages/${id}`;
+      return {
+        status: 202,
+        contentType: JSON_API,
+        body: { data: { type: 'message', id, links: { self } } },
+      };
+    },
+    failed: (reply) => error(reply.httpStatus, reply.title, reply.detail),
+    summary: (message) => message,
+  };
 }
 
-function jsonApi(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': JSON_API });
-  res.end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+export class FakeFlowrouteServer extends FakeProviderServer<SendBody, object, Failure> {
+  static start(
+    credentials: FlowrouteCredentials,
+    options: FakeProviderOptions = {},
+  ): Promise<FakeFlowrouteServer> {
+    return new FakeFlowrouteServer(flowrouteWire(credentials), options).listen();
+  }
 }

@@ -69,3 +69,9 @@ export async function startTestApp(
     close: () => app.close(),
   };
 }
+
+/** The `name=value` of a response's first Set-Cookie, to send back as a Cookie header. */
+export function cookieOf(setCookie: string | string[] | undefined): string {
+  const header = Array.isArray(setCookie) ? setCookie[0] : (setCookie ?? '');
+  return header.split(';')[0];
+}

@@ -154,6 +154,21 @@ export async function sentReminder(
   return { messageId: message.id, reminderId: reminders[0].id };
 }
 
+/**
+ * An appointment whose first reminder the fake provider accepted from `senderNumber`: the
+ * starting point of every reply test.
+ */
+export async function remindedAppointment(
+  t: TestApp,
+  c: TestClinic,
+  senderNumber: string,
+  overrides: Record<string, unknown> = {},
+): Promise<{ id: string; patientId: string; phone: string }> {
+  const appointment = await createAppointment(t, c, overrides);
+  await sentReminder(t, { id: c.id, senderNumber, providerType: 'fake' }, appointment, twilioSid());
+  return appointment;
+}
+
 export async function reminderStatus(
   t: TestApp,
   reminderId: string,

@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
+  InboundBatch,
   InboundMessageHandler,
-  ReceivedMessage,
+  InboundText,
 } from '../../src/conversations/inbound-message-handler';
 import { InboxProcessor } from '../../src/webhooks/inbox/inbox-processor.service';
 import { InboxRepository } from '../../src/webhooks/inbox/inbox.repository';
@@ -240,12 +241,20 @@ describe('webhook inbox with a failing conversation handler', () => {
   class FlakyHandler extends InboundMessageHandler {
     failing = true;
     handled: string[] = [];
-    handle(_m: EntityManager, message: ReceivedMessage): Promise<void> {
-      if (this.failing && message.body === 'BOOM') {
-        return Promise.reject(new Error('handler failed for this message'));
-      }
-      this.handled.push(message.body);
-      return Promise.resolve();
+    begin(_m: EntityManager, texts: InboundText[]): Promise<InboundBatch> {
+      return Promise.resolve({
+        links: texts.map(() => ({ patientId: null, appointmentId: null })),
+        add: (index: number) => {
+          const { body } = texts[index];
+          if (this.failing && body === 'BOOM') {
+            return Promise.reject(new Error('handler failed for this message'));
+          }
+          this.handled.push(body);
+          return Promise.resolve();
+        },
+        finish: () => Promise.resolve(),
+        abandon: () => undefined,
+      });
     }
   }
 

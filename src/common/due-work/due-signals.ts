@@ -5,8 +5,14 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import type { DueWorkLoop } from './due-work-loop';
 
 /** One PostgreSQL channel for every kind of due work; the payload names the kind. */
-export const DUE_CHANNEL = 'turnout_due';
+const DUE_CHANNEL = 'turnout_due';
 const RECONNECT_MS = 1_000;
+
+/** A wake-up as `pg_notify` takes it; only DueSignals builds one. */
+export interface DueWake {
+  readonly channel: string;
+  readonly payload: string;
+}
 
 /**
  * Wakes due-work loops across instances. A producer calls `notify` inside the transaction that
@@ -24,14 +30,18 @@ export class DueSignals implements OnModuleDestroy {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  /** Payload of a notification: the kind, and the due time in epoch ms when not now. */
-  static payload(kind: string, at?: Date): string {
-    return at ? `${kind}:${at.getTime()}` : kind;
+  /**
+   * The notification telling every instance's `kind` loop that work is due at `at` (now when
+   * omitted), for a statement that sends it with its row (`pg_notify(channel, payload)`).
+   */
+  static wake(kind: string, at?: Date): DueWake {
+    return { channel: DUE_CHANNEL, payload: at ? `${kind}:${at.getTime()}` : kind };
   }
 
   /** Tells every instance's `kind` loop that work is due at `at` (now when omitted). */
   async notify(db: EntityManager | DataSource, kind: string, at?: Date): Promise<void> {
-    await db.query(`SELECT pg_notify($1, $2)`, [DUE_CHANNEL, DueSignals.payload(kind, at)]);
+    const { channel, payload } = DueSignals.wake(kind, at);
+    await db.query(`SELECT pg_notify($1, $2)`, [channel, payload]);
   }
 
   /**

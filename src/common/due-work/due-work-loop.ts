@@ -9,9 +9,10 @@ import type { Clock } from '../clock/clock';
  * woken early when a producer commits something due sooner (`DueSignals`, LISTEN/NOTIFY, so
  * across instances). The poll period is only a safety net.
  *
- * Users today: the outbound pipeline (messages and due reminders) and the webhook inbox.
+ * Users today: the outbound pipeline, the webhook inbox, calendar write-back, slot-hold expiry,
+ * no-show marking and the no-show rollup.
  *
- * Adding a new kind of due work (hold expiry, no-show marking, calendar delivery...):
+ * Adding a new kind of due work:
  * 1. its table gets `run_at`, `lease_until`, `leased_by` (and `attempts` if it retries), with a
  *    partial index on `run_at` over the open rows;
  * 2. its repository claims with `dueClaimSql({ table, due, order, ... })` and reads the next due
@@ -19,9 +20,8 @@ import type { Clock } from '../clock/clock';
  * 3. its service has one `pass()` that claims, applies each row in a transaction (settling it
  *    there: done, or `run_at = now + retryDelayMs(attempts)`, or dead after its last attempt),
  *    and returns that next due time;
- * 4. a scheduler creates `new DueWorkLoop(name, clock, () => service.pass(), { pollMs })`,
- *    starts it at bootstrap, stops it on shutdown, and registers it with `DueSignals` under a
- *    channel name; producers call `DueSignals.notify(m, name, dueAt)` in their transaction.
+ * 4. that `pass()` is registered with `@DueWork({ name, kinds, poll })` (the DueWorkRunner makes
+ *    and runs its loop); producers call `DueSignals.notify(m, kind, dueAt)` in their transaction.
  */
 export interface DueWorkLoopOptions {
   /** the longest the loop sleeps without looking; 0 turns the loop off (tests drive passes) */

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { InboundMessageHandler } from '../../conversations/inbound-message-handler';
 import type { InboundSms, ProviderType } from '../../messaging/providers/sms-provider.port';
 import { countSegments } from '../../messaging/segments';
-import { InboundLinks, InboxEffectsRepository } from './inbox-effects.repository';
+import { InboxEffectsRepository } from './inbox-effects.repository';
 
 export interface InboundItem {
   providerType: ProviderType;
@@ -13,9 +13,9 @@ export interface InboundItem {
 }
 
 /**
- * Inbound messages: stored once in the message log, linked to the patient and the appointment
- * the reply is about, then handed to the conversation port. Set-based, so a batch costs a few
- * statements rather than a few per message.
+ * Inbound messages: linked by the conversation port to the patient and the appointment the
+ * reply is about, stored once in the message log, then handed to the port's batch. Set-based,
+ * so a batch costs a few statements rather than a few per message.
  */
 @Injectable()
 export class InboundEventProcessor {
@@ -26,9 +26,16 @@ export class InboundEventProcessor {
 
   async process(m: EntityManager, items: InboundItem[]): Promise<void> {
     if (items.length === 0) return;
-    const links = await this.effects.inboundLinks(
+    const batch = await this.handler.begin(
       m,
-      items.map((i) => ({ clinicId: i.clinicId, phone: i.sms.from, at: i.receivedAt })),
+      items.map((i) => ({
+        clinicId: i.clinicId,
+        providerType: i.providerType,
+        from: i.sms.from,
+        to: i.sms.to,
+        body: i.sms.body,
+        receivedAt: i.receivedAt,
+      })),
     );
     const ids = await this.effects.insertInbound(
       m,
@@ -36,8 +43,8 @@ export class InboundEventProcessor {
         const { segments, encoding } = countSegments(item.sms.body);
         return {
           clinicId: item.clinicId,
-          patientId: links[index].patientId,
-          appointmentId: links[index].appointmentId,
+          patientId: batch.links[index].patientId,
+          appointmentId: batch.links[index].appointmentId,
           body: item.sms.body,
           segments,
           encoding,
@@ -50,38 +57,14 @@ export class InboundEventProcessor {
       }),
     );
     try {
-      await this.handleEach(m, items, links, ids);
+      for (const [index, messageId] of ids.entries()) {
+        // Already in the log: the inbox row was purged and the provider retried. Handled then.
+        if (messageId) await batch.add(index, messageId);
+      }
     } catch (error: unknown) {
-      this.handler.abandon(m);
+      batch.abandon();
       throw error;
     }
-    // The answers of the whole batch, in one statement.
-    await this.handler.finish(m);
-  }
-
-  private async handleEach(
-    m: EntityManager,
-    items: InboundItem[],
-    links: InboundLinks[],
-    ids: (string | null)[],
-  ): Promise<void> {
-    for (const [index, item] of items.entries()) {
-      const messageId = ids[index];
-      // Already in the log: the inbox row was purged and the provider retried. Handled then.
-      if (!messageId) continue;
-      await this.handler.handle(m, {
-        messageId,
-        clinicId: item.clinicId,
-        providerType: item.providerType,
-        patientId: links[index].patientId,
-        patient: links[index].patient,
-        appointmentId: links[index].appointmentId,
-        clinicVersion: links[index].clinicVersion,
-        from: item.sms.from,
-        to: item.sms.to,
-        body: item.sms.body,
-        receivedAt: item.receivedAt,
-      });
-    }
+    await batch.finish();
   }
 }

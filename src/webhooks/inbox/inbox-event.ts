@@ -4,6 +4,9 @@ import type {
   StatusUpdate,
 } from '../../messaging/providers/sms-provider.port';
 
+/** The due-work kind (and signal) of the webhook inbox: the intake notifies it. */
+export const INBOX_WORK = 'inbox';
+
 /** A normalised provider event as the inbox stores it: no credentials, no raw request. */
 export type InboxEvent =
   { kind: 'inbound'; message: InboundSms } | { kind: 'status'; update: StatusUpdate };

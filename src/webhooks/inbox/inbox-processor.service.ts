@@ -4,10 +4,11 @@ import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { Clock } from '../../common/clock/clock';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { retryDelayMs, type BackoffPolicy } from '../../common/due-work/backoff';
-import { DISPATCH_INSTANCE_ID } from '../../outbound/dispatch-instance';
+import { DueWork } from '../../common/due-work/due-work';
+import { INSTANCE_ID } from '../../common/instance/instance-id';
 import { WebhookMetrics } from '../webhooks.metrics';
 import { InboundEventProcessor, InboundItem } from './inbound-event.processor';
-import type { InboxRow } from './inbox-event';
+import { INBOX_WORK, type InboxRow } from './inbox-event';
 import { InboxRepository } from './inbox.repository';
 import { NotYetError } from './not-yet.error';
 import { StatusEventProcessor } from './status-event.processor';
@@ -62,7 +63,7 @@ export class InboxProcessor {
     private readonly inbound: InboundEventProcessor,
     private readonly status: StatusEventProcessor,
     private readonly metrics: WebhookMetrics,
-    @Inject(DISPATCH_INSTANCE_ID) private readonly instanceId: string,
+    @Inject(INSTANCE_ID) private readonly instanceId: string,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -70,6 +71,7 @@ export class InboxProcessor {
    * The loop's pass: everything due now, now and then forget old processed events; returns
    * when the next event is due.
    */
+  @DueWork({ name: 'webhook-inbox', kinds: [INBOX_WORK], poll: 'inboxIntervalMs' })
   async work(): Promise<Date | null> {
     await this.drain();
     const now = this.clock.now().getTime();

@@ -1,12 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DUE_CHANNEL, DueSignals } from '../../common/due-work/due-signals';
+import { DueSignals } from '../../common/due-work/due-signals';
 import { storableDeep } from '../../common/text/storable-text';
-import { ItemFailure, MicroBatcher } from '../micro-batcher';
-import type { InboxWrite, InboxWriteOutcome } from './inbox-event';
+import { ItemFailure, GroupCommit } from '../../common/batching/group-commit';
+import { INBOX_WORK, type InboxWrite, type InboxWriteOutcome } from './inbox-event';
 import { inboxKey, InboxRepository } from './inbox.repository';
-import { INBOX_WORK } from './inbox.scheduler';
 
-const WAKE = { channel: DUE_CHANNEL, payload: DueSignals.payload(INBOX_WORK) };
+const WAKE = DueSignals.wake(INBOX_WORK);
 
 /**
  * Group commit for the inbox. A webhook is acknowledged only once its event is committed, and a
@@ -21,7 +20,7 @@ export class InboxWriter {
    * (With two, a steady 100-200 webhooks/s found one free almost every time and paid a commit
    * each.)
    */
-  private readonly batcher = new MicroBatcher<InboxWrite, InboxWriteOutcome>(
+  private readonly batcher = new GroupCommit<InboxWrite, InboxWriteOutcome>(
     (writes) => this.store(writes),
     1,
   );

@@ -6,7 +6,6 @@ import { InboxEffectsRepository } from './inbox-effects.repository';
 import { InboxProcessor } from './inbox-processor.service';
 import { InboxRepository } from './inbox.repository';
 import { InboxWriter } from './inbox-writer.service';
-import { InboxScheduler } from './inbox.scheduler';
 import { StatusEventProcessor } from './status-event.processor';
 
 /** The webhook inbox: where provider events wait, once each, until they are processed. */
@@ -17,7 +16,6 @@ import { StatusEventProcessor } from './status-event.processor';
     InboxWriter,
     InboxEffectsRepository,
     InboxProcessor,
-    InboxScheduler,
     InboundEventProcessor,
     StatusEventProcessor,
     WebhookMetrics,

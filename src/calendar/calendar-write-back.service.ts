@@ -1,0 +1,96 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { WebhookSecret } from '../clinics/clinic.entity';
+import { Clock } from '../common/clock/clock';
+import { CredentialsVault } from '../common/crypto/credentials-vault';
+import { DueWork } from '../common/due-work/due-work';
+import { ClaimedDelivery, CalendarDeliveriesRepository } from './calendar-deliveries.repository';
+import { calendarSignature } from './calendar-signature';
+import { CALENDAR_WORK } from './calendar-outbox';
+import { CalendarWebhookClient } from './calendar-webhook.client';
+import { CalendarMetrics } from './calendar.metrics';
+import { afterAttempt } from './delivery-policy';
+
+const BATCH_SIZE = 50;
+/** Far longer than a call may take (the client gives up after CALENDAR_TIMEOUT_MS). */
+const LEASE_MS = 60_000;
+const CONCURRENCY = 8;
+
+/**
+ * Delivers the write-back outbox: claims due events (one per appointment at a time, so they
+ * arrive in order), POSTs each signed over its exact body, and records the answer. Driven by
+ * the due-work engine; safe with any number of instances (SKIP LOCKED claims under a lease).
+ */
+@Injectable()
+export class CalendarWriteBack {
+  private readonly logger = new Logger('CalendarWriteBack');
+
+  constructor(
+    private readonly deliveries: CalendarDeliveriesRepository,
+    private readonly client: CalendarWebhookClient,
+    private readonly clock: Clock,
+    private readonly metrics: CalendarMetrics,
+    private readonly vault: CredentialsVault,
+  ) {}
+
+  /** The due-work engine's pass: everything due now, then when to look again. */
+  // A pending event may wait for an earlier one of its appointment: look again a second later.
+  @DueWork({
+    name: 'calendar-write-back',
+    kinds: [CALENDAR_WORK],
+    poll: 'dispatchIntervalMs',
+    minGapMs: 1_000,
+  })
+  async pass(): Promise<Date | null> {
+    while ((await this.runOnce()) === BATCH_SIZE);
+    return this.deliveries.nextDue();
+  }
+
+  /** One batch of due events; returns how many were attempted. */
+  async runOnce(limit = BATCH_SIZE): Promise<number> {
+    const now = this.clock.now();
+    const claimed = await this.deliveries.claim(now, new Date(now.getTime() + LEASE_MS), limit);
+    let next = 0;
+    const worker = async () => {
+      while (next < claimed.length) await this.attempt(claimed[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, claimed.length) }, worker));
+    return claimed.length;
+  }
+
+  private async attempt(d: ClaimedDelivery): Promise<void> {
+    let ok = false;
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    if (!d.url) {
+      error = 'the clinic has no calendarWebhookUrl any more';
+    } else {
+      try {
+        const { webhookSecret } = this.vault.open<WebhookSecret>(d.secret);
+        const answer = await this.client.post(
+          d.url,
+          d.body,
+          calendarSignature(webhookSecret, d.body, this.clock.now()),
+        );
+        statusCode = answer.status;
+        ok = answer.status >= 200 && answer.status < 300;
+        if (!ok) error = answer.body || `HTTP ${answer.status}`;
+      } catch (e: unknown) {
+        error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      }
+    }
+    const now = this.clock.now();
+    const record = { id: d.id, leaseUntil: d.lease_until, statusCode, error, now };
+    const outcome = afterAttempt(ok, d.attempts, now, d.give_up_at);
+    const kept =
+      outcome.kind === 'delivered'
+        ? await this.deliveries.markDelivered(record)
+        : outcome.kind === 'retry'
+          ? await this.deliveries.markRetry(record, outcome.at)
+          : await this.deliveries.markFailed(record);
+    const label = !kept ? 'lease_lost' : outcome.kind === 'retry' ? 'retried' : outcome.kind;
+    this.metrics.attempts.inc({ outcome: label });
+    if (kept && outcome.kind === 'failed') {
+      this.logger.warn(`calendar event ${d.id} failed after ${d.attempts} attempts: ${error}`);
+    }
+  }
+}

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import { APP_CONFIG } from '../../config/app-config';
+import { Clock, ManualClock } from '../clock/clock';
+import { DueSignals } from './due-signals';
+import { DueWork } from './due-work';
+import type { DueWorkLoop } from './due-work-loop';
+import { DueWorkRunner } from './due-work-runner';
+
+function gate() {
+  let open!: () => void;
+  const promise = new Promise<void>((r) => (open = r));
+  return { promise, open };
+}
+
+/** DueSignals without PostgreSQL: `deliver` is a notification arriving. */
+class FakeSignals {
+  readonly loops = new Map<string, { loop: DueWorkLoop; heard?: (at?: Date) => void }>();
+  register(kind: string, loop: DueWorkLoop, heard?: (at?: Date) => void): Promise<void> {
+    if (loop.enabled) this.loops.set(kind, { loop, heard });
+    return Promise.resolve();
+  }
+  deliver(kind: string, at?: Date): void {
+    const entry = this.loops.get(kind);
+    entry?.heard?.(at);
+    entry?.loop.wake(at);
+  }
+}
+
+@Injectable()
+class Sweeper {
+  passes = 0;
+  running = 0;
+  mostAtOnce = 0;
+  heard: string[] = [];
+  stopped = false;
+  hold: ReturnType<typeof gate> | null = null;
+
+  @DueWork<Sweeper>({
+    name: 'sweeper',
+    kinds: ['sweeps'],
+    poll: 'dispatchIntervalMs',
+    heard: (s, kind) => s.heard.push(kind),
+    stopping: (s) => (s.stopped = true),
+  })
+  async pass(): Promise<Date | null> {
+    this.passes += 1;
+    this.running += 1;
+    this.mostAtOnce = Math.max(this.mostAtOnce, this.running);
+    if (this.hold) await this.hold.promise;
+    this.running -= 1;
+    return null;
+  }
+}
+
+async function setup(pollMs: number) {
+  const clock = new ManualClock('2026-12-01T12:00:00Z');
+  const signals = new FakeSignals();
+  const app = await Test.createTestingModule({
+    imports: [DiscoveryModule],
+    providers: [
+      DueWorkRunner,
+      Sweeper,
+      { provide: APP_CONFIG, useValue: { dispatchIntervalMs: pollMs } },
+      { provide: Clock, useValue: clock },
+      { provide: DueSignals, useValue: signals },
+    ],
+  }).compile();
+  const advance = async (ms: number) => {
+    clock.advance(ms);
+    await jest.advanceTimersByTimeAsync(ms);
+  };
+  return { app, signals, sweeper: app.get(Sweeper), advance };
+}
+
+describe('@DueWork', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('runs a registered pass at bootstrap, then on its poll', async () => {
+    const { app, sweeper, advance } = await setup(5_000);
+    await app.init();
+    await advance(0);
+    expect(sweeper.passes).toBe(1);
+    await advance(4_999);
+    expect(sweeper.passes).toBe(1);
+    await advance(1);
+    expect(sweeper.passes).toBe(2);
+    await app.close();
+  });
+
+  it('runs it when one of its kinds is signalled, and tells it which', async () => {
+    const { app, signals, sweeper, advance } = await setup(60_000);
+    await app.init();
+    await advance(0);
+    expect(sweeper.passes).toBe(1);
+    signals.deliver('sweeps');
+    await advance(0);
+    expect(sweeper.passes).toBe(2);
+    expect(sweeper.heard).toEqual(['sweeps']);
+    signals.deliver('other-work');
+    await advance(0);
+    expect(sweeper.passes).toBe(2);
+    await app.close();
+  });
+
+  it('never overlaps itself: signals during a pass make one more pass after it', async () => {
+    const { app, signals, sweeper, advance } = await setup(60_000);
+    sweeper.hold = gate();
+    await app.init();
+    await advance(0);
+    signals.deliver('sweeps');
+    signals.deliver('sweeps');
+    await advance(1_000);
+    expect(sweeper.passes).toBe(1);
+    const held = sweeper.hold;
+    sweeper.hold = null;
+    held.open();
+    await advance(0);
+    expect(sweeper.passes).toBe(2);
+    expect(sweeper.mostAtOnce).toBe(1);
+    await app.close();
+  });
+
+  it('on shutdown tells the worker first, then waits for its running pass', async () => {
+    const { app, sweeper, advance } = await setup(60_000);
+    sweeper.hold = gate();
+    await app.init();
+    await advance(0);
+    let closed = false;
+    const closing = app.close().then(() => (closed = true));
+    await advance(0);
+    expect(sweeper.stopped).toBe(true);
+    expect(closed).toBe(false);
+    sweeper.hold.open();
+    await closing;
+    expect(closed).toBe(true);
+  });
+
+  it('does nothing when its poll setting is 0 (tests drive the passes)', async () => {
+    const { app, signals, sweeper, advance } = await setup(0);
+    await app.init();
+    signals.deliver('sweeps');
+    await advance(10_000);
+    expect(sweeper.passes).toBe(0);
+    expect(app.get(DueWorkRunner).loop('sweeper')?.enabled).toBe(false);
+    await app.close();
+  });
+});

@@ -1,0 +1,225 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { CredentialsVault } from '../../common/crypto/credentials-vault';
+import type { AppointmentStatus } from '../../appointments/appointment.machine';
+import type {
+  ProviderCredentials,
+  ProviderType,
+} from '../../messaging/providers/sms-provider.port';
+import { openPathSecret, type ClaimedReminder } from './claimed-reminder';
+import { dueClaimSql } from '../../common/due-work/due-claim';
+import { KIND_POLICIES } from '../message-kinds';
+import type { SendJob } from '../send/send-job';
+import { namedQuery } from '../../database/named-query';
+import { returningRows } from '../../database/returning-rows';
+
+interface ClaimRow {
+  id: string;
+  due_at: Date;
+  run_at: Date;
+  planned_for: Date;
+  attempts: number;
+  appointment_id: string;
+  appointment_status: AppointmentStatus;
+  starts_at: Date;
+  patient_id: string;
+  patient_phone: string;
+  patient_language: string;
+  patient_timezone: string | null;
+  patient_opted_out: boolean;
+  clinic_id: string;
+  clinic_name: string;
+  clinic_timezone: string;
+  quiet_hours_start: string | null;
+  quiet_hours_end: string | null;
+  provider_type: ProviderType;
+  provider_credentials: ProviderCredentials;
+  sender_number: string;
+  send_rate_per_second: number;
+  /** as stored: sealed, or `{ flowroutePathSecret }` */
+  flowroute_path_secret: unknown;
+}
+
+/**
+ * Due reminders, claimed as due work (see dueClaimSql) with what the re-check and the text need.
+ * `$6` is the claim's horizon: reminders due up to then (a little after now) are taken too, to be
+ * held until their time (see OutboundDispatcher), so the claim's round trip is made before they
+ * are due rather than after. A `sending` row whose lease ran out belongs to an instance that
+ * died: it is claimable again.
+ */
+const CLAIM_SQL = dueClaimSql({
+  table: 'reminders',
+  due: `t.status = 'pending' AND t.run_at <= $6`,
+  order: 't.run_at',
+  expired: { where: `t.status = 'sending' AND t.lease_until < $1`, order: 't.lease_until' },
+  set: `status = 'sending', updated_at = now()`,
+  join: {
+    from: 'appointments a, patients p, clinics cl',
+    on: 'a.id = w.appointment_id AND p.id = a.patient_id AND cl.id = w.clinic_id',
+  },
+  returning: `w.id, w.due_at, w.run_at, w.planned_for, w.attempts, w.appointment_id,
+    a.status AS appointment_status, a.starts_at,
+    p.id AS patient_id, p.phone AS patient_phone, p.language AS patient_language,
+    p.timezone AS patient_timezone, p.opted_out_at IS NOT NULL AS patient_opted_out,
+    cl.id AS clinic_id, cl.name AS clinic_name, cl.timezone AS clinic_timezone,
+    cl.quiet_hours_start, cl.quiet_hours_end, cl.provider_type, cl.provider_credentials,
+    cl.sender_number, cl.send_rate_per_second, cl.flowroute_path_secret`,
+});
+
+/** A reminder's text, written already held under the reminder's lease by this instance. */
+const INSERT_MESSAGES_SQL = `
+  INSERT INTO messages (id, clinic_id, patient_id, appointment_id, direction, kind, body,
+    status, segments, encoding, from_number, to_number, provider_type, created_at, run_at,
+    lease_until, leased_by, priority, expires_at, reminder_id)
+  SELECT v.id, v.clinic_id, v.patient_id, v.appointment_id, 'outbound', 'reminder', v.body,
+         'pending', v.segments, v.encoding, v.from_number, v.to_number, v.provider_type, $2,
+         v.due_at, $3, $4, $5, v.expires_at, v.reminder_id
+  FROM json_to_recordset($1::json) AS v(id uuid, clinic_id uuid, patient_id uuid,
+    appointment_id uuid, body text, segments int, encoding text, from_number text,
+    to_number text, provider_type text, due_at timestamptz, expires_at timestamptz,
+    reminder_id uuid)`;
+
+/**
+ * What may have stopped claimed reminders since their claim, read by primary key: a reminder
+ * taken ahead of its time is read again just before it is released to send.
+ */
+const RECHECK_SQL = `
+  SELECT r.id, a.status AS appointment_status, a.starts_at, r.planned_for,
+         p.opted_out_at IS NOT NULL AS patient_opted_out
+  FROM reminders r
+  JOIN appointments a ON a.id = r.appointment_id
+  JOIN patients p ON p.id = a.patient_id
+  WHERE r.id = ANY($1::uuid[])`;
+
+/** The earliest pending reminder due after `now`: when the pipeline should look again. */
+const NEXT_DUE_SQL = `
+  SELECT min(run_at) AS next FROM reminders WHERE status = 'pending' AND run_at > $1`;
+
+export interface RecheckedReminder {
+  id: string;
+  appointmentStatus: AppointmentStatus;
+  startsAt: Date;
+  plannedFor: Date;
+  optedOut: boolean;
+}
+
+@Injectable()
+export class ReminderClaimsRepository {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly vault: CredentialsVault,
+  ) {}
+
+  async claim(
+    instanceId: string,
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+    includeExpiredLeases = true,
+    /** reminders due up to this instant are taken (now when omitted) */
+    horizon: Date = now,
+  ): Promise<ClaimedReminder[]> {
+    const result = await namedQuery(this.ds, 'dispatch_claim', CLAIM_SQL, [
+      now,
+      leaseUntil,
+      instanceId,
+      limit,
+      includeExpiredLeases,
+      horizon,
+    ]);
+    return returningRows<ClaimRow>(result).map((r) => toClaimed(r, this.vault));
+  }
+
+  /**
+   * The outbound rows, written before any provider call and held under the reminder's lease: if
+   * the process dies mid-send, the lease runs out and the row is settled `unknown` (see
+   * MessageClaimsRepository.settleAbandoned): it may or may not have gone out.
+   */
+  async insertMessages(
+    jobs: SendJob[],
+    at: Date,
+    lease: { until: Date; by: string },
+  ): Promise<void> {
+    if (jobs.length === 0) return;
+    await namedQuery(this.ds, 'dispatch_insert_messages', INSERT_MESSAGES_SQL, [
+      JSON.stringify(
+        jobs.map((j) => ({
+          id: j.messageId,
+          clinic_id: j.clinic.id,
+          patient_id: j.patientId,
+          appointment_id: j.appointmentId,
+          body: j.sms.body,
+          segments: j.segments,
+          encoding: j.encoding,
+          from_number: j.sms.from,
+          to_number: j.sms.to,
+          provider_type: j.clinic.providerType,
+          due_at: j.dueAt,
+          expires_at: j.giveUpAt,
+          reminder_id: j.reminderId,
+        })),
+      ),
+      at,
+      lease.until,
+      lease.by,
+      KIND_POLICIES.reminder.priority,
+    ]);
+  }
+
+  async recheck(reminderIds: string[]): Promise<RecheckedReminder[]> {
+    const rows = (await namedQuery(this.ds, 'dispatch_recheck', RECHECK_SQL, [reminderIds])) as {
+      id: string;
+      appointment_status: AppointmentStatus;
+      starts_at: Date;
+      planned_for: Date;
+      patient_opted_out: boolean;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      appointmentStatus: r.appointment_status,
+      startsAt: r.starts_at,
+      plannedFor: r.planned_for,
+      optedOut: r.patient_opted_out,
+    }));
+  }
+
+  async nextDue(now: Date): Promise<Date | null> {
+    const rows = (await namedQuery(this.ds, 'dispatch_next_reminder', NEXT_DUE_SQL, [now])) as {
+      next: Date | null;
+    }[];
+    return rows[0]?.next ?? null;
+  }
+}
+
+function toClaimed(r: ClaimRow, vault: CredentialsVault): ClaimedReminder {
+  return {
+    id: r.id,
+    dueAt: r.due_at,
+    runAt: r.run_at,
+    plannedFor: r.planned_for,
+    attempts: r.attempts,
+    appointmentId: r.appointment_id,
+    appointmentStatus: r.appointment_status,
+    startsAt: r.starts_at,
+    patientId: r.patient_id,
+    patientPhone: r.patient_phone,
+    patientLanguage: r.patient_language,
+    patientTimezone: r.patient_timezone,
+    patientOptedOut: r.patient_opted_out,
+    clinic: {
+      id: r.clinic_id,
+      name: r.clinic_name,
+      timezone: r.clinic_timezone,
+      quietHours:
+        r.quiet_hours_start && r.quiet_hours_end
+          ? { start: r.quiet_hours_start, end: r.quiet_hours_end }
+          : null,
+      providerType: r.provider_type,
+      credentials: r.provider_credentials,
+      senderNumber: r.sender_number,
+      sendRatePerSecond: r.send_rate_per_second,
+      flowroutePathSecret: openPathSecret(vault, r.flowroute_path_secret),
+    },
+  };
+}
