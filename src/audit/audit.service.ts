@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { InvalidInputError } from '../common/errors/domain-errors';
+import { normalizePhone } from '../common/phone/phone';
 import { toCsv } from '../reports/csv';
 import { AuditFilter, AuditRepository, AuditRow } from './audit.repository';
 import { AuditEntryView, AuditPage, AuditQuery } from './dto/audit.dto';
@@ -22,12 +23,12 @@ export class AuditService {
   constructor(private readonly audit: AuditRepository) {}
 
   async list(clinic: ClinicEntity, q: AuditQuery): Promise<AuditPage> {
-    const rows = await this.audit.list(clinic.id, filter(q), q.limit ?? 1000);
+    const rows = await this.audit.list(clinic.id, filter(clinic, q), q.limit ?? 1000);
     return { items: rows.map(view) };
   }
 
   async csv(clinic: ClinicEntity, q: AuditQuery): Promise<string> {
-    const rows = await this.audit.list(clinic.id, filter(q), q.limit ?? 10000);
+    const rows = await this.audit.list(clinic.id, filter(clinic, q), q.limit ?? 10000);
     return toCsv(
       CSV_HEADER,
       rows.map((r) => [
@@ -45,11 +46,18 @@ export class AuditService {
   }
 }
 
-function filter(q: AuditQuery): AuditFilter {
+function filter(clinic: ClinicEntity, q: AuditQuery): AuditFilter {
   const from = q.from ? new Date(q.from) : undefined;
   const to = q.to ? new Date(q.to) : undefined;
   if (from && to && from >= to) throw new InvalidInputError(['from must be before to']);
-  return { from, to, actor: q.actor?.toLowerCase(), patientPhone: q.patientPhone };
+  const patientPhone =
+    q.patientPhone === undefined
+      ? undefined
+      : normalizePhone(q.patientPhone, clinic.defaultCountry);
+  if (patientPhone === null) {
+    throw new InvalidInputError(['patientPhone must be a valid phone number']);
+  }
+  return { from, to, actor: q.actor?.toLowerCase(), patientPhone };
 }
 
 function view(r: AuditRow): AuditEntryView {

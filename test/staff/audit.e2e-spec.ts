@@ -103,6 +103,11 @@ describe('audit trail', () => {
     );
     expect(same).toBe(true);
 
+    // a national number is read in the clinic's country, as everywhere in the API
+    const national = await audit(`?patientPhone=${phone.slice(2)}`);
+    expect(national.map((e) => e.id)).toEqual(mine.map((e) => e.id));
+    const wrong = await t.http.get('/v1/audit?patientPhone=12').set(rosa.auth).expect(400);
+    expect(wrong.body.message).toEqual(['patientPhone must be a valid phone number']);
     expect((await audit(`?actor=${ben.id}`)).every((e) => e.actor.id === ben.id)).toBe(true);
     expect((await audit('?actor=integration')).every((e) => e.actor.type === 'integration')).toBe(
       true,

@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 
 export const AUDIT_FORMATS = ['json', 'csv'] as const;
 
@@ -25,9 +35,13 @@ export class AuditQuery {
   })
   actor?: string;
 
-  @ApiPropertyOptional({ example: '+13125550123', description: '+E.164' })
+  @ApiPropertyOptional({
+    example: '+13125550123',
+    description: '+E.164, or national in the clinic’s defaultCountry',
+  })
   @IsOptional()
-  @Matches(/^\+[1-9][0-9]{6,14}$/, { message: 'patientPhone must be a +E.164 phone number' })
+  @IsString()
+  @MaxLength(40)
   patientPhone?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_FORMATS, default: 'json' })
