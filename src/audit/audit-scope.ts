@@ -25,6 +25,11 @@ export interface RequestAudit {
   /** the transaction that carries `change`, until it has committed */
   carrier?: object;
   written: boolean;
+  /**
+   * The route has answered: a timer or loop the request started inherits this scope, and its
+   * transactions are not the change's.
+   */
+  closed?: boolean;
 }
 
 export const auditScope = new AsyncLocalStorage<RequestAudit>();

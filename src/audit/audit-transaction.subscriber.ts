@@ -29,7 +29,7 @@ export class AuditTransactionSubscriber implements EntitySubscriberInterface, On
   async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
     const scope = auditScope.getStore();
     const runner = event.queryRunner as unknown as { transactionDepth?: number };
-    if (!scope?.change || scope.written || scope.carrier) return;
+    if (!scope?.change || scope.written || scope.carrier || scope.closed) return;
     if ((runner.transactionDepth ?? 1) > 1) return; // a savepoint, not the commit
     scope.carrier = event.queryRunner;
     await this.audit.insert(event.queryRunner, scope.change);

@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { concatMap, Observable } from 'rxjs';
+import { concatMap, finalize, Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import type { ClinicRequest } from '../auth/clinic-key.guard';
 import { Clock } from '../common/clock/clock';
@@ -41,6 +41,9 @@ export class AuditInterceptor implements NestInterceptor {
             await this.audit.insert(this.ds, withResult(entry, body));
           }
           return body;
+        }),
+        finalize(() => {
+          if (scope) scope.closed = true;
         }),
       );
     }
