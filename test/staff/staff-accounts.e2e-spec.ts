@@ -133,6 +133,9 @@ describe('staff accounts and passkeys', () => {
     t.clock.advance(31 * 60_000);
     await t.http.get('/v1/console/session').set(ana.auth).expect(401);
 
+    // over the night Chicago's clocks go back (2026-11-01, 02:00 CDT -> 01:00 CST): 12 hours
+    // of session are 12 elapsed hours, not 12 on the wall
+    t.clock.set('2026-11-01T05:30:00Z');
     const res = await signInWithPasskey(t, ana.passkey);
     expect(res.status).toBe(204);
     const session = { Cookie: cookieOf(res.headers['set-cookie']), 'X-Turnout-Console': '1' };
