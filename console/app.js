@@ -3,12 +3,14 @@ import { showAppointments } from './appointments.js';
 import { initReport } from './report.js';
 import { showInbox } from './inbox.js';
 import { showCalendar } from './calendar.js';
+import { showExperiments } from './experiments.js';
+import { showCallList } from './call-list.js';
 import { showStaff } from './staff.js';
 import { showAudit } from './audit.js';
 import { passkeysSupported, signInWithPasskey } from './passkey.js';
 
-const SECTIONS = ['appointments', 'report', 'inbox', 'calendar'];
-const ADMIN_SECTIONS = ['staff', 'audit'];
+const SECTIONS = ['appointments', 'call-list', 'report', 'inbox', 'calendar'];
+const ADMIN_SECTIONS = ['experiments', 'staff', 'audit'];
 let clinic = null;
 let me = null;
 
@@ -50,9 +52,11 @@ async function route() {
     const id = allowed.includes(wanted) ? wanted : 'appointments';
     show(id);
     if (id === 'appointments') await showAppointments(clinic);
+    if (id === 'call-list') await showCallList(clinic);
     if (id === 'report') await initReport(clinic);
     if (id === 'inbox') await showInbox(clinic);
     if (id === 'calendar') await showCalendar(clinic);
+    if (id === 'experiments') await showExperiments(clinic);
     if (id === 'staff') await showStaff();
     if (id === 'audit') await showAudit(clinic);
   } catch (e) {

@@ -15,12 +15,14 @@ import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
 import { rateLimits } from './common/rate-limit/rate-limits';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { dataSourceOptions } from './database/data-source-options';
+import { ExperimentsModule } from './experiments/experiments.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MessagingModule } from './messaging/messaging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OutboundModule } from './outbound/outbound.module';
 import { ReportsModule } from './reports/reports.module';
+import { RiskModule } from './risk/risk.module';
 import { ConsoleModule } from './console/console.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { SlotsModule } from './slots/slots.module';
@@ -67,6 +69,7 @@ export class AppModule {
         AuditModule,
         HealthModule,
         ClinicsModule,
+        RiskModule, // before AppointmentsModule: its call-list route precedes /:id
         AppointmentsModule,
         SlotsModule,
         CalendarModule,
@@ -75,6 +78,7 @@ export class AppModule {
         OutboundModule,
         WebhooksModule,
         ReportsModule,
+        ExperimentsModule,
         ConsoleModule,
         StaffModule,
         DueWorkModule,

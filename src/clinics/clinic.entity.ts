@@ -14,6 +14,12 @@ export type KeywordReplies = 'provider' | 'turnout';
 export interface WebhookSecret {
   webhookSecret: string;
 }
+/** One more reminder, at `offset`, for appointments scored at or above `aboveRisk`. */
+export interface ExtraReminder {
+  aboveRisk: number;
+  offset: string;
+}
+
 export type StoredWebhookSecret = WebhookSecret | SealedCredentials;
 
 /** Flowroute's webhook path secret as stored, like the webhook secret. */
@@ -87,6 +93,9 @@ export class ClinicEntity {
   /** SHA-256 (hex) of the path secret: what routes and authenticates a Flowroute webhook. */
   @Column({ name: 'flowroute_path_secret_hash', type: 'text', nullable: true })
   flowroutePathSecretHash: string | null;
+
+  @Column({ name: 'extra_reminder', type: 'jsonb', nullable: true })
+  extraReminder: ExtraReminder | null;
 
   @Column({ type: 'integer' })
   version: number;

@@ -13,6 +13,7 @@ import {
   DEFAULT_REMINDER_OFFSETS,
   credentialsFor,
   defaultKeywordReplies,
+  extraReminderOf,
   settingPhone,
 } from './clinic-settings';
 import { toClinicView } from './clinic-view.mapper';
@@ -62,6 +63,7 @@ export class ClinicsService {
           sendRatePerSecond: dto.sendRatePerSecond ?? 1,
           keywordReplies: dto.keywordReplies ?? defaultKeywordReplies(dto.provider.type),
           calendarWebhookUrl: dto.calendarWebhookUrl ?? null,
+          extraReminder: extraReminderOf(dto.extraReminder),
           webhookSecret: this.vault.seal({ webhookSecret }),
           flowroutePathSecret: flowrouteSecret
             ? this.vault.seal({ flowroutePathSecret: flowrouteSecret })
@@ -134,6 +136,9 @@ export class ClinicsService {
       if (dto.sendRatePerSecond !== undefined) changes.sendRatePerSecond = dto.sendRatePerSecond;
       if (dto.keywordReplies !== undefined) changes.keywordReplies = dto.keywordReplies;
       if (dto.calendarWebhookUrl !== undefined) changes.calendarWebhookUrl = dto.calendarWebhookUrl;
+      if (dto.extraReminder !== undefined) {
+        changes.extraReminder = extraReminderOf(dto.extraReminder);
+      }
       if (Object.keys(changes).length > 0) {
         await this.clinics.update(manager, clinicId, changes);
       }

@@ -6,7 +6,7 @@ import { isPortFree } from '../startup/free-port';
 import { DemoClient } from './demo-client';
 import { DemoService } from './demo-service';
 import { printAudit, playStaff } from './demo-staff';
-import { printReport, runStory } from './demo-story';
+import { printExperiment, printReport, runStory } from './demo-story';
 import { Progress } from './progress';
 
 /**
@@ -74,6 +74,7 @@ async function main(p: Progress): Promise<void> {
   try {
     const result = await runStory(api, service.adminToken(), p);
     printReport(p, result.report);
+    printExperiment(p, result.experiment);
     const staff = await playStaff(api, result.apiKey, p);
     printAudit(p, staff.audit);
     const link = await api.as(result.apiKey).post<{ url: string }>('/v1/console/sign-in-links');

@@ -383,6 +383,82 @@ describe('staff console in Chromium', () => {
     expect(csv).toContain('total,,16,6,4,2,0.4,1,0,0,4,0,0');
   });
 
+  it('starts an experiment with the ready wording, shows its results table, and ends it', async () => {
+    await page.getByRole('link', { name: 'Experiments' }).click();
+    await page.getByRole('heading', { name: 'Experiments' }).waitFor();
+    await page.getByText('No experiments yet.').waitFor();
+    const form = page.locator('#experiment-form');
+    expect(await form.getByLabel('Wording in English').inputValue()).toMatch(
+      /A missed visit costs us about \$160/,
+    );
+    expect(await form.getByLabel('Wording in Spanish').inputValue()).toMatch(/Si no acude/);
+    await form.getByRole('button', { name: 'Start experiment' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Started: cost of a missed visit\. English 1 GSM-7 segment/ })
+      .waitFor();
+    // Visits planned while it runs are assigned; staff then mark how they went (three weeks
+    // back, outside the report's range above).
+    for (let i = 0; i < 16; i++) {
+      const a = await upload(t, clinic, {
+        patient: { name: `Trial ${i}`, phone: `+1312555${2000 + i}` },
+        startsAt: `${addDays(today, -20 - (i % 4))}T10:00:00`,
+        practitioner: `Dr. Trial ${i}`,
+      });
+      await t.http
+        .patch(`/v1/appointments/${a.id}`)
+        .set(clinic.auth)
+        .send({ status: i % 3 === 0 ? 'no_show' : 'completed' })
+        .expect(200);
+    }
+    const [experiment] = (await t.http.get('/v1/experiments').set(clinic.auth)).body.items;
+    const expected = (
+      await t.http.get(`/v1/experiments/${experiment.id}/results`).set(clinic.auth).expect(200)
+    ).body;
+    await page.getByRole('button', { name: 'Results: cost of a missed visit' }).click();
+    await page.locator('#experiment-results caption', { hasText: 'results (running)' }).waitFor();
+    const rows = await page.locator('#experiment-results tbody tr').allInnerTexts();
+    const percent = (r: number) => `${(r * 100).toFixed(1)}%`;
+    expect(rows.map((r) => r.split('\t').slice(0, 6))).toEqual(
+      expected.variants.map(
+        (v: {
+          key: string;
+          appointments: number;
+          attended: number;
+          noShows: number;
+          noShowRate: number;
+          noShowRateInterval: { low: number; high: number };
+        }) => [
+          v.key,
+          String(v.appointments),
+          String(v.attended),
+          String(v.noShows),
+          percent(v.noShowRate),
+          `${percent(v.noShowRateInterval.low)} to ${percent(v.noShowRateInterval.high)}`,
+        ],
+      ),
+    );
+    expect(await page.locator('#experiment-summary').innerText()).toBe(expected.summary);
+    expect(expected.summary).toMatch(/^Not enough visits yet to tell/);
+    await page.screenshot({ path: join(ARTIFACTS, 'experiments-desktop.png'), fullPage: true });
+    await expectAccessible('experiments, desktop');
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: join(ARTIFACTS, 'experiments-phone.png'), fullPage: true });
+    await expectAccessible('experiments, phone');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    await page.setViewportSize(DESKTOP);
+
+    await page.getByRole('button', { name: 'End: cost of a missed visit' }).click();
+    await page.getByRole('status').filter({ hasText: 'Ended: cost of a missed visit.' }).waitFor();
+    await page.locator('#experiments-list li.experiment-ended').waitFor();
+    expect(await page.getByRole('button', { name: /^End:/ }).count()).toBe(0);
+    // Back where the phone-size test expects the page.
+    await page.getByRole('link', { name: 'No-show report' }).click();
+    await page.locator('#report-table tbody tr.total').waitFor();
+  });
+
   it('works at phone size', async () => {
     await page.setViewportSize(PHONE);
     await page.reload();
@@ -419,6 +495,52 @@ describe('staff console in Chromium', () => {
     await page.locator('#calendar-list li.delivery-delivered').waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'calendar-phone.png'), fullPage: true });
     await expectAccessible('calendar, phone');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+  });
+
+  it('works through tomorrow’s call list on a phone: highest risk first, tap to call', async () => {
+    // Scores written directly: how the model makes them is test/risk/risk.e2e-spec.ts's part;
+    // this is the page. Ana confirmed, so only Ben and Dan are left to call.
+    const ids: { id: string; phone: string; version: number }[] = await t.ds.query(
+      `SELECT a.id, p.phone, a.version FROM appointments a JOIN patients p ON p.id = a.patient_id
+       WHERE a.clinic_id = $1 AND p.phone = ANY($2::text[])`,
+      [clinic.id, [DAN, '+13125550124']],
+    );
+    for (const { id, phone, version } of ids) {
+      const dan = phone === DAN;
+      await t.ds.query(
+        `INSERT INTO appointment_risk (appointment_id, clinic_id, score, reasons, version,
+                                       fitted_at, scored_at)
+         VALUES ($1, $2, $3, $4, $5, now(), now())`,
+        [
+          id,
+          clinic.id,
+          dan ? 0.42 : 0.08,
+          JSON.stringify(dan ? ['2 earlier no-shows in 3 visits', 'booked 45 days ahead'] : []),
+          version,
+        ],
+      );
+    }
+    await page.getByRole('link', { name: 'Call list' }).click();
+    await page.getByRole('heading', { name: 'Call list' }).waitFor();
+    await page.locator('#call-list-form input[name=date]').fill(addDays(today, 1));
+    await page.locator('#call-list-form').getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('status').filter({ hasText: '2 to call, highest risk first' }).waitFor();
+    const cards = page.locator('#call-list-items li.call');
+    expect(await cards.count()).toBe(2);
+    expect(await cards.nth(0).innerText()).toMatch(/Dan Moreau[\s\S]*High risk · 42%/);
+    expect(await cards.nth(0).innerText()).toMatch(/2 earlier no-shows in 3 visits/);
+    expect(await cards.nth(1).innerText()).toMatch(/Ben Okafor[\s\S]*Low risk · 8%/);
+    expect(await cards.nth(0).innerText()).toMatch(/Reminder PT1H: sent/);
+    expect(await page.locator('#call-list-items').innerText()).not.toMatch(/Ana Diaz/);
+    const call = page.getByRole('link', { name: `Call Dan Moreau at ${DAN}` });
+    expect(await call.getAttribute('href')).toBe(`tel:${DAN}`);
+    // A thumb-sized target.
+    expect((await call.boundingBox())!.height).toBeGreaterThanOrEqual(44);
+    await page.screenshot({ path: join(ARTIFACTS, 'call-list-phone.png'), fullPage: true });
+    await expectAccessible('call list, phone');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       PHONE.width,
     );

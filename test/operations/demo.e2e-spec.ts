@@ -76,13 +76,25 @@ describe('npm run demo', () => {
     // 24 past (19 came, 5 no-shows, unreached), 9 live, 24 ahead; Dev's visit moved to tomorrow.
     expect(total).toEqual(['Total', '57', '23', '8', '1', '25.8%', '3', '1', '2', '5', '1', '1']);
     expect(out).toMatch(/Dr\. Ortiz +1 +0 +0 +0 +- +1 +0 +0 +0 +1 +0/);
+    // The finished experiment's table: two variants, seeded at 15% and 6% no-shows.
+    const experiment = lines.findIndex((l) => l.startsWith('Experiment "cost of a missed visit"'));
+    expect(lines[experiment]).toBe('Experiment "cost of a missed visit" (ended)');
+    expect(lines[experiment + 1]).toMatch(/^Variant\s+Appts\s+Came\s+No-show\s+Rate\s+95% CI/);
+    expect(lines[experiment + 3]).toMatch(/^control\s+\d+\s+\d+\s+\d+\s+1[45]\.\d%/);
+    expect(lines[experiment + 4]).toMatch(/^cost\s+\d+\s+\d+\s+\d+\s+[56]\.\d%\s+\S+\s+-\d/);
+    expect(lines[experiment + 6]).toMatch(/^Variant cost had fewer no-shows than control/);
     for (const step of [
       'Reminders for the live session: 9/9',
       'Answers applied: 9/9',
       'No-shows, marked by the system',
+      "Tomorrow's call list, highest risk first (staff only, never texted):",
     ]) {
       expect(out).toContain(step);
     }
+
+    // The risk model learned from the history; tomorrow's riskiest visit has its reasons.
+    expect(out).toMatch(/Risk model fitted on \d{3} finished visits/);
+    expect(out).toMatch(/\n {2}\d\d:\d\d .+: \d+% (high|medium|low) \(.+\)\n/);
 
     // Two people signed in with passkeys; each one's reads are in the audit under their name,
     // and the front desk's printed link opens the page that creates a passkey.

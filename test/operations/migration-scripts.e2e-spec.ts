@@ -133,7 +133,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('StaffAccountsAndAudit1795900000000');
+    expect(last).toBe('RiskModels1795920000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -160,15 +160,18 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await tableExists('audit_entries')).toBe(true);
     expect(await functionExists('audit_entries_append_only')).toBe(true);
     expect(await columnExists('console_sessions', 'staff_id')).toBe(true);
+    expect(await tableExists('experiment_assignments')).toBe(true);
+    expect(await tableExists('appointment_risk')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await tableExists('audit_entries')).toBe(false);
-    expect(await functionExists('audit_entries_append_only')).toBe(false);
-    expect(await tableExists('staff_users')).toBe(false);
-    expect(await columnExists('console_sessions', 'staff_id')).toBe(false);
+    expect(await tableExists('appointment_risk')).toBe(false);
+    expect(await tableExists('risk_models')).toBe(false);
+    expect(await columnExists('clinics', 'extra_reminder')).toBe(false);
+    expect(await tableExists('experiment_assignments')).toBe(true);
+    expect(await tableExists('audit_entries')).toBe(true);
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await functionExists('appointment_text_fact')).toBe(true);
@@ -185,7 +188,10 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('run again re-applies only it; a further run applies nothing', async () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
-    expect(await tableExists('audit_entries')).toBe(true);
+    expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
+    expect(await tableExists('experiment_assignments')).toBe(true);
+    expect(await tableExists('appointment_risk')).toBe(true);
+    expect(await columnExists('clinics', 'extra_reminder')).toBe(true);
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));

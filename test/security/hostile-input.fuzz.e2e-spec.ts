@@ -279,6 +279,7 @@ describe('hostile input, 10,000 generated requests', () => {
     'getConversation',
     'listConversations',
     'getPatientConsent',
+    'getCallList',
     'listAudit',
   ];
 

@@ -46,6 +46,8 @@ const STAFF = [
   'GET /v1/appointments',
   'GET /v1/appointments/:id',
   'PATCH /v1/appointments/:id',
+  'GET /v1/appointments/call-list',
+  'GET /v1/risk/model',
   'GET /v1/conversations',
   'GET /v1/conversations/:patientPhone',
   'POST /v1/conversations/:patientPhone/messages',

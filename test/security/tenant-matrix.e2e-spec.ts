@@ -20,6 +20,7 @@ interface Owned {
   phoneParam: string;
   deliveryId: string | null;
   staffId: string;
+  experimentId: string;
 }
 
 type Send = (t: TestApp, b: TestClinic, a: Owned) => Promise<Response>;
@@ -183,6 +184,40 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
         .set(b.auth),
     expect: 'own',
   },
+  'POST /v1/experiments': {
+    send: (t, b) =>
+      t.http
+        .post('/v1/experiments')
+        .set(b.auth)
+        .send({ name: 'B', variants: [{ key: 'a' }, { key: 'b' }], startsOn: '2026-11-26' }),
+    expect: 'own',
+  },
+  'GET /v1/experiments': {
+    send: (t, b) => t.http.get('/v1/experiments').set(b.auth),
+    expect: 'own',
+  },
+  'GET /v1/experiments/ready-templates': {
+    send: (t, b) => t.http.get('/v1/experiments/ready-templates').set(b.auth),
+    expect: 'own',
+  },
+  'POST /v1/experiments/:id/end': {
+    send: (t, b, a) => t.http.post(`/v1/experiments/${a.experimentId}/end`).set(b.auth),
+    expect: 404,
+  },
+  'GET /v1/experiments/:id/results': {
+    send: (t, b, a) => t.http.get(`/v1/experiments/${a.experimentId}/results`).set(b.auth),
+    expect: 404,
+  },
+  'GET /v1/risk/model': {
+    send: (t, b) => t.http.get('/v1/risk/model').set(b.auth),
+    expect: 'own',
+  },
+  'GET /v1/appointments/call-list': {
+    // A's appointment is on 1 December (Chicago): B's list of that day is B's own
+    send: (t, b) =>
+      t.http.get('/v1/appointments/call-list').query({ date: '2026-12-01' }).set(b.auth),
+    expect: 'own',
+  },
 };
 
 /**
@@ -214,6 +249,16 @@ describe('tenant matrix: clinic B against clinic A', () => {
     });
     b = await createClinic(t);
     const phone = uniquePhone();
+    const experimentName = `Experiment ${uniqueId('A')}`;
+    const experiment = await t.http
+      .post('/v1/experiments')
+      .set(a.auth)
+      .send({
+        name: experimentName,
+        variants: [{ key: 'control' }, { key: 'early', reminderOffsets: ['P3D'] }],
+        startsOn: '2026-11-26',
+      })
+      .expect(201);
     const input = appointmentInput({ practitioner, patient: { name: patientName, phone } });
     const created = await t.http.post('/v1/appointments').set(a.auth).send(input).expect(201);
     await t.http
@@ -250,6 +295,7 @@ describe('tenant matrix: clinic B against clinic A', () => {
       phoneParam: encodeURIComponent(phone),
       deliveryId: deliveries[0]?.id ?? null,
       staffId: person.body.id,
+      experimentId: experiment.body.id,
     };
     markers = [
       a.id,
@@ -261,6 +307,8 @@ describe('tenant matrix: clinic B against clinic A', () => {
       a.body.name as string,
       person.body.id,
       staffName,
+      experimentName,
+      experiment.body.id,
     ];
   });
   afterAll(() => t.close());

@@ -131,9 +131,11 @@ describe('staff sign-in with passkeys in Chromium', () => {
     expect(credentials[0].isResidentCredential).toBe(true);
     expect(await navLinks()).toEqual([
       'Appointments',
+      'Call list',
       'No-show report',
       'Inbox',
       'Calendar deliveries',
+      'Experiments',
       'Staff',
       'Audit',
     ]);
@@ -167,6 +169,7 @@ describe('staff sign-in with passkeys in Chromium', () => {
     await page.getByText('Signed in: Ben Okafor (staff)').waitFor();
     expect(await navLinks()).toEqual([
       'Appointments',
+      'Call list',
       'No-show report',
       'Inbox',
       'Calendar deliveries',

@@ -47,6 +47,18 @@ export class MessageView {
   @ApiProperty() segments: number;
 }
 
+export class AppointmentExperimentView {
+  @ApiProperty() id: string;
+  @ApiProperty({ example: 'cost' }) variant: string;
+}
+
+/** Staff only: never texted to a patient, never in a calendar write-back. */
+export class RiskView {
+  @ApiProperty({ example: 0.27, description: 'chance of a no-show, 0-1' }) score: number;
+  @ApiProperty({ enum: ['low', 'medium', 'high'] }) band: string;
+  @ApiProperty({ type: [String], example: ['2 earlier no-shows in 4 visits'] }) reasons: string[];
+}
+
 export class AppointmentView {
   @ApiProperty() id: string;
   @ApiProperty() externalId: string;
@@ -61,6 +73,13 @@ export class AppointmentView {
   @ApiProperty({ type: [ReminderView] }) reminders: ReminderView[];
   @ApiProperty({ type: [HistoryView] }) history: HistoryView[];
   @ApiPropertyOptional({ type: [MessageView] }) messages?: MessageView[];
+  @ApiPropertyOptional({
+    type: AppointmentExperimentView,
+    description: 'the experiment variant it was assigned when first planned, kept when moved',
+  })
+  experiment?: AppointmentExperimentView;
+  @ApiPropertyOptional({ type: RiskView, description: 'when the clinic has a risk model' })
+  risk?: RiskView;
 }
 
 export class UpsertedAppointmentView extends AppointmentView {

@@ -6,6 +6,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -88,6 +89,18 @@ export class QuietHoursDto {
   end: string;
 }
 
+export class ExtraReminderDto {
+  @ApiProperty({ example: 0.3, description: 'risk score (0-1) at or above which it is added' })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  aboveRisk: number;
+
+  @ApiProperty({ example: 'P5D', description: 'ISO 8601 duration before the start' })
+  @IsIsoDuration()
+  offset: string;
+}
+
 /** Settings a clinic may change; shared by create (operator) and PATCH /v1/clinic. */
 export class ClinicSettingsDto {
   @ApiPropertyOptional({ example: 'US', default: 'US' })
@@ -153,6 +166,18 @@ export class ClinicSettingsDto {
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   @MaxLength(2000)
   calendarWebhookUrl?: string | null;
+
+  @ApiPropertyOptional({
+    type: ExtraReminderDto,
+    nullable: true,
+    description: 'one more reminder for appointments scored at or above aboveRisk; null: none',
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ExtraReminderDto)
+  extraReminder?: ExtraReminderDto | null;
 }
 
 export class CreateClinicDto extends ClinicSettingsDto {

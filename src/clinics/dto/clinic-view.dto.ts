@@ -29,6 +29,11 @@ export class TemplateWarningView {
   @ApiProperty() message: string;
 }
 
+export class ExtraReminderView {
+  @ApiProperty() aboveRisk: number;
+  @ApiProperty() offset: string;
+}
+
 export class ClinicView {
   @ApiProperty() id: string;
   @ApiProperty() name: string;
@@ -44,6 +49,7 @@ export class ClinicView {
   @ApiProperty() sendRatePerSecond: number;
   @ApiProperty({ enum: ['provider', 'turnout'] }) keywordReplies: string;
   @ApiProperty({ nullable: true, type: String }) calendarWebhookUrl: string | null;
+  @ApiProperty({ type: ExtraReminderView, nullable: true }) extraReminder: ExtraReminderView | null;
   @ApiProperty({
     description: 'URLs to configure at the provider',
     type: 'object',
