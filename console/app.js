@@ -3,14 +3,16 @@ import { showAppointments } from './appointments.js';
 import { initReport } from './report.js';
 import { showInbox } from './inbox.js';
 import { showCalendar } from './calendar.js';
+import { initSurveys } from './surveys.js';
+import { showBroadcasts } from './broadcasts.js';
 import { showExperiments } from './experiments.js';
 import { showCallList } from './call-list.js';
 import { showStaff } from './staff.js';
 import { showAudit } from './audit.js';
 import { passkeysSupported, signInWithPasskey } from './passkey.js';
 
-const SECTIONS = ['appointments', 'call-list', 'report', 'inbox', 'calendar'];
-const ADMIN_SECTIONS = ['experiments', 'staff', 'audit'];
+const SECTIONS = ['appointments', 'call-list', 'report', 'inbox', 'calendar', 'surveys'];
+const ADMIN_SECTIONS = ['experiments', 'broadcasts', 'staff', 'audit'];
 let clinic = null;
 let me = null;
 
@@ -57,6 +59,8 @@ async function route() {
     if (id === 'inbox') await showInbox(clinic);
     if (id === 'calendar') await showCalendar(clinic);
     if (id === 'experiments') await showExperiments(clinic);
+    if (id === 'surveys') await initSurveys(clinic);
+    if (id === 'broadcasts') showBroadcasts(clinic);
     if (id === 'staff') await showStaff();
     if (id === 'audit') await showAudit(clinic);
   } catch (e) {

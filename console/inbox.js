@@ -6,12 +6,15 @@ const REASONS = {
   unrecognized_reply: 'Reply not understood',
   cancel_keyword: 'Texted CANCEL (opted out)',
   no_slots: 'Wants to reschedule, no open slot',
+  low_rating: 'Low survey score (1 or 2)',
 };
 const KINDS = {
   reminder: 'Reminder',
   workflow_reply: 'Automatic answer',
   keyword_reply: 'Keyword answer',
   staff: 'Staff',
+  survey: 'Survey',
+  broadcast: 'Broadcast',
   inbound: 'Patient',
 };
 const reasonLabel = (r) => (r ? (REASONS[r] ?? r.replaceAll('_', ' ')) : 'Resolved');

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { AppointmentsModule } from './appointments/appointments.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { BroadcastsModule } from './broadcasts/broadcasts.module';
 import { CalendarModule } from './calendar/calendar.module';
 import { ClinicsModule } from './clinics/clinics.module';
 import { CommonModule } from './common/common.module';
@@ -78,6 +79,7 @@ export class AppModule {
         OutboundModule,
         WebhooksModule,
         ReportsModule,
+        BroadcastsModule,
         ExperimentsModule,
         ConsoleModule,
         StaffModule,

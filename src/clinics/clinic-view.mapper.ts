@@ -88,6 +88,7 @@ export function toClinicView(
     sendRatePerSecond: clinic.sendRatePerSecond,
     keywordReplies: clinic.keywordReplies,
     calendarWebhookUrl: clinic.calendarWebhookUrl,
+    survey: { enabled: clinic.surveyEnabled, afterMinutes: clinic.surveyAfterMinutes },
     extraReminder: clinic.extraReminder,
     webhooks: webhookUrls(clinic, publicBaseUrl, flowroutePathSecret),
     warnings: warningsFor(clinic),

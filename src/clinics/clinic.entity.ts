@@ -94,6 +94,12 @@ export class ClinicEntity {
   @Column({ name: 'flowroute_path_secret_hash', type: 'text', nullable: true })
   flowroutePathSecretHash: string | null;
 
+  @Column({ name: 'survey_enabled', type: 'boolean' })
+  surveyEnabled: boolean;
+
+  @Column({ name: 'survey_after_minutes', type: 'integer' })
+  surveyAfterMinutes: number;
+
   @Column({ name: 'extra_reminder', type: 'jsonb', nullable: true })
   extraReminder: ExtraReminder | null;
 

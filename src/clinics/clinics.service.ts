@@ -63,6 +63,8 @@ export class ClinicsService {
           sendRatePerSecond: dto.sendRatePerSecond ?? 1,
           keywordReplies: dto.keywordReplies ?? defaultKeywordReplies(dto.provider.type),
           calendarWebhookUrl: dto.calendarWebhookUrl ?? null,
+          surveyEnabled: dto.survey?.enabled ?? false,
+          surveyAfterMinutes: dto.survey?.afterMinutes ?? 60,
           extraReminder: extraReminderOf(dto.extraReminder),
           webhookSecret: this.vault.seal({ webhookSecret }),
           flowroutePathSecret: flowrouteSecret
@@ -136,6 +138,10 @@ export class ClinicsService {
       if (dto.sendRatePerSecond !== undefined) changes.sendRatePerSecond = dto.sendRatePerSecond;
       if (dto.keywordReplies !== undefined) changes.keywordReplies = dto.keywordReplies;
       if (dto.calendarWebhookUrl !== undefined) changes.calendarWebhookUrl = dto.calendarWebhookUrl;
+      if (dto.survey !== undefined) {
+        changes.surveyEnabled = dto.survey.enabled;
+        changes.surveyAfterMinutes = dto.survey.afterMinutes;
+      }
       if (dto.extraReminder !== undefined) {
         changes.extraReminder = extraReminderOf(dto.extraReminder);
       }

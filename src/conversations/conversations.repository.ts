@@ -10,6 +10,7 @@ export const ATTENTION_REASONS = [
   'cancel_keyword',
   'no_slots',
   'no_appointment',
+  'low_rating',
 ] as const;
 export type AttentionReason = (typeof ATTENTION_REASONS)[number];
 

@@ -27,8 +27,6 @@ export class ReplyAnswers {
     kind: ReplyTemplateKind,
     about: { appointmentId: string | null; startsAt: Date | null; options?: Date[] },
   ): void {
-    // An opted-out patient gets no texts; what they asked for still happens.
-    if (turn.patient.opted_out) return;
     const body = renderReply(kind, languageOf(turn.patient.language), {
       clinicName: turn.clinic.name,
       contactPhone: turn.clinic.contactPhone,
@@ -36,10 +34,17 @@ export class ReplyAnswers {
       zone: turn.patient.timezone ?? turn.clinic.timezone,
       options: about.options,
     });
+    this.addText(turn, body, about.appointmentId);
+  }
+
+  /** An answer already written in the patient's language. */
+  addText(turn: AnswerTo, body: string, appointmentId: string | null): void {
+    // An opted-out patient gets no texts; what they asked for still happens.
+    if (turn.patient.opted_out) return;
     this.texts.push({
       clinicId: turn.clinic.id,
       patientId: turn.patient.id,
-      appointmentId: about.appointmentId,
+      appointmentId,
       to: turn.patient.phone,
       body,
       kind: 'workflow_reply',

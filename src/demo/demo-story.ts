@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { SystemClock } from '../common/clock/clock';
 import { localDate, localTime } from '../common/time/starts-at';
+import { playSurveyAndBroadcast } from './demo-campaigns';
 import type { DemoClient } from './demo-client';
 import { riskHistory } from './demo-risk';
 import { addDays, demoWeek, LIVE, pastFate, type LivePatient } from './demo-week';
@@ -55,6 +56,8 @@ export async function runStory(
     // Marked the moment a visit ends: nobody waits half an hour in a demo.
     noShowGraceMinutes: 0,
     sendRatePerSecond: 10,
+    // One question by text when a visit ends, at once in a demo.
+    survey: { enabled: true, afterMinutes: 0 },
   });
   const c = api.as(clinic.apiKey);
   p.step(
@@ -206,6 +209,7 @@ export async function runStory(
     1_000,
   );
 
+  await playSurveyAndBroadcast(c, p, arriving[0], today);
   await showRisk(c, p, addDays(today, 1));
 
   const report = await c.get<ReportLike>(

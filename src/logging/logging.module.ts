@@ -1,35 +1,29 @@
-import {
-  DynamicModule,
-  Inject,
-  MiddlewareConsumer,
-  Module,
-  NestModule,
-  RequestMethod,
-} from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import type { LogFormat } from '../config/app-config';
-import { createRootLogger, type RootLogger } from './root-logger';
+import { createRootLogger } from './root-logger';
 import { redactUrl } from './redact-url';
 import { webhookRequestLog } from './webhook-request-log';
 
-const ROOT_LOGGER = Symbol('ROOT_LOGGER');
-/** The provider webhooks: logged by webhookRequestLog instead of pino-http (see there). */
+/**
+ * The provider webhooks' request log (webhookRequestLog, instead of pino-http: see there), as a
+ * middleware the webhooks module applies to its own controllers. Applied here for a path pattern
+ * it would register a catch-all route of every method in the router.
+ */
+export const WEBHOOK_REQUEST_LOG = Symbol('WEBHOOK_REQUEST_LOG');
+export type WebhookRequestLog = ReturnType<typeof webhookRequestLog>;
 const WEBHOOK_ROUTES = { path: 'webhooks/*path', method: RequestMethod.ALL };
 
 @Module({})
-export class LoggingModule implements NestModule {
-  constructor(@Inject(ROOT_LOGGER) private readonly logger: RootLogger) {}
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(webhookRequestLog(this.logger)).forRoutes(WEBHOOK_ROUTES);
-  }
-
+export class LoggingModule {
   static forRoot(level: string, format: LogFormat = 'json'): DynamicModule {
     const logger = createRootLogger(level, format);
     return {
       module: LoggingModule,
-      providers: [{ provide: ROOT_LOGGER, useValue: logger }],
+      global: true,
+      providers: [{ provide: WEBHOOK_REQUEST_LOG, useValue: webhookRequestLog(logger) }],
+      exports: [WEBHOOK_REQUEST_LOG],
       imports: [
         LoggerModule.forRoot({
           exclude: [WEBHOOK_ROUTES],

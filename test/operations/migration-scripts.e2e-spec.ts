@@ -133,7 +133,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('RiskModels1795920000000');
+    expect(last).toBe('SurveysAndBroadcasts1795940000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -162,14 +162,15 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await columnExists('console_sessions', 'staff_id')).toBe(true);
     expect(await tableExists('experiment_assignments')).toBe(true);
     expect(await tableExists('appointment_risk')).toBe(true);
+    expect(await tableExists('broadcast_recipients')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await tableExists('appointment_risk')).toBe(false);
-    expect(await tableExists('risk_models')).toBe(false);
-    expect(await columnExists('clinics', 'extra_reminder')).toBe(false);
+    expect(await tableExists('broadcast_recipients')).toBe(false);
+    expect(await columnExists('clinics', 'survey_enabled')).toBe(false);
+    expect(await tableExists('appointment_risk')).toBe(true);
     expect(await tableExists('experiment_assignments')).toBe(true);
     expect(await tableExists('audit_entries')).toBe(true);
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
@@ -192,6 +193,7 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await tableExists('experiment_assignments')).toBe(true);
     expect(await tableExists('appointment_risk')).toBe(true);
     expect(await columnExists('clinics', 'extra_reminder')).toBe(true);
+    expect(await tableExists('broadcast_recipients')).toBe(true);
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));

@@ -280,6 +280,7 @@ describe('hostile input, 10,000 generated requests', () => {
     'listConversations',
     'getPatientConsent',
     'getCallList',
+    'listSurveyAnswers',
     'listAudit',
   ];
 

@@ -53,6 +53,8 @@ const STAFF = [
   'POST /v1/conversations/:patientPhone/messages',
   'POST /v1/conversations/:patientPhone/resolve',
   'GET /v1/reports/no-shows',
+  'GET /v1/reports/surveys',
+  'GET /v1/surveys',
   'GET /v1/clinic',
   'GET /v1/slots',
   'GET /v1/calendar-deliveries',

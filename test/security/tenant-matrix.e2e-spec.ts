@@ -21,6 +21,7 @@ interface Owned {
   deliveryId: string | null;
   staffId: string;
   experimentId: string;
+  broadcastId: string;
 }
 
 type Send = (t: TestApp, b: TestClinic, a: Owned) => Promise<Response>;
@@ -208,6 +209,31 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
     send: (t, b, a) => t.http.get(`/v1/experiments/${a.experimentId}/results`).set(b.auth),
     expect: 404,
   },
+  'GET /v1/reports/surveys': {
+    send: (t, b) =>
+      t.http
+        .get('/v1/reports/surveys')
+        .query({ from: '2026-11-01', to: '2026-12-31', groupBy: 'practitioner', format: 'csv' })
+        .set(b.auth),
+    expect: 'own',
+  },
+  'GET /v1/surveys': {
+    send: (t, b) =>
+      t.http.get('/v1/surveys').query({ from: '2026-11-01', to: '2026-12-31' }).set(b.auth),
+    expect: 'own',
+  },
+  'POST /v1/broadcasts': {
+    send: (t, b) =>
+      t.http
+        .post('/v1/broadcasts')
+        .set(b.auth)
+        .send({ date: '2026-12-01', location: 'Main St', body: 'Closed today.', dryRun: true }),
+    expect: 'own',
+  },
+  'GET /v1/broadcasts/:id': {
+    send: (t, b, a) => t.http.get(`/v1/broadcasts/${a.broadcastId}`).set(b.auth),
+    expect: 404,
+  },
   'GET /v1/risk/model': {
     send: (t, b) => t.http.get('/v1/risk/model').set(b.auth),
     expect: 'own',
@@ -273,6 +299,19 @@ describe('tenant matrix: clinic B against clinic A', () => {
       .send({ from: phone, body: 'who is this?' })
       .expect(202);
     await processInbox(t);
+    // a broadcast of A's, and a survey answered with a comment
+    const broadcast = await t.http
+      .post('/v1/broadcasts')
+      .set(a.auth)
+      .send({ date: '2026-12-01', location: 'Main St', body: `Closed ${uniqueId('A')}` })
+      .expect(201);
+    await t.ds.query(
+      `INSERT INTO surveys (clinic_id, appointment_id, patient_id, created_at, score, answered_at,
+         comment)
+       SELECT clinic_id, id, patient_id, now(), 2, now(), 'comment of A' FROM appointments
+       WHERE id = $1`,
+      [created.body.id],
+    );
     // a calendar delivery of A's, where the build has them (a status change queues one)
     await t.http
       .patch(`/v1/appointments/${created.body.id}`)
@@ -296,6 +335,7 @@ describe('tenant matrix: clinic B against clinic A', () => {
       deliveryId: deliveries[0]?.id ?? null,
       staffId: person.body.id,
       experimentId: experiment.body.id,
+      broadcastId: broadcast.body.id,
     };
     markers = [
       a.id,
@@ -309,6 +349,8 @@ describe('tenant matrix: clinic B against clinic A', () => {
       staffName,
       experimentName,
       experiment.body.id,
+      broadcast.body.id,
+      'comment of A',
     ];
   });
   afterAll(() => t.close());

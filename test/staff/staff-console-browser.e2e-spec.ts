@@ -136,6 +136,8 @@ describe('staff sign-in with passkeys in Chromium', () => {
       'Inbox',
       'Calendar deliveries',
       'Experiments',
+      'Surveys',
+      'Broadcasts',
       'Staff',
       'Audit',
     ]);
@@ -173,6 +175,7 @@ describe('staff sign-in with passkeys in Chromium', () => {
       'No-show report',
       'Inbox',
       'Calendar deliveries',
+      'Surveys',
     ]);
     // an admin page asked for by address shows the appointments instead
     await page.goto(`${base}/console#audit`);

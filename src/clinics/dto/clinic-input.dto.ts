@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -89,6 +90,18 @@ export class QuietHoursDto {
   end: string;
 }
 
+export class SurveySettingDto {
+  @ApiProperty({ example: true })
+  @IsBoolean()
+  enabled: boolean;
+
+  @ApiProperty({ example: 60, description: 'minutes after the visit ends, at most a day' })
+  @IsInt()
+  @Min(0)
+  @Max(1440)
+  afterMinutes: number;
+}
+
 export class ExtraReminderDto {
   @ApiProperty({ example: 0.3, description: 'risk score (0-1) at or above which it is added' })
   @IsNumber({ allowNaN: false, allowInfinity: false })
@@ -166,6 +179,16 @@ export class ClinicSettingsDto {
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   @MaxLength(2000)
   calendarWebhookUrl?: string | null;
+
+  @ApiPropertyOptional({
+    type: SurveySettingDto,
+    description: 'one 1-5 question by text after an attended visit; off by default',
+  })
+  @IsOmittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SurveySettingDto)
+  survey?: SurveySettingDto;
 
   @ApiPropertyOptional({
     type: ExtraReminderDto,

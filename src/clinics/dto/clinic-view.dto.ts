@@ -22,6 +22,11 @@ export class QuietHoursView {
   @ApiProperty() end: string;
 }
 
+export class SurveySettingView {
+  @ApiProperty() enabled: boolean;
+  @ApiProperty() afterMinutes: number;
+}
+
 export class TemplateWarningView {
   @ApiProperty() template: string;
   @ApiProperty() language: string;
@@ -49,6 +54,7 @@ export class ClinicView {
   @ApiProperty() sendRatePerSecond: number;
   @ApiProperty({ enum: ['provider', 'turnout'] }) keywordReplies: string;
   @ApiProperty({ nullable: true, type: String }) calendarWebhookUrl: string | null;
+  @ApiProperty({ type: SurveySettingView }) survey: SurveySettingView;
   @ApiProperty({ type: ExtraReminderView, nullable: true }) extraReminder: ExtraReminderView | null;
   @ApiProperty({
     description: 'URLs to configure at the provider',
