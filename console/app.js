@@ -9,6 +9,9 @@ import { showExperiments } from './experiments.js';
 import { showWaitlist } from './waitlist.js';
 
 import { showCallList } from './call-list.js';
+import { showStaff } from './staff.js';
+import { showAudit } from './audit.js';
+import { passkeysSupported, signInWithPasskey } from './passkey.js';
 
 const SECTIONS = [
   'appointments',
@@ -16,12 +19,12 @@ const SECTIONS = [
   'report',
   'inbox',
   'calendar',
-  'experiments',
   'surveys',
-  'broadcasts',
   'waitlist',
 ];
+const ADMIN_SECTIONS = ['experiments', 'broadcasts', 'staff', 'audit'];
 let clinic = null;
+let me = null;
 
 function show(id) {
   for (const section of document.querySelectorAll('main > section'))
@@ -34,9 +37,10 @@ function show(id) {
 
 function signedOut() {
   clinic = null;
+  me = null;
   if (location.hash === '#link-expired') {
     document.getElementById('sign-in-error').textContent =
-      'That sign-in link was already used or has expired. Paste the clinic API key instead.';
+      'That sign-in link was already used or has expired. Ask an admin for a new one.';
   }
   document.getElementById('nav').hidden = true;
   document.getElementById('clinic-name').textContent = '';
@@ -46,11 +50,18 @@ function signedOut() {
 
 async function route() {
   try {
+    if (!me) me = await api('/v1/console/session');
     if (!clinic) clinic = await api('/v1/clinic');
+    const admin = me.role === 'admin';
+    // a person sees the pages of their role only (the service answers 403 to the others anyway)
+    for (const link of document.querySelectorAll('#nav a[data-role="admin"]')) link.hidden = !admin;
+    document.getElementById('signed-in-as').textContent = `Signed in: ${me.name} (${me.role})`;
     document.getElementById('nav').hidden = false;
     document.getElementById('clinic-name').textContent = clinic.name;
     for (const el of document.querySelectorAll('.zone')) el.textContent = clinic.timezone;
-    const id = SECTIONS.includes(location.hash.slice(1)) ? location.hash.slice(1) : 'appointments';
+    const wanted = location.hash.slice(1);
+    const allowed = admin ? [...SECTIONS, ...ADMIN_SECTIONS] : SECTIONS;
+    const id = allowed.includes(wanted) ? wanted : 'appointments';
     show(id);
     if (id === 'appointments') await showAppointments(clinic);
     if (id === 'call-list') await showCallList(clinic);
@@ -61,6 +72,8 @@ async function route() {
     if (id === 'waitlist') await showWaitlist(clinic);
     if (id === 'surveys') await initSurveys(clinic);
     if (id === 'broadcasts') showBroadcasts(clinic);
+    if (id === 'staff') await showStaff();
+    if (id === 'audit') await showAudit(clinic);
   } catch (e) {
     if (e instanceof SignedOut) signedOut();
     else throw e;
@@ -82,6 +95,22 @@ document.getElementById('sign-in-form').addEventListener('submit', async (event)
   input.value = '';
   if (res.status !== 204) {
     error.textContent = 'That key was not accepted. Check it and try again.';
+    return;
+  }
+  await route();
+});
+
+document.getElementById('passkey-sign-in').addEventListener('click', async () => {
+  const error = document.getElementById('passkey-error');
+  error.textContent = '';
+  if (!passkeysSupported()) {
+    error.textContent = 'This browser cannot use passkeys.';
+    return;
+  }
+  try {
+    await signInWithPasskey();
+  } catch (e) {
+    error.textContent = `Not signed in: ${e.message}`;
     return;
   }
   await route();

@@ -9,6 +9,7 @@ import { AppModule } from './app.module';
 import { QuietBootLogger } from './logging/boot-noise';
 import { openApiDocument } from './common/openapi/openapi-document';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { auditScopeMiddleware } from './audit/audit-scope';
 import { keepRawJson } from './common/http/json-depth';
 import { securityHeaders } from './common/http/security-headers';
 import { SizeFirstPipe } from './common/validation/size-first.pipe';
@@ -67,6 +68,7 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   express.use(BULK_JSON_ROUTES, json({ limit: config.bodyLimit, verify: keepRawJson }));
   express.use(json({ limit: JSON_LIMIT, verify: keepRawJson }));
   express.useBodyParser('urlencoded', { limit: '1mb', extended: false });
+  express.use(auditScopeMiddleware);
   express.disable('x-powered-by');
   express.use(httpMetrics(app.get(OperatorMetrics)));
   app.useGlobalFilters(new AllExceptionsFilter());

@@ -5,6 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppointmentsModule } from './appointments/appointments.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BroadcastsModule } from './broadcasts/broadcasts.module';
 import { CalendarModule } from './calendar/calendar.module';
@@ -27,6 +28,7 @@ import { ConsoleModule } from './console/console.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { SlotsModule } from './slots/slots.module';
 import { WaitlistModule } from './waitlist/waitlist.module';
+import { StaffModule } from './staff/staff.module';
 
 @Global()
 @Module({})
@@ -66,6 +68,7 @@ export class AppModule {
         ThrottlerModule.forRoot(rateLimits(config)),
         CommonModule,
         AuthModule,
+        AuditModule,
         HealthModule,
         ClinicsModule,
         RiskModule, // before AppointmentsModule: its call-list route precedes /:id
@@ -81,6 +84,7 @@ export class AppModule {
         BroadcastsModule,
         ExperimentsModule,
         ConsoleModule,
+        StaffModule,
         DueWorkModule,
       ],
       // global, so it runs before any route's own guard and covers routes added later

@@ -32,7 +32,7 @@ const LAYERS: Record<string, Layer> = {
   metrics: { rule: 'Prometheus metrics and the /metrics route', may: ['auth', 'common', 'config'] },
   health: { rule: 'the health route', may: ['common', 'database'] },
   auth: {
-    rule: 'API keys and console sessions, resolved to a clinic',
+    rule: 'API keys, console sessions and roles, resolved to a clinic and an actor',
     may: ['clinics', 'common', 'config'],
   },
   // The product, each folder a Nest module.
@@ -176,6 +176,14 @@ const LAYERS: Record<string, Layer> = {
   console: {
     rule: 'the staff console and its sign-in',
     may: ['auth', 'clinics', 'common', 'config'],
+  },
+  audit: {
+    rule: 'the audit trail: who read or changed what, append-only, kept auditRetentionDays',
+    may: ['auth', 'clinics', 'common', 'config', 'reports'],
+  },
+  staff: {
+    rule: 'the people of a clinic, their roles and passkeys',
+    may: ['audit', 'auth', 'clinics', 'common', 'config', 'console'],
   },
   demo: { rule: 'the demo story, a client of the HTTP API', may: ['common', 'config', 'startup'] },
 };

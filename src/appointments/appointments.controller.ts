@@ -30,6 +30,8 @@ import {
   BatchResultView,
   UpsertAppointmentDto,
 } from './dto/upsert-appointment.dto';
+import { AuditRead } from '../auth/audit-read.decorator';
+import { LeastRole } from '../auth/roles';
 
 @ApiTags('appointments')
 @ApiClinicKeyAuth()
@@ -38,6 +40,7 @@ import {
 export class AppointmentsController {
   constructor(private readonly appointments: AppointmentsService) {}
 
+  @LeastRole('admin')
   @Post()
   @ApiOperation({
     operationId: 'upsertAppointment',
@@ -56,6 +59,7 @@ export class AppointmentsController {
     return view;
   }
 
+  @LeastRole('admin')
   @Post('batch')
   @HttpCode(200)
   @ApiOperation({
@@ -71,6 +75,8 @@ export class AppointmentsController {
     return this.appointments.upsertBatch(clinic, dto.appointments);
   }
 
+  @LeastRole('staff')
+  @AuditRead()
   @Get()
   @ApiOperation({
     operationId: 'listAppointments',
@@ -85,6 +91,8 @@ export class AppointmentsController {
     return this.appointments.list(clinic, q);
   }
 
+  @LeastRole('staff')
+  @AuditRead()
   @Get(':id')
   @ApiOperation({
     operationId: 'getAppointment',
@@ -96,6 +104,7 @@ export class AppointmentsController {
     return this.appointments.get(clinic, id);
   }
 
+  @LeastRole('staff')
   @Patch(':id')
   @ApiOperation({
     operationId: 'patchAppointment',

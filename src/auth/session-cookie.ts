@@ -3,6 +3,8 @@ import type { Request } from 'express';
 /** The console's session cookie: HttpOnly, SameSite=Strict, 12 hours. */
 export const SESSION_COOKIE = 'turnout_session';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+/** A person's session ends after this long without a request (automatic logoff). */
+export const SESSION_IDLE_MS = 30 * 60 * 1000;
 /**
  * Cookie-authenticated requests that change something must carry this header. SameSite=Strict
  * already keeps the cookie off cross-site requests; a custom header is a second lock, since a

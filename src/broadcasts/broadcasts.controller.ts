@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ClinicKeyGuard } from '../auth/clinic-key.guard';
+import { LeastRole } from '../auth/roles';
 import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
@@ -25,6 +26,7 @@ broadcast and sends nothing more; the same key with a different request is a 409
 export class BroadcastsController {
   constructor(private readonly broadcasts: BroadcastsService) {}
 
+  @LeastRole('admin')
   @Post()
   @HttpCode(201)
   @ApiOperation({
@@ -47,6 +49,7 @@ export class BroadcastsController {
     return this.broadcasts.create(clinic, dto, key);
   }
 
+  @LeastRole('admin')
   @Get(':id')
   @ApiOperation({
     operationId: 'getBroadcast',

@@ -11,6 +11,7 @@ import {
   CalendarDeliveryView,
   ListCalendarDeliveriesQuery,
 } from './dto/calendar-deliveries.dto';
+import { LeastRole } from '../auth/roles';
 
 @ApiTags('calendar write-back')
 @ApiClinicKeyAuth()
@@ -19,6 +20,7 @@ import {
 export class CalendarDeliveriesController {
   constructor(private readonly deliveries: CalendarDeliveryHistory) {}
 
+  @LeastRole('staff')
   @Get()
   @ApiOperation({
     operationId: 'listCalendarDeliveries',
@@ -33,6 +35,7 @@ export class CalendarDeliveriesController {
     return this.deliveries.list(clinic, q);
   }
 
+  @LeastRole('admin')
   @Post(':id/retry')
   @HttpCode(200)
   @ApiOperation({

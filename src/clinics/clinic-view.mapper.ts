@@ -88,6 +88,7 @@ export function toClinicView(
       ? (clinic.officeHours as Partial<Record<string, [string, string] | null>>)
       : null,
     noShowGraceMinutes: clinic.noShowGraceMinutes,
+    auditRetentionDays: clinic.auditRetentionDays,
     sendRatePerSecond: clinic.sendRatePerSecond,
     keywordReplies: clinic.keywordReplies,
     calendarWebhookUrl: clinic.calendarWebhookUrl,

@@ -81,6 +81,9 @@ export class ClinicEntity {
   @Column({ name: 'no_show_grace_minutes', type: 'integer' })
   noShowGraceMinutes: number;
 
+  @Column({ name: 'audit_retention_days', type: 'integer' })
+  auditRetentionDays: number;
+
   @Column({ name: 'send_rate_per_second', type: 'integer' })
   sendRatePerSecond: number;
 

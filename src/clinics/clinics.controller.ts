@@ -9,6 +9,7 @@ import type { ClinicEntity } from './clinic.entity';
 import { ClinicsService } from './clinics.service';
 import { CreateClinicDto, UpdateClinicDto } from './dto/clinic-input.dto';
 import { ClinicView, CreatedClinicView } from './dto/clinic-view.dto';
+import { LeastRole } from '../auth/roles';
 
 @ApiTags('clinics')
 @Controller('v1')
@@ -31,6 +32,7 @@ export class ClinicsController {
     return this.clinics.create(dto);
   }
 
+  @LeastRole('staff')
   @Get('clinic')
   @UseGuards(ClinicKeyGuard)
   @ApiClinicKeyAuth()
@@ -41,6 +43,7 @@ export class ClinicsController {
     return this.clinics.view(clinic);
   }
 
+  @LeastRole('admin')
   @Patch('clinic')
   @UseGuards(ClinicKeyGuard)
   @ApiClinicKeyAuth()

@@ -64,6 +64,7 @@ export class ClinicsService {
           quietHoursEnd: quiet?.end ?? null,
           officeHours: dto.officeHours ?? null,
           noShowGraceMinutes: dto.noShowGraceMinutes ?? 30,
+          auditRetentionDays: dto.auditRetentionDays ?? 2190,
           sendRatePerSecond: dto.sendRatePerSecond ?? 1,
           keywordReplies: dto.keywordReplies ?? defaultKeywordReplies(dto.provider.type),
           calendarWebhookUrl: dto.calendarWebhookUrl ?? null,
@@ -144,6 +145,7 @@ export class ClinicsService {
       }
       if (dto.officeHours !== undefined) changes.officeHours = dto.officeHours;
       if (dto.noShowGraceMinutes !== undefined) changes.noShowGraceMinutes = dto.noShowGraceMinutes;
+      if (dto.auditRetentionDays !== undefined) changes.auditRetentionDays = dto.auditRetentionDays;
       if (dto.sendRatePerSecond !== undefined) changes.sendRatePerSecond = dto.sendRatePerSecond;
       if (dto.keywordReplies !== undefined) changes.keywordReplies = dto.keywordReplies;
       if (dto.calendarWebhookUrl !== undefined) changes.calendarWebhookUrl = dto.calendarWebhookUrl;

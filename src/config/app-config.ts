@@ -62,6 +62,10 @@ export interface AppConfig {
    */
   credentialsKey: Buffer | undefined;
   credentialsKeyPrevious: Buffer | undefined;
+  /** WebAuthn relying party: the passkeys' domain (default: PUBLIC_BASE_URL's host name) */
+  webauthnRpId: string;
+  /** the origins a passkey ceremony may come from (default: PUBLIC_BASE_URL's origin) */
+  webauthnOrigins: string[];
   /** JSON body limit of the batch uploads, e.g. "8mb": 5,000 items fit comfortably (other routes take 64 kB) */
   bodyLimit: string;
 }
@@ -150,10 +154,19 @@ export function loadConfig(
   if (metricsToken !== undefined && metricsToken.length < 16) {
     throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   }
+  const publicBaseUrl = url(env, 'PUBLIC_BASE_URL', `http://localhost:${port}`);
+  const webauthnOrigins = (env.WEBAUTHN_ORIGINS || new URL(publicBaseUrl).origin)
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of webauthnOrigins)
+    url({ WEBAUTHN_ORIGINS: origin }, 'WEBAUTHN_ORIGINS', origin);
   return {
     databaseUrl: env.DATABASE_URL || undefined,
     port,
-    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://localhost:${port}`),
+    publicBaseUrl,
+    webauthnRpId: env.WEBAUTHN_RP_ID || new URL(publicBaseUrl).hostname,
+    webauthnOrigins,
     adminToken,
     dataDir: resolve(env.TURNOUT_DATA_DIR || '.data'),
     embeddedPostgresPort: int(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 /** The console's files ship in the package's `console/` folder, beside `config/`. */
@@ -29,4 +30,23 @@ export const CONSOLE_FILES: Record<string, string> = {
   'broadcasts.js': 'text/javascript; charset=utf-8',
   'experiments.js': 'text/javascript; charset=utf-8',
   'call-list.js': 'text/javascript; charset=utf-8',
+  'staff.js': 'text/javascript; charset=utf-8',
+  'audit.js': 'text/javascript; charset=utf-8',
+  'passkey.js': 'text/javascript; charset=utf-8',
+  'passkey-register.js': 'text/javascript; charset=utf-8',
+};
+
+/**
+ * Files the console serves from installed packages rather than from console/: the browser half
+ * of @simplewebauthn (its UMD build, which defines `SimpleWebAuthnBrowser`), same origin, no CDN.
+ */
+export const PACKAGE_FILES: Record<string, () => string> = {
+  'webauthn.js': () =>
+    join(
+      dirname(createRequire(__filename).resolve('@simplewebauthn/browser')),
+      '..',
+      'dist',
+      'bundle',
+      'index.umd.min.js',
+    ),
 };

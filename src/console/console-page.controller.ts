@@ -14,8 +14,8 @@ import type { Request, Response } from 'express';
 import { sessionCookie } from '../auth/session-cookie';
 import { ConsoleSessionService } from './console-session.service';
 import { join } from 'node:path';
-import { CONSOLE_FILES, consoleAssetsDir } from './console-assets';
-import { signInLinkPage } from './sign-in-link-page';
+import { CONSOLE_FILES, consoleAssetsDir, PACKAGE_FILES } from './console-assets';
+import { passkeyLinkPage, signInLinkPage } from './sign-in-link-page';
 
 /**
  * GET /console: the staff console, plain HTML, CSS and JavaScript modules from the package (no
@@ -41,11 +41,14 @@ export class ConsolePageController {
    * and must not spend a staff member's one use (nor be signed in by it).
    */
   @Get('sign-in')
-  signInPage(@Query('token') token: unknown, @Res() res: Response): void {
+  async signInPage(@Query('token') token: unknown, @Res() res: Response): Promise<void> {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
     if (!isLinkToken(token)) return res.redirect(303, '/console#link-expired');
-    res.type('html').send(signInLinkPage(token));
+    const kind = await this.sessions.linkKind(token);
+    if (!kind) return res.redirect(303, '/console#link-expired');
+    // a person's link registers their passkey; the clinic key's signs in with one button
+    res.type('html').send(kind === 'person' ? passkeyLinkPage(token) : signInLinkPage(token));
   }
 
   /** The page's button: starts a session and opens the console, or says the link is spent. */
@@ -62,13 +65,16 @@ export class ConsolePageController {
 
   @Get('assets/:file')
   asset(@Param('file') file: string, @Res() res: Response): void {
+    const fromPackage = Object.prototype.hasOwnProperty.call(PACKAGE_FILES, file)
+      ? PACKAGE_FILES[file]
+      : undefined;
     const type = Object.prototype.hasOwnProperty.call(CONSOLE_FILES, file)
       ? CONSOLE_FILES[file]
-      : undefined;
+      : fromPackage && 'text/javascript; charset=utf-8';
     if (!type) throw new NotFoundException('no such console file');
     res.setHeader('Content-Type', type);
     res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(join(this.dir, file));
+    res.sendFile(fromPackage ? fromPackage() : join(this.dir, file));
   }
 }
 

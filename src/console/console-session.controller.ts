@@ -2,17 +2,22 @@ import {
   Body,
   Controller,
   Delete,
+  Get,
   HttpCode,
   Post,
   Req,
   Res,
   UnauthorizedException,
+  UseGuards,
 } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ClinicKeyGuard, type ClinicRequest } from '../auth/clinic-key.guard';
+import { LeastRole } from '../auth/roles';
+import { ApiClinicKeyAuth } from '../common/openapi/auth';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import type { Request, Response } from 'express';
 import { ConsoleSessionService } from './console-session.service';
-import { ConsoleSignInDto } from './dto/console-session.dto';
+import { ConsoleSignInDto, SignedInView } from './dto/console-session.dto';
 import { clearedSessionCookie, sessionCookie, sessionToken } from '../auth/session-cookie';
 
 @ApiTags('console')
@@ -41,6 +46,23 @@ export class ConsoleSessionController {
     if (!session) throw new UnauthorizedException('invalid API key');
     res.setHeader('Set-Cookie', sessionCookie(req, session.token, session.maxAgeMs));
     res.setHeader('Cache-Control', 'no-store');
+  }
+
+  @Get()
+  @UseGuards(ClinicKeyGuard)
+  @ApiClinicKeyAuth()
+  @LeastRole('staff')
+  @ApiOperation({
+    operationId: 'getConsoleSession',
+    summary: 'Who is signed in: a person (name and role) or the clinic key (integration)',
+  })
+  @ApiOkResponse({ type: SignedInView })
+  @ApiErrors(401)
+  whoAmI(@Req() req: ClinicRequest): SignedInView {
+    const actor = req.actor;
+    return actor.type === 'person'
+      ? { actor: 'person', id: actor.id, name: actor.name, role: actor.role }
+      : { actor: 'integration', id: null, name: 'Clinic API key', role: 'admin' };
   }
 
   @Delete()

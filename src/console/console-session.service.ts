@@ -28,13 +28,25 @@ export class ConsoleSessionService {
     return clinic ? this.startSession(clinic.id) : null;
   }
 
-  /** A one-time sign-in token for the clinic, usable for SIGN_IN_LINK_TTL_MS. */
-  async createSignInLink(clinic: ClinicEntity): Promise<{ token: string; expiresAt: Date }> {
+  /**
+   * A one-time sign-in token for the clinic, usable for SIGN_IN_LINK_TTL_MS; bound to a person
+   * (`staffId`), it lets that person register a passkey instead.
+   */
+  async createSignInLink(
+    clinic: ClinicEntity,
+    staffId: string | null = null,
+  ): Promise<{ token: string; expiresAt: Date }> {
     const token = this.secrets.token('sl_');
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + SIGN_IN_LINK_TTL_MS);
-    await this.links.insert(clinic.id, sha256Hex(token), now, expiresAt);
+    await this.links.insert(clinic.id, sha256Hex(token), now, expiresAt, staffId);
     return { token, expiresAt };
+  }
+
+  /** Whether a live link is a person's (it opens the passkey page), the clinic's, or spent. */
+  async linkKind(token: string): Promise<'person' | 'clinic' | null> {
+    const link = await this.links.peek(sha256Hex(token), this.clock.now());
+    return link ? (link.staffId ? 'person' : 'clinic') : null;
   }
 
   /** Trades a sign-in link's token for a session (null: unknown, used or expired). */
@@ -44,7 +56,11 @@ export class ConsoleSessionService {
     return clinicId ? this.startSession(clinicId) : null;
   }
 
-  private async startSession(clinicId: string): Promise<{ token: string; maxAgeMs: number }> {
+  /** A new session of the clinic key (`staffId` null) or of a person. */
+  async startSession(
+    clinicId: string,
+    staffId: string | null = null,
+  ): Promise<{ token: string; maxAgeMs: number }> {
     const token = this.secrets.token('cs_');
     const now = this.clock.now();
     await this.sessions.insert(
@@ -52,6 +68,7 @@ export class ConsoleSessionService {
       sha256Hex(token),
       now,
       new Date(now.getTime() + SESSION_TTL_MS),
+      staffId,
     );
     return { token, maxAgeMs: SESSION_TTL_MS };
   }

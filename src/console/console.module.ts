@@ -8,6 +8,6 @@ import { SignInLinksRepository } from './sign-in-links.repository';
 @Module({
   controllers: [ConsolePageController, ConsoleSessionController, SignInLinksController],
   providers: [ConsoleSessionService, SignInLinksRepository],
-  exports: [ConsoleSessionService],
+  exports: [ConsoleSessionService, SignInLinksRepository],
 })
 export class ConsoleModule {}

@@ -9,6 +9,7 @@ import { ApiClinicKeyAuth } from '../common/openapi/auth';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ConsoleSessionService } from './console-session.service';
 import { SignInLinkView } from './dto/console-session.dto';
+import { LeastRole } from '../auth/roles';
 
 @ApiTags('console')
 @ApiClinicKeyAuth()
@@ -20,6 +21,7 @@ export class SignInLinksController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  @LeastRole('admin')
   @Post()
   @HttpCode(201)
   @ApiOperation({

@@ -34,6 +34,8 @@ import {
   ListConversationsQuery,
   StaffReplyDto,
 } from './dto/conversations.dto';
+import { AuditRead } from '../auth/audit-read.decorator';
+import { LeastRole } from '../auth/roles';
 
 const PHONE_PARAM = {
   name: 'patientPhone',
@@ -48,6 +50,8 @@ const PHONE_PARAM = {
 export class ConversationsController {
   constructor(private readonly conversations: ConversationsService) {}
 
+  @LeastRole('staff')
+  @AuditRead()
   @Get()
   @ApiOperation({
     operationId: 'listConversations',
@@ -62,6 +66,8 @@ export class ConversationsController {
     return this.conversations.list(clinic, q);
   }
 
+  @LeastRole('staff')
+  @AuditRead()
   @Get(':patientPhone')
   @ApiOperation({
     operationId: 'getConversation',
@@ -77,6 +83,8 @@ export class ConversationsController {
     return this.conversations.get(clinic, phone);
   }
 
+  @LeastRole('staff')
+  @AuditRead()
   @Get(':patientPhone/export')
   @ApiOperation({
     operationId: 'exportConversation',
@@ -121,6 +129,7 @@ export class ConversationsController {
     return exportCsv(view.items);
   }
 
+  @LeastRole('staff')
   @Post(':patientPhone/messages')
   @HttpCode(201)
   @ApiOperation({
@@ -139,6 +148,7 @@ export class ConversationsController {
     return this.conversations.reply(clinic, phone, dto.body);
   }
 
+  @LeastRole('staff')
   @Post(':patientPhone/resolve')
   @HttpCode(200)
   @ApiOperation({

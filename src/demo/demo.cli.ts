@@ -5,6 +5,7 @@ import { loadDemoConfig } from '../config/demo-config';
 import { isPortFree } from '../startup/free-port';
 import { DemoClient } from './demo-client';
 import { DemoService } from './demo-service';
+import { printAudit, playStaff } from './demo-staff';
 import { printExperiment, printReport, runStory } from './demo-story';
 import { printBackfill } from './demo-waitlist';
 import { Progress } from './progress';
@@ -76,9 +77,14 @@ async function main(p: Progress): Promise<void> {
     printReport(p, result.report);
     printExperiment(p, result.experiment);
     printBackfill(p, result.backfill);
+    const staff = await playStaff(api, result.apiKey, p);
+    printAudit(p, staff.audit);
     const link = await api.as(result.apiKey).post<{ url: string }>('/v1/console/sign-in-links');
     p.say('');
     p.step('Done. The service keeps running for the console:');
+    p.say(
+      `  Front desk (Ben Okafor): create a passkey on this device and sign in (one use, 15 minutes): ${staff.frontDeskLink}`,
+    );
     p.say(`  Open the console, signed in (one use, 15 minutes): ${link.url}`);
     p.say(`  Or open ${service.baseUrl}/console and paste the clinic key: ${result.apiKey}`);
     p.say(

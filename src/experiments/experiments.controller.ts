@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ClinicKeyGuard } from '../auth/clinic-key.guard';
+import { LeastRole } from '../auth/roles';
 import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
@@ -21,6 +22,7 @@ import { ExperimentsService } from './experiments.service';
 export class ExperimentsController {
   constructor(private readonly experiments: ExperimentsService) {}
 
+  @LeastRole('admin')
   @Post()
   @ApiOperation({
     operationId: 'createExperiment',
@@ -40,6 +42,7 @@ export class ExperimentsController {
     return this.experiments.create(clinic, body);
   }
 
+  @LeastRole('admin')
   @Get()
   @ApiOperation({
     operationId: 'listExperiments',
@@ -51,6 +54,7 @@ export class ExperimentsController {
     return { items: await this.experiments.list(clinic) };
   }
 
+  @LeastRole('admin')
   @Get('ready-templates')
   @ApiOperation({
     operationId: 'listReadyExperimentTemplates',
@@ -62,6 +66,7 @@ export class ExperimentsController {
     return this.experiments.readyTemplates();
   }
 
+  @LeastRole('admin')
   @Post(':id/end')
   @HttpCode(200)
   @ApiOperation({
@@ -77,6 +82,7 @@ export class ExperimentsController {
     return this.experiments.end(clinic, id);
   }
 
+  @LeastRole('admin')
   @Get(':id/results')
   @ApiOperation({
     operationId: 'getExperimentResults',

@@ -7,6 +7,8 @@ import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ConsentService } from './consent.service';
 import { ConsentHistoryView, StaffOptOutDto } from './dto/consent.dto';
+import { AuditRead } from '../auth/audit-read.decorator';
+import { LeastRole } from '../auth/roles';
 
 @ApiTags('patients')
 @ApiClinicKeyAuth()
@@ -15,6 +17,7 @@ import { ConsentHistoryView, StaffOptOutDto } from './dto/consent.dto';
 export class PatientsController {
   constructor(private readonly consent: ConsentService) {}
 
+  @LeastRole('staff')
   @Post(':phone/opt-out')
   @HttpCode(200)
   @ApiOperation({
@@ -31,6 +34,8 @@ export class PatientsController {
     return this.consent.staffOptOut(clinic, phone, dto.note);
   }
 
+  @LeastRole('staff')
+  @AuditRead()
   @Get(':phone/consent')
   @ApiOperation({
     operationId: 'getPatientConsent',

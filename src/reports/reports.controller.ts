@@ -17,6 +17,7 @@ import { NoShowReportQuery, NoShowReportView } from './dto/no-show-report.dto';
 import { NoShowReportService } from './no-show-report.service';
 import { BackfillReportService } from './backfill-report.service';
 import { BackfillReportQuery, BackfillReportView } from './dto/backfill-report.dto';
+import { LeastRole } from '../auth/roles';
 
 const DEFINITIONS = `Counts the clinic's appointments whose start, read in the clinic's time zone, falls on a
 local date in [from, to): a day with a DST change is still one day. Current statuses count:
@@ -47,6 +48,7 @@ export class ReportsController {
     private readonly backfill: BackfillReportService,
   ) {}
 
+  @LeastRole('staff')
   @Get('backfill')
   @ApiOperation({
     operationId: 'getBackfillReport',
@@ -83,6 +85,7 @@ export class ReportsController {
     return csv.body;
   }
 
+  @LeastRole('staff')
   @Get('no-shows')
   @ApiOperation({
     operationId: 'getNoShowReport',

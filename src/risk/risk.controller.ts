@@ -1,6 +1,8 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClinicKeyGuard } from '../auth/clinic-key.guard';
+import { AuditRead } from '../auth/audit-read.decorator';
+import { LeastRole } from '../auth/roles';
 import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
@@ -15,6 +17,7 @@ import { RiskService } from './risk.service';
 export class RiskController {
   constructor(private readonly risk: RiskService) {}
 
+  @LeastRole('staff')
   @Get('risk/model')
   @ApiOperation({
     operationId: 'getRiskModel',
@@ -32,6 +35,8 @@ export class RiskController {
     return this.risk.model(clinic);
   }
 
+  @LeastRole('staff')
+  @AuditRead()
   @Get('appointments/call-list')
   @ApiOperation({
     operationId: 'getCallList',

@@ -12,6 +12,7 @@ import {
   SimulateInboundDto,
 } from './dto/simulator.dto';
 import { SimulatorService } from './simulator.service';
+import { LeastRole } from '../auth/roles';
 
 @ApiTags('simulator')
 @ApiClinicKeyAuth()
@@ -21,6 +22,7 @@ export class SimulatorController {
   constructor(private readonly simulator: SimulatorService) {}
 
   /** 202: like a provider's webhook, the reply is stored now and processed asynchronously. */
+  @LeastRole('admin')
   @Post('inbound')
   @HttpCode(202)
   @ApiOperation({
@@ -36,6 +38,7 @@ export class SimulatorController {
     return this.simulator.inbound(clinic, dto);
   }
 
+  @LeastRole('admin')
   @Get('outbox')
   @ApiOperation({
     operationId: 'listSimulatorOutbox',

@@ -7,6 +7,7 @@ import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ListSlotsQuery, SlotList, SlotsBatchDto, SlotsBatchResult } from './dto/slots.dto';
 import { SlotsService } from './slots.service';
+import { LeastRole } from '../auth/roles';
 
 @ApiTags('slots')
 @ApiClinicKeyAuth()
@@ -15,6 +16,7 @@ import { SlotsService } from './slots.service';
 export class SlotsController {
   constructor(private readonly slots: SlotsService) {}
 
+  @LeastRole('admin')
   @Post('batch')
   @HttpCode(200)
   @ApiOperation({
@@ -30,6 +32,7 @@ export class SlotsController {
     return this.slots.upsertBatch(clinic, dto.slots);
   }
 
+  @LeastRole('staff')
   @Get()
   @ApiOperation({ operationId: 'listSlots', summary: 'List the clinic’s open slots' })
   @ApiOkResponse({ type: SlotList })

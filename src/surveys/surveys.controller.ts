@@ -10,6 +10,8 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ClinicKeyGuard } from '../auth/clinic-key.guard';
+import { AuditRead } from '../auth/audit-read.decorator';
+import { LeastRole } from '../auth/roles';
 import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
@@ -36,6 +38,7 @@ total row, formula-like text cells prefixed with an apostrophe) as an attachment
 export class SurveysController {
   constructor(private readonly reports: SurveyReportService) {}
 
+  @LeastRole('staff')
   @Get('reports/surveys')
   @ApiOperation({
     operationId: 'getSurveyReport',
@@ -71,6 +74,8 @@ export class SurveysController {
     return csv.body;
   }
 
+  @LeastRole('staff')
+  @AuditRead()
   @Get('surveys')
   @ApiOperation({
     operationId: 'listSurveyAnswers',

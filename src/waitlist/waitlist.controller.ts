@@ -1,3 +1,5 @@
+import { AuditRead } from '../auth/audit-read.decorator';
+import { LeastRole } from '../auth/roles';
 import {
   Body,
   Controller,
@@ -30,6 +32,7 @@ import { WaitlistService } from './waitlist.service';
 export class WaitlistController {
   constructor(private readonly waitlist: WaitlistService) {}
 
+  @LeastRole('staff')
   @Post()
   @ApiOperation({
     operationId: 'addToWaitlist',
@@ -44,6 +47,8 @@ export class WaitlistController {
     return this.waitlist.create(clinic, dto);
   }
 
+  @LeastRole('staff')
+  @AuditRead()
   @Get()
   @ApiOperation({ operationId: 'listWaitlist', summary: 'The waitlist, with the offers made' })
   @ApiOkResponse({ type: WaitlistList })
@@ -55,6 +60,7 @@ export class WaitlistController {
     return this.waitlist.list(clinic, q);
   }
 
+  @LeastRole('staff')
   @Delete(':id')
   @HttpCode(200)
   @ApiOperation({ operationId: 'removeFromWaitlist', summary: 'Take an entry off the waitlist' })

@@ -99,6 +99,15 @@ describe('npm run demo', () => {
     expect(out).toMatch(/Risk model fitted on \d{3} finished visits/);
     expect(out).toMatch(/\n {2}\d\d:\d\d .+: \d+% (high|medium|low) \(.+\)\n/);
 
+    // Two people signed in with passkeys; each one's reads are in the audit under their name,
+    // and the front desk's printed link opens the page that creates a passkey.
+    expect(out).toMatch(/Rosa Diaz +getAppointment/);
+    expect(out).toMatch(/Ben Okafor +getConversation/);
+    const desk = /Front desk \(Ben Okafor\): .*\(one use, 15 minutes\): (\S+)/.exec(out)![1];
+    expect(desk).toMatch(new RegExp(`^http://localhost:${port}/console/sign-in\\?token=sl_`));
+    const deskPage = await fetch(desk.replace('localhost', '127.0.0.1'), { redirect: 'manual' });
+    expect(await deskPage.text()).toContain('Create a passkey and sign in');
+
     // The printed link signs the console in, once.
     const url = /signed in \(one use, 15 minutes\): (\S+)/.exec(out)![1];
     expect(url).toMatch(new RegExp(`^http://localhost:${port}/console/sign-in\\?token=sl_`));

@@ -157,6 +157,9 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
+    expect(await tableExists('audit_entries')).toBe(true);
+    expect(await functionExists('audit_entries_append_only')).toBe(true);
+    expect(await columnExists('console_sessions', 'staff_id')).toBe(true);
     expect(await tableExists('experiment_assignments')).toBe(true);
     expect(await tableExists('appointment_risk')).toBe(true);
     expect(await tableExists('broadcast_recipients')).toBe(true);
@@ -172,6 +175,7 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await columnExists('clinics', 'extra_reminder')).toBe(true);
     expect(await tableExists('broadcast_recipients')).toBe(true);
     expect(await tableExists('experiment_assignments')).toBe(true);
+    expect(await tableExists('audit_entries')).toBe(true);
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await functionExists('appointment_text_fact')).toBe(true);

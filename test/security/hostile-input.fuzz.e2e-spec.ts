@@ -175,12 +175,17 @@ describe('hostile input, 10,000 generated requests', () => {
 
   let stateQuery: string;
 
-  /** Everything any request could have written: every row carrying a clinic's id, hashed, in one query. */
+  /**
+   * Everything any request could have written: every row carrying a clinic's id, hashed, in one
+   * query. The audit trail is checked apart (auditSince): a read of patient data is recorded
+   * there by design, so only what it appends is allowed to change.
+   */
   async function databaseState(): Promise<string> {
     if (!stateQuery) {
       const tables: { table_name: string }[] = await t.ds.query(
         `SELECT table_name FROM information_schema.columns
-         WHERE table_schema = current_schema() AND column_name = 'clinic_id' ORDER BY table_name`,
+         WHERE table_schema = current_schema() AND column_name = 'clinic_id'
+           AND table_name <> 'audit_entries' ORDER BY table_name`,
       );
       // UNION ALL's rows come in no set order (PostgreSQL may run its branches in parallel):
       // sorted by table, so two equal states print the same.
@@ -201,6 +206,19 @@ describe('hostile input, 10,000 generated requests', () => {
     return JSON.stringify(rows);
   }
 
+  /** The newest audit entry's id; the entries after one, by action. */
+  async function lastAuditId(): Promise<string> {
+    const [row] = await t.ds.query(`SELECT coalesce(max(id), 0)::text AS id FROM audit_entries`);
+    return row.id;
+  }
+  async function auditSince(id: string): Promise<string[]> {
+    const rows: { action: string }[] = await t.ds.query(
+      `SELECT action FROM audit_entries WHERE id > $1 ORDER BY id`,
+      [id],
+    );
+    return rows.map((r) => r.action);
+  }
+
   let compared = 0;
   let sent = 0;
   const statuses = new Map<number, number>();
@@ -210,6 +228,7 @@ describe('hostile input, 10,000 generated requests', () => {
     for (let i = 0; i < cases.length; i += BATCH) {
       const batch = cases.slice(i, i + BATCH);
       const before = await databaseState();
+      const auditBefore = await lastAuditId();
       const answers = await Promise.all(
         batch.map(async (k) => {
           const res = await fetch(`${base}${k.path}`, {
@@ -222,7 +241,9 @@ describe('hostile input, 10,000 generated requests', () => {
         }),
       );
       let allRefused = true;
+      let readsAnswered = 0;
       for (const { k, status, text } of answers) {
+        if (k.method === 'GET' && status < 300) readsAnswered += 1;
         sent += 1;
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
         const where = `${k.method} ${k.path.slice(0, 120)} ${String(k.body ?? '').slice(0, 200)}`;
@@ -242,10 +263,26 @@ describe('hostile input, 10,000 generated requests', () => {
       }
       if (allRefused) {
         expect(await databaseState()).toBe(before);
+        // refusals leave no audit entry; answered reads of patient data leave one each
+        const added = await auditSince(auditBefore);
+        expect(added.filter((action) => !READ_ACTIONS.includes(action))).toEqual([]);
+        expect(added.length).toBeLessThanOrEqual(readsAnswered);
         compared += 1;
       }
     }
   }
+
+  /** The audited reads (`@AuditRead`): the only entries a batch of refusals and reads may add. */
+  const READ_ACTIONS = [
+    'getAppointment',
+    'listAppointments',
+    'getConversation',
+    'listConversations',
+    'getPatientConsent',
+    'getCallList',
+    'listSurveyAnswers',
+    'listAudit',
+  ];
 
   const auth = (admin: boolean) => ({ Authorization: `Bearer ${admin ? ADMIN_TOKEN : c.apiKey}` });
   const json = (admin: boolean) => ({ ...auth(admin), 'Content-Type': 'application/json' });

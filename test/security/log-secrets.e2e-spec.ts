@@ -17,6 +17,8 @@ import {
   startServiceProcess,
   stopServiceProcess,
 } from '../support/service-process';
+import { SoftAuthenticator } from '../support/soft-authenticator';
+import { cookieOf } from '../support/staff';
 import { ADMIN_TOKEN } from '../support/test-app';
 import { PUBLIC_BASE_URL, telnyxKeys } from '../support/webhooks';
 
@@ -50,8 +52,9 @@ function phoneForms(e164: string): string[] {
 /**
  * A full run of the real service at LOG_LEVEL=debug, its output captured: clinics of every
  * provider, uploads, reminders sent, signed webhooks of each provider, simulator replies, and
- * errors of many kinds. No credential, secret, phone number (any format) or message body may
- * appear in any line.
+ * errors of many kinds, a staff member's passkey registration and sign-in. No credential, secret
+ * (API keys, link and session tokens, passkey challenges and signatures), phone number (any
+ * format) or message body may appear in any line.
  */
 describe('logs of a full run', () => {
   let service: ServiceProcess;
@@ -288,6 +291,41 @@ describe('logs of a full run', () => {
       .set(clinics.twilio.auth)
       .send(appointmentInput({ startsAt, patient: { name: 'Cy', phone: phone() } }))
       .expect(201);
+    // staff: a person added, a passkey registered from the link, signed in; replays refused
+    const person = await http
+      .post('/v1/staff')
+      .set(clinics.fake.auth)
+      .send({ name: 'Rosa Diaz', email: 'rosa.logs@clinic.example', role: 'admin' })
+      .expect(201);
+    const token = new URL(person.body.signInUrl as string).searchParams.get('token')!;
+    secrets.push(token);
+    await http.get(`/console/sign-in?token=${token}`).expect(200);
+    const passkey = new SoftAuthenticator(new URL(PUBLIC_BASE_URL).origin);
+    const created = await http
+      .post('/v1/console/passkeys/registration-options')
+      .send({ token })
+      .expect(200);
+    secrets.push(created.body.challenge);
+    const registered = await http
+      .post('/v1/console/passkeys/registration')
+      .send({ token, response: passkey.register(created.body) })
+      .expect(204);
+    await http.post('/v1/console/passkeys/registration-options').send({ token }).expect(401);
+    const options = await http.post('/v1/console/passkeys/sign-in-options').send({}).expect(200);
+    secrets.push(options.body.challenge);
+    const answer = passkey.assert(options.body);
+    secrets.push(answer.response.signature);
+    const signedIn = await http
+      .post('/v1/console/passkeys/sign-in')
+      .send({ response: answer })
+      .expect(204);
+    await http.post('/v1/console/passkeys/sign-in').send({ response: answer }).expect(401);
+    for (const res of [registered, signedIn]) {
+      const cookie = cookieOf(res.headers['set-cookie']);
+      secrets.push(cookie.split('=')[1]);
+      await http.get('/v1/appointments').set('Cookie', cookie).expect(200);
+      await http.get('/v1/audit?format=csv').set('Cookie', cookie).expect(200);
+    }
     await sleep(1500);
 
     await stopServiceProcess(service);

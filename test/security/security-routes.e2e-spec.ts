@@ -8,13 +8,16 @@ import {
   WebhookCall,
 } from '../support/provider-webhooks';
 import { AppRoute, listRoutes, routeName } from '../support/routes';
+import { addPerson, cookieOf } from '../support/staff';
 import { ADMIN_TOKEN, startTestApp, TestApp } from '../support/test-app';
 import { telnyxKeys } from '../support/webhooks';
 
 /**
  * Every route of the running app, read from its router (not listed by hand, so a route added
  * later is covered the day it lands): each `/v1` route refuses a missing or wrong credential with
- * 401, each webhook route a missing or forged signature, and only the routes below are public.
+ * 401, each webhook route a missing or forged signature, and only the routes below are public;
+ * each clinic route answers the integration key and an admin, and a staff member only on the
+ * routes of that role (403 elsewhere).
  */
 const PUBLIC = [
   /^GET \/health(\/ready)?$/,
@@ -26,11 +29,44 @@ const PUBLIC = [
   /^(POST|DELETE) \/v1\/console\/session$/,
   // a sign-in link's button: the one-time token is the credential, in the body
   /^POST \/console\/sign-in$/,
+  // passkey ceremonies: a person's link token, or the passkey's signed answer, is the credential
+  /^POST \/v1\/console\/passkeys\/(registration|registration-options|sign-in|sign-in-options)$/,
 ];
 /** The routes the operator's token opens (API.md: `/v1/clinics`); every other /v1 route wants a clinic key. */
 const OPERATOR = ['POST /v1/clinics'];
 
 const isPublic = (r: AppRoute) => PUBLIC.some((p) => p.test(routeName(r)));
+
+/**
+ * What the `staff` role may use (API.md, Staff accounts and audit: reads appointments,
+ * conversations and reports, replies, resolves, marks attendance). Every other clinic route is
+ * an admin's, so a route added later is closed to staff until it is named here.
+ */
+const STAFF = [
+  'GET /v1/appointments',
+  'GET /v1/appointments/:id',
+  'PATCH /v1/appointments/:id',
+  'GET /v1/appointments/call-list',
+  'GET /v1/risk/model',
+  'GET /v1/conversations',
+  'GET /v1/conversations/:patientPhone',
+  'GET /v1/conversations/:patientPhone/export',
+  'POST /v1/conversations/:patientPhone/messages',
+  'POST /v1/conversations/:patientPhone/resolve',
+  'GET /v1/reports/no-shows',
+  'GET /v1/reports/surveys',
+  'GET /v1/reports/backfill',
+  'POST /v1/waitlist',
+  'GET /v1/waitlist',
+  'DELETE /v1/waitlist/:id',
+  'GET /v1/surveys',
+  'GET /v1/clinic',
+  'GET /v1/slots',
+  'GET /v1/calendar-deliveries',
+  'GET /v1/patients/:phone/consent',
+  'POST /v1/patients/:phone/opt-out',
+  'GET /v1/console/session',
+];
 
 /** A concrete URL for a route pattern: any id is unknown, any phone valid, any secret wrong. */
 function concrete(path: string): string {
@@ -145,6 +181,53 @@ describe('security: every route from the running app', () => {
       if (res.status !== 401) opened.push(routeName(route));
     }
     expect(opened.sort()).toEqual([...OPERATOR].sort());
+  });
+
+  it('checks every clinic route for every role: staff, admin and the integration key', async () => {
+    const admin = await addPerson(t, c, {
+      name: 'Rosa Admin',
+      email: 'rosa@sec.example',
+      role: 'admin',
+    });
+    const staff = await addPerson(t, c, {
+      name: 'Ben Staff',
+      email: 'ben@sec.example',
+      role: 'staff',
+    });
+    const keySession = await t.http
+      .post('/v1/console/session')
+      .send({ apiKey: c.apiKey })
+      .expect(204);
+    const actors: Record<string, Record<string, string>> = {
+      'integration key': c.auth,
+      'integration key console session': {
+        Cookie: cookieOf(keySession.headers['set-cookie']),
+        'X-Turnout-Console': '1',
+      },
+      admin: admin.auth,
+      staff: staff.auth,
+    };
+    const clinicRoutes = routes.filter(
+      (r) => r.path.startsWith('/v1/') && !isPublic(r) && !OPERATOR.includes(routeName(r)),
+    );
+    expect(STAFF.filter((name) => !clinicRoutes.some((r) => routeName(r) === name))).toEqual([]);
+    const wrong: string[] = [];
+    for (const route of clinicRoutes) {
+      for (const [actor, headers] of Object.entries(actors)) {
+        const res = await call(route, headers);
+        const allowed = actor !== 'staff' || STAFF.includes(routeName(route));
+        const answered = allowed ? ![401, 403].includes(res.status) : res.status === 403;
+        if (!answered) wrong.push(`${routeName(route)} [${actor}] ${res.status}`);
+        if (!allowed) {
+          expect(res.body).toEqual({
+            statusCode: 403,
+            error: 'Forbidden',
+            message: ['this needs the admin role'],
+          });
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 
   describe('webhooks', () => {

@@ -20,6 +20,7 @@ interface Owned {
   phoneParam: string;
   deliveryId: string | null;
   waitlistEntryId: string;
+  staffId: string;
   experimentId: string;
   broadcastId: string;
 }
@@ -175,6 +176,41 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
         .set(b.auth),
     expect: 'own',
   },
+  'POST /v1/staff': {
+    send: (t, b) =>
+      t.http
+        .post('/v1/staff')
+        .set(b.auth)
+        .send({
+          name: 'B Person',
+          email: `${uniqueId('b').toLowerCase()}@b.example`,
+          role: 'staff',
+        }),
+    expect: 'own',
+  },
+  'GET /v1/staff': { send: (t, b) => t.http.get('/v1/staff').set(b.auth), expect: 'own' },
+  'PATCH /v1/staff/:id': {
+    send: (t, b, a) => t.http.patch(`/v1/staff/${a.staffId}`).set(b.auth).send({ role: 'admin' }),
+    expect: 404,
+  },
+  'DELETE /v1/staff/:id': {
+    send: (t, b, a) => t.http.delete(`/v1/staff/${a.staffId}`).set(b.auth),
+    expect: 404,
+  },
+  'POST /v1/staff/:id/sign-in-links': {
+    send: (t, b, a) => t.http.post(`/v1/staff/${a.staffId}/sign-in-links`).set(b.auth),
+    expect: 404,
+  },
+  'GET /v1/console/session': {
+    send: (t, b) => t.http.get('/v1/console/session').set(b.auth),
+    expect: 'own',
+  },
+  'GET /v1/audit': {
+    // B's own entries name what B asked for (A's patient's number, A's externalId)
+    send: (t, b) => t.http.get('/v1/audit').set(b.auth),
+    expect: 'own',
+    echoes: ['patientPhone', 'externalId'],
+  },
   'GET /v1/reports/no-shows': {
     send: (t, b) =>
       t.http
@@ -246,12 +282,14 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
 
 /**
  * Routes that are not clinic data: public, operator, or the console's own sign-in (a sign-in
- * link signs in as the key's own clinic: test/console/console-sign-in-link.e2e-spec.ts).
+ * link signs in as the key's own clinic: test/console/console-sign-in-link.e2e-spec.ts; a
+ * passkey as its person's own clinic: test/staff/staff-accounts.e2e-spec.ts).
  */
 const NOT_CLINIC_DATA = [
   /^POST \/v1\/clinics$/,
   /^(POST|DELETE) \/v1\/console\/session$/,
   /^POST \/v1\/console\/sign-in-links$/,
+  /^POST \/v1\/console\/passkeys\//,
 ];
 
 describe('tenant matrix: clinic B against clinic A', () => {
@@ -319,6 +357,12 @@ describe('tenant matrix: clinic B against clinic A', () => {
       .set(a.auth)
       .send({ status: 'arrived' })
       .expect(200);
+    const staffName = `Staff ${uniqueId('A')}`;
+    const person = await t.http
+      .post('/v1/staff')
+      .set(a.auth)
+      .send({ name: staffName, email: `${uniqueId('a').toLowerCase()}@a.example`, role: 'admin' })
+      .expect(201);
     const deliveries: { id: string }[] = await t.ds
       .query('SELECT id FROM calendar_deliveries WHERE clinic_id = $1 LIMIT 1', [a.id])
       .catch(() => []);
@@ -329,6 +373,7 @@ describe('tenant matrix: clinic B against clinic A', () => {
       phoneParam: encodeURIComponent(phone),
       deliveryId: deliveries[0]?.id ?? null,
       waitlistEntryId: entry.body.id,
+      staffId: person.body.id,
       experimentId: experiment.body.id,
       broadcastId: broadcast.body.id,
     };
@@ -341,6 +386,8 @@ describe('tenant matrix: clinic B against clinic A', () => {
       practitioner,
       a.body.name as string,
       entry.body.id,
+      person.body.id,
+      staffName,
       experimentName,
       experiment.body.id,
       broadcast.body.id,

@@ -18,7 +18,10 @@ const TOOLS = [
       '/Applications/Chromium.app/Contents/MacOS/Chromium',
       '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
     ],
-    specs: ['test/console/console-browser.e2e-spec.ts'],
+    specs: [
+      'test/console/console-browser.e2e-spec.ts',
+      'test/staff/staff-console-browser.e2e-spec.ts',
+    ],
     script: 'npm run test:browser',
     required: 'REQUIRE_BROWSER',
   },

@@ -206,6 +206,17 @@ export class ClinicSettingsDto {
   @Max(10080)
   noShowGraceMinutes?: number;
 
+  @ApiPropertyOptional({
+    example: 2190,
+    default: 2190,
+    description: 'how long audit entries are kept, in days (default six years)',
+  })
+  @IsOmittable()
+  @IsInt()
+  @Min(1)
+  @Max(36500)
+  auditRetentionDays?: number;
+
   @ApiPropertyOptional({ example: 1, default: 1 })
   @IsOmittable()
   @IsInt()

@@ -71,6 +71,7 @@ export class ClinicView {
   })
   officeHours: Partial<Record<string, [string, string] | null>> | null;
   @ApiProperty() noShowGraceMinutes: number;
+  @ApiProperty({ description: 'days audit entries are kept' }) auditRetentionDays: number;
   @ApiProperty() sendRatePerSecond: number;
   @ApiProperty({ enum: ['provider', 'turnout'] }) keywordReplies: string;
   @ApiProperty({ nullable: true, type: String }) calendarWebhookUrl: string | null;

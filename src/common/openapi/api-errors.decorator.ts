@@ -5,7 +5,7 @@ import { ErrorResponse } from './error-response.dto';
 const MEANINGS = {
   400: 'The request is malformed or a field is invalid; `message` names each problem',
   401: 'No credentials, or credentials that are not valid for this route',
-  403: 'A webhook signature that does not match, or a change sent with the console session cookie but without the `X-Turnout-Console: 1` header',
+  403: 'A webhook signature that does not match, a route the signed-in role may not use, or a change sent with the console session cookie but without the `X-Turnout-Console: 1` header',
   404: 'No such resource for this clinic (another clinic’s resources are never visible)',
   409: 'Conflicts with the current state (a duplicate, an overlap, an illegal transition)',
   413: 'The body is larger than the server accepts',

@@ -8,7 +8,14 @@ import { sha256Hex } from '../crypto/secrets';
  * The console's sign-ins: they take a key or a link's token in the body, so they are what a
  * guesser would hammer.
  */
-const SIGN_IN = new Set(['POST /v1/console/session', 'POST /console/sign-in']);
+const SIGN_IN = new Set([
+  'POST /v1/console/session',
+  'POST /console/sign-in',
+  'POST /v1/console/passkeys/registration-options',
+  'POST /v1/console/passkeys/registration',
+  'POST /v1/console/passkeys/sign-in-options',
+  'POST /v1/console/passkeys/sign-in',
+]);
 
 function route(context: ExecutionContext): { req: Request; name: string; path: string } {
   const req = context.switchToHttp().getRequest<Request>();

@@ -17,3 +17,10 @@ export class SignInLinkView {
   url: string;
   @ApiProperty({ description: 'unused links stop working then (15 minutes)' }) expiresAt: string;
 }
+
+export class SignedInView {
+  @ApiProperty({ enum: ['person', 'integration'] }) actor: 'person' | 'integration';
+  @ApiProperty({ nullable: true, type: String, description: 'the staff member' }) id: string | null;
+  @ApiProperty({ example: 'Rosa Diaz' }) name: string;
+  @ApiProperty({ enum: ['staff', 'admin'] }) role: 'staff' | 'admin';
+}
