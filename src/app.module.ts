@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { AppointmentsModule } from './appointments/appointments.module';
 import { AuthModule } from './auth/auth.module';
 import { CalendarModule } from './calendar/calendar.module';
+import { CalendarSyncModule } from './calendar/store/calendar-sync.module';
 import { ClinicsModule } from './clinics/clinics.module';
 import { CommonModule } from './common/common.module';
 import { DueWorkModule } from './common/due-work/due-work-runner';
@@ -67,6 +68,7 @@ export class AppModule {
         AppointmentsModule,
         SlotsModule,
         CalendarModule,
+        CalendarSyncModule,
         MessagingModule,
         MetricsModule,
         OutboundModule,

@@ -24,6 +24,7 @@ import { NoShowSweep } from './no-show-sweep.service';
   ],
   exports: [
     NoShowSweep,
+    AppointmentImportService,
     AppointmentWorkflowService,
     AppointmentsRepository,
     AppointmentDetailsRepository,

@@ -6,6 +6,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import type { SealedCredentials } from '../common/crypto/credentials-vault';
+import type { CalendarStoreSettings, StoredCalendarStoreSecret } from './calendar-store-settings';
 import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
 
 export type KeywordReplies = 'provider' | 'turnout';
@@ -84,6 +85,14 @@ export class ClinicEntity {
   /** SHA-256 (hex) of the path secret: what routes and authenticates a Flowroute webhook. */
   @Column({ name: 'flowroute_path_secret_hash', type: 'text', nullable: true })
   flowroutePathSecretHash: string | null;
+
+  /** Where the calendar lives when Turnout reads and writes it; null: the webhook. */
+  @Column({ name: 'calendar_store', type: 'jsonb', nullable: true })
+  calendarStore: CalendarStoreSettings | null;
+
+  /** The store's credentials: sealed at rest (CredentialsVault), never returned or logged. */
+  @Column({ name: 'calendar_store_secret', type: 'jsonb', nullable: true })
+  calendarStoreSecret: StoredCalendarStoreSecret | null;
 
   @Column({ type: 'integer' })
   version: number;

@@ -29,6 +29,25 @@ export class TemplateWarningView {
   @ApiProperty() message: string;
 }
 
+export class FhirAuthView {
+  @ApiProperty({ enum: ['bearer', 'smart-backend'] }) type: string;
+  @ApiPropertyOptional() clientId?: string;
+  @ApiPropertyOptional() tokenUrl?: string;
+  @ApiPropertyOptional() scope?: string;
+}
+
+export class CalendarStoreSettingsView {
+  @ApiProperty({ enum: ['webhook', 'caldav', 'fhir'] }) type: string;
+  @ApiPropertyOptional({ description: 'caldav' }) url?: string;
+  @ApiPropertyOptional({ description: 'caldav', type: String, nullable: true })
+  username?: string | null;
+  @ApiPropertyOptional({ description: 'fhir' }) baseUrl?: string;
+  @ApiPropertyOptional({ type: FhirAuthView, description: 'fhir' }) auth?: FhirAuthView;
+  @ApiPropertyOptional() syncSeconds?: number;
+  @ApiProperty({ description: 'names of the secrets held; their values are never returned' })
+  secretsSet: string[];
+}
+
 export class ClinicView {
   @ApiProperty() id: string;
   @ApiProperty() name: string;
@@ -43,6 +62,7 @@ export class ClinicView {
   @ApiProperty() sendRatePerSecond: number;
   @ApiProperty({ enum: ['provider', 'turnout'] }) keywordReplies: string;
   @ApiProperty({ nullable: true, type: String }) calendarWebhookUrl: string | null;
+  @ApiProperty({ type: CalendarStoreSettingsView }) calendarStore: CalendarStoreSettingsView;
   @ApiProperty({
     description: 'URLs to configure at the provider',
     type: 'object',
