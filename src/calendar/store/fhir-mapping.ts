@@ -17,6 +17,9 @@ export interface FhirAppointment {
   location: Location | null;
 }
 
+/** The identifier system of the externalId of an Appointment Turnout booked (POSTed). */
+export const TURNOUT_ID_SYSTEM = 'urn:turnout:externalId';
+
 type Field = keyof UploadItem | 'patient.phone' | 'patient.name' | 'patient.language';
 
 const humanName = (r: Patient | Practitioner | undefined | null): string | undefined => {
@@ -56,8 +59,10 @@ export const FHIR_FIELDS: {
 }[] = [
   {
     field: 'externalId',
-    source: 'Appointment/<id>',
-    read: (a) => `Appointment/${a.appointment.id}`,
+    source: 'Appointment/<id>; for one Turnout booked, its identifier of system TURNOUT_ID_SYSTEM',
+    read: (a) =>
+      a.appointment.identifier?.find((i) => i.system === TURNOUT_ID_SYSTEM)?.value ??
+      `Appointment/${a.appointment.id}`,
   },
   {
     field: 'patient.phone',
@@ -234,6 +239,7 @@ export function patchFor(
 
 /** A new Appointment for a booking by Turnout; the patient contained, with the phone to text. */
 export function newAppointment(a: {
+  externalId: string;
   status: AppointmentStatus;
   startsAt: string;
   endsAt: string;
@@ -269,6 +275,7 @@ export function newAppointment(a: {
   }
   return {
     resourceType: 'Appointment',
+    identifier: [{ system: TURNOUT_ID_SYSTEM, value: a.externalId }],
     status: FHIR_WRITE_STATUS[a.status].status ?? 'booked',
     start: a.startsAt,
     end: a.endsAt,

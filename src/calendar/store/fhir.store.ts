@@ -97,6 +97,7 @@ export class FhirStore implements CalendarStoreAdapter {
           body: JSON.stringify(
             newAppointment({
               ...wanted,
+              externalId: a.externalId,
               patient: a.patient,
               practitioner: a.practitioner,
               location: a.location,
