@@ -3,8 +3,9 @@ import { showAppointments } from './appointments.js';
 import { initReport } from './report.js';
 import { showInbox } from './inbox.js';
 import { showCalendar } from './calendar.js';
+import { showExperiments } from './experiments.js';
 
-const SECTIONS = ['appointments', 'report', 'inbox', 'calendar'];
+const SECTIONS = ['appointments', 'report', 'inbox', 'calendar', 'experiments'];
 let clinic = null;
 
 function show(id) {
@@ -40,6 +41,7 @@ async function route() {
     if (id === 'report') await initReport(clinic);
     if (id === 'inbox') await showInbox(clinic);
     if (id === 'calendar') await showCalendar(clinic);
+    if (id === 'experiments') await showExperiments(clinic);
   } catch (e) {
     if (e instanceof SignedOut) signedOut();
     else throw e;

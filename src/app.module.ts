@@ -15,6 +15,7 @@ import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
 import { rateLimits } from './common/rate-limit/rate-limits';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { dataSourceOptions } from './database/data-source-options';
+import { ExperimentsModule } from './experiments/experiments.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MessagingModule } from './messaging/messaging.module';
@@ -74,6 +75,7 @@ export class AppModule {
         OutboundModule,
         WebhooksModule,
         ReportsModule,
+        ExperimentsModule,
         ConsoleModule,
         DueWorkModule,
       ],

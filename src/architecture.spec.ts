@@ -59,8 +59,13 @@ const LAYERS: Record<string, Layer> = {
     may: ['appointments', 'auth', 'clinics', 'common', 'database'],
   },
   reminders: {
-    rule: 'the reminder plan of an appointment',
+    rule: 'the reminder plan of an appointment; owns ReminderVariants',
     may: ['appointments', 'clinics', 'common', 'outbound'],
+    wires: ['experiments'],
+  },
+  experiments: {
+    rule: 'wording and timing experiments and their statistics; implements ReminderVariants',
+    may: ['auth', 'clinics', 'common', 'config', 'database', 'messaging', 'reminders'],
   },
   calendar: {
     rule: 'write-back to the clinic calendar; implements appointments/CalendarEvents',

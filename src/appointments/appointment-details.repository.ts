@@ -20,7 +20,13 @@ export interface MessageReadRow {
   segments: number;
 }
 
-/** Read side of the appointment view: its reminders and messages. */
+export interface ExperimentReadRow {
+  appointment_id: string;
+  experiment_id: string;
+  variant: string;
+}
+
+/** Read side of the appointment view: its reminders, messages and experiment variant. */
 @Injectable()
 export class AppointmentDetailsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
@@ -42,6 +48,17 @@ export class AppointmentDetailsRepository {
       `SELECT direction, kind, body, created_at, status, segments FROM messages
        WHERE appointment_id = $1 ORDER BY created_at, direction = 'outbound', id`,
       [id],
+    );
+  }
+
+  async experimentsFor(ids: string[]): Promise<Map<string, { id: string; variant: string }>> {
+    const rows: ExperimentReadRow[] = await this.ds.manager.query(
+      `SELECT appointment_id, experiment_id, variant FROM experiment_assignments
+       WHERE appointment_id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(
+      rows.map((r) => [r.appointment_id, { id: r.experiment_id, variant: r.variant }]),
     );
   }
 }

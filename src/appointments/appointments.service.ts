@@ -68,14 +68,17 @@ export class AppointmentsService {
   async get(clinic: ClinicEntity, id: string): Promise<AppointmentView> {
     const row = isUuid(id) ? await this.appointments.findById(clinic.id, id) : null;
     if (!row) throw new NotFoundError('appointment');
-    const [reminders, history, messages, consent] = await Promise.all([
+    const [reminders, history, messages, consent, experiments] = await Promise.all([
       this.details.remindersFor([id]),
       this.appointments.historyFor([id]),
       this.details.messagesFor(id),
       this.patients.latestConsent(this.ds.manager, row.patient_id),
+      this.details.experimentsFor([id]),
     ]);
     const view = toAppointmentView(row, reminders, history, messages);
     view.patient.consent = toConsentView(consent);
+    const experiment = experiments.get(id);
+    if (experiment) view.experiment = experiment;
     return view;
   }
 
@@ -91,18 +94,25 @@ export class AppointmentsService {
     });
     const page = rows.slice(0, limit);
     const ids = page.map((r) => r.id);
-    const [reminders, history] = ids.length
-      ? await Promise.all([this.details.remindersFor(ids), this.appointments.historyFor(ids)])
-      : [[], []];
+    const [reminders, history, experiments] = ids.length
+      ? await Promise.all([
+          this.details.remindersFor(ids),
+          this.appointments.historyFor(ids),
+          this.details.experimentsFor(ids),
+        ])
+      : [[], [], new Map<string, { id: string; variant: string }>()];
     const last = page[page.length - 1];
     return {
-      items: page.map((r) =>
-        toAppointmentView(
+      items: page.map((r) => {
+        const view = toAppointmentView(
           r,
           reminders.filter((x) => x.appointment_id === r.id),
           history.filter((h) => h.appointment_id === r.id),
-        ),
-      ),
+        );
+        const experiment = experiments.get(r.id);
+        if (experiment) view.experiment = experiment;
+        return view;
+      }),
       nextCursor: rows.length > limit && last ? encodeCursor(last.starts_at, last.id) : null,
     };
   }

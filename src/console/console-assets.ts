@@ -24,4 +24,5 @@ export const CONSOLE_FILES: Record<string, string> = {
   'dom.js': 'text/javascript; charset=utf-8',
   'inbox.js': 'text/javascript; charset=utf-8',
   'calendar.js': 'text/javascript; charset=utf-8',
+  'experiments.js': 'text/javascript; charset=utf-8',
 };

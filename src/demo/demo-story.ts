@@ -4,6 +4,8 @@ import { localDate, localTime } from '../common/time/starts-at';
 import type { DemoClient } from './demo-client';
 import { addDays, demoWeek, LIVE, pastFate, type LivePatient } from './demo-week';
 import type { Progress } from './progress';
+import { runExperiment } from './demo-experiment';
+import { experimentTable, type ResultsLike } from './experiment-table';
 import { reportTable, type ReportLike } from './report-table';
 
 export const ZONE = 'America/Chicago';
@@ -30,6 +32,7 @@ export interface StoryResult {
   clinicName: string;
   apiKey: string;
   report: ReportLike;
+  experiment: ResultsLike;
 }
 
 /** The whole demo against a running service, through its public API only. */
@@ -181,7 +184,8 @@ export async function runStory(
   const report = await c.get<ReportLike>(
     `/v1/reports/no-shows?from=${addDays(today, -6)}&to=${addDays(today, 7)}&groupBy=practitioner`,
   );
-  return { clinicName, apiKey: clinic.apiKey, report };
+  const experiment = await runExperiment(c, today, p);
+  return { clinicName, apiKey: clinic.apiKey, report, experiment };
 }
 
 async function view(c: DemoClient, id: string): Promise<Appointment> {
@@ -218,4 +222,9 @@ export function printReport(p: Progress, report: ReportLike): void {
     'Last week nobody was reminded: its no-shows are all "unreached". Today\'s: one confirmed ' +
       'and did not come, two were reminded and never confirmed.',
   );
+}
+
+export function printExperiment(p: Progress, results: ResultsLike): void {
+  p.say('');
+  p.say(experimentTable(results));
 }

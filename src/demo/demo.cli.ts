@@ -5,7 +5,7 @@ import { loadDemoConfig } from '../config/demo-config';
 import { isPortFree } from '../startup/free-port';
 import { DemoClient } from './demo-client';
 import { DemoService } from './demo-service';
-import { printReport, runStory } from './demo-story';
+import { printExperiment, printReport, runStory } from './demo-story';
 import { Progress } from './progress';
 
 /**
@@ -73,6 +73,7 @@ async function main(p: Progress): Promise<void> {
   try {
     const result = await runStory(api, service.adminToken(), p);
     printReport(p, result.report);
+    printExperiment(p, result.experiment);
     const link = await api.as(result.apiKey).post<{ url: string }>('/v1/console/sign-in-links');
     p.say('');
     p.step('Done. The service keeps running for the console:');

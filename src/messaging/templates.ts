@@ -178,7 +178,7 @@ export interface TemplateWarning {
 }
 
 /** The longest reading of a day and a time in this language: what the warning must cover. */
-function longestFacts(pack: LanguagePack): { day: string; time: string } {
+export function longestFacts(pack: LanguagePack): { day: string; time: string } {
   const longest = (values: string[]) =>
     values.reduce((a, b) => (countSegments(b).units > countSegments(a).units ? b : a));
   const days: string[] = [];

@@ -8,6 +8,7 @@ import { OUTBOUND_WORK } from '../outbound/message-kinds';
 import type { QuietHours } from '../common/time/quiet-hours';
 import { AppointmentReminders, ReminderTarget } from './appointment-reminders.port';
 import { planReminders } from './reminder-plan';
+import { ReminderVariants } from './reminder-variants.port';
 import { ReminderWrite, RemindersRepository } from './reminders.repository';
 
 export function clinicQuietHours(clinic: ClinicEntity): QuietHours | null {
@@ -23,6 +24,7 @@ export class ReminderPlanService implements AppointmentReminders, ClinicSettings
     private readonly reminders: RemindersRepository,
     private readonly clock: Clock,
     private readonly signals: DueSignals,
+    private readonly variants: ReminderVariants,
   ) {}
 
   async plan(
@@ -31,12 +33,24 @@ export class ReminderPlanService implements AppointmentReminders, ClinicSettings
     targets: ReminderTarget[],
     now: Date,
   ): Promise<void> {
+    const ids = targets.map((t) => t.appointmentId);
+    await this.planWith(m, clinic, targets, now, await this.variants.assign(m, clinic, ids, now));
+  }
+
+  /** `offsets`: the appointments whose experiment variant sets its own reminder offsets. */
+  private async planWith(
+    m: EntityManager,
+    clinic: ClinicEntity,
+    targets: ReminderTarget[],
+    now: Date,
+    offsets: Map<string, string[]>,
+  ): Promise<void> {
     const quietHours = clinicQuietHours(clinic);
     const rows: ReminderWrite[] = [];
     for (const t of targets) {
       const planned = planReminders({
         startsAt: t.startsAt,
-        offsets: clinic.reminderOffsets,
+        offsets: offsets.get(t.appointmentId) ?? clinic.reminderOffsets,
         zone: t.patientTimezone ?? clinic.timezone,
         quietHours,
         now,
@@ -77,7 +91,8 @@ export class ReminderPlanService implements AppointmentReminders, ClinicSettings
       targets.map((t) => t.appointmentId),
       'replanned',
     );
-    await this.plan(m, clinic, targets, now);
+    const ids = targets.map((t) => t.appointmentId);
+    await this.planWith(m, clinic, targets, now, await this.variants.offsetsOf(m, ids));
   }
 
   async cancelPending(m: EntityManager, appointmentIds: string[]): Promise<void> {

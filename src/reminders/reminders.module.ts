@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ClinicSettingsChanged } from '../clinics/clinic-settings-changed';
+import { ExperimentsModule } from '../experiments/experiments.module';
 import { AppointmentReminders } from './appointment-reminders.port';
 import { ReminderPlanService } from './reminder-plan.service';
 import { RemindersRepository } from './reminders.repository';
 
 @Module({
+  imports: [ExperimentsModule],
   providers: [
     RemindersRepository,
     ReminderPlanService,

@@ -383,6 +383,82 @@ describe('staff console in Chromium', () => {
     expect(csv).toContain('total,,16,6,4,2,0.4,1,0,0,4,0,0');
   });
 
+  it('starts an experiment with the ready wording, shows its results table, and ends it', async () => {
+    await page.getByRole('link', { name: 'Experiments' }).click();
+    await page.getByRole('heading', { name: 'Experiments' }).waitFor();
+    await page.getByText('No experiments yet.').waitFor();
+    const form = page.locator('#experiment-form');
+    expect(await form.getByLabel('Wording in English').inputValue()).toMatch(
+      /A missed visit costs us about \$160/,
+    );
+    expect(await form.getByLabel('Wording in Spanish').inputValue()).toMatch(/Si no acude/);
+    await form.getByRole('button', { name: 'Start experiment' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Started: cost of a missed visit\. English 1 GSM-7 segment/ })
+      .waitFor();
+    // Visits planned while it runs are assigned; staff then mark how they went (three weeks
+    // back, outside the report's range above).
+    for (let i = 0; i < 16; i++) {
+      const a = await upload(t, clinic, {
+        patient: { name: `Trial ${i}`, phone: `+1312555${2000 + i}` },
+        startsAt: `${addDays(today, -20 - (i % 4))}T10:00:00`,
+        practitioner: `Dr. Trial ${i}`,
+      });
+      await t.http
+        .patch(`/v1/appointments/${a.id}`)
+        .set(clinic.auth)
+        .send({ status: i % 3 === 0 ? 'no_show' : 'completed' })
+        .expect(200);
+    }
+    const [experiment] = (await t.http.get('/v1/experiments').set(clinic.auth)).body.items;
+    const expected = (
+      await t.http.get(`/v1/experiments/${experiment.id}/results`).set(clinic.auth).expect(200)
+    ).body;
+    await page.getByRole('button', { name: 'Results: cost of a missed visit' }).click();
+    await page.locator('#experiment-results caption', { hasText: 'results (running)' }).waitFor();
+    const rows = await page.locator('#experiment-results tbody tr').allInnerTexts();
+    const percent = (r: number) => `${(r * 100).toFixed(1)}%`;
+    expect(rows.map((r) => r.split('\t').slice(0, 6))).toEqual(
+      expected.variants.map(
+        (v: {
+          key: string;
+          appointments: number;
+          attended: number;
+          noShows: number;
+          noShowRate: number;
+          noShowRateInterval: { low: number; high: number };
+        }) => [
+          v.key,
+          String(v.appointments),
+          String(v.attended),
+          String(v.noShows),
+          percent(v.noShowRate),
+          `${percent(v.noShowRateInterval.low)} to ${percent(v.noShowRateInterval.high)}`,
+        ],
+      ),
+    );
+    expect(await page.locator('#experiment-summary').innerText()).toBe(expected.summary);
+    expect(expected.summary).toMatch(/^Not enough visits yet to tell/);
+    await page.screenshot({ path: join(ARTIFACTS, 'experiments-desktop.png'), fullPage: true });
+    await expectAccessible('experiments, desktop');
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: join(ARTIFACTS, 'experiments-phone.png'), fullPage: true });
+    await expectAccessible('experiments, phone');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    await page.setViewportSize(DESKTOP);
+
+    await page.getByRole('button', { name: 'End: cost of a missed visit' }).click();
+    await page.getByRole('status').filter({ hasText: 'Ended: cost of a missed visit.' }).waitFor();
+    await page.locator('#experiments-list li.experiment-ended').waitFor();
+    expect(await page.getByRole('button', { name: /^End:/ }).count()).toBe(0);
+    // Back where the phone-size test expects the page.
+    await page.getByRole('link', { name: 'No-show report' }).click();
+    await page.locator('#report-table tbody tr.total').waitFor();
+  });
+
   it('works at phone size', async () => {
     await page.setViewportSize(PHONE);
     await page.reload();

@@ -76,6 +76,13 @@ describe('npm run demo', () => {
     // 24 past (19 came, 5 no-shows, unreached), 9 live, 24 ahead; Dev's visit moved to tomorrow.
     expect(total).toEqual(['Total', '57', '23', '8', '1', '25.8%', '3', '1', '2', '5', '1', '1']);
     expect(out).toMatch(/Dr\. Ortiz +1 +0 +0 +0 +- +1 +0 +0 +0 +1 +0/);
+    // The finished experiment's table: two variants, seeded at 15% and 6% no-shows.
+    const experiment = lines.findIndex((l) => l.startsWith('Experiment "cost of a missed visit"'));
+    expect(lines[experiment]).toBe('Experiment "cost of a missed visit" (ended)');
+    expect(lines[experiment + 1]).toMatch(/^Variant\s+Appts\s+Came\s+No-show\s+Rate\s+95% CI/);
+    expect(lines[experiment + 3]).toMatch(/^control\s+\d+\s+\d+\s+\d+\s+1[45]\.\d%/);
+    expect(lines[experiment + 4]).toMatch(/^cost\s+\d+\s+\d+\s+\d+\s+[56]\.\d%\s+\S+\s+-\d/);
+    expect(lines[experiment + 6]).toMatch(/^Variant cost had fewer no-shows than control/);
     for (const step of [
       'Reminders for the live session: 9/9',
       'Answers applied: 9/9',

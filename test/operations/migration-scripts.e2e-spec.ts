@@ -157,12 +157,17 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await columnExists('webhook_inbox', 'claims')).toBe(true);
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
+    expect(await tableExists('experiment_assignments')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await columnType('clinics', 'flowroute_path_secret')).toBe('text');
+    expect(await tableExists('calendar_store_syncs')).toBe(false);
+    expect(await tableExists('calendar_store_links')).toBe(false);
+    expect(await columnExists('clinics', 'calendar_store')).toBe(false);
+    expect(await tableExists('experiment_assignments')).toBe(true);
+    expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await functionExists('appointment_text_fact')).toBe(true);
     expect(await tableExists('no_show_delta')).toBe(true);
@@ -179,6 +184,7 @@ describe('npm run migration:* from the compiled dist/', () => {
   it('run again re-applies only it; a further run applies nothing', async () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
+    expect(await tableExists('calendar_store_syncs')).toBe(true);
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));

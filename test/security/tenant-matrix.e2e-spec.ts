@@ -19,6 +19,7 @@ interface Owned {
   /** a URL-encoded +E.164, as `{patientPhone}` is sent */
   phoneParam: string;
   deliveryId: string | null;
+  experimentId: string;
 }
 
 type Send = (t: TestApp, b: TestClinic, a: Owned) => Promise<Response>;
@@ -147,6 +148,30 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
         .set(b.auth),
     expect: 'own',
   },
+  'POST /v1/experiments': {
+    send: (t, b) =>
+      t.http
+        .post('/v1/experiments')
+        .set(b.auth)
+        .send({ name: 'B', variants: [{ key: 'a' }, { key: 'b' }], startsOn: '2026-11-26' }),
+    expect: 'own',
+  },
+  'GET /v1/experiments': {
+    send: (t, b) => t.http.get('/v1/experiments').set(b.auth),
+    expect: 'own',
+  },
+  'GET /v1/experiments/ready-templates': {
+    send: (t, b) => t.http.get('/v1/experiments/ready-templates').set(b.auth),
+    expect: 'own',
+  },
+  'POST /v1/experiments/:id/end': {
+    send: (t, b, a) => t.http.post(`/v1/experiments/${a.experimentId}/end`).set(b.auth),
+    expect: 404,
+  },
+  'GET /v1/experiments/:id/results': {
+    send: (t, b, a) => t.http.get(`/v1/experiments/${a.experimentId}/results`).set(b.auth),
+    expect: 404,
+  },
 };
 
 /**
@@ -176,6 +201,16 @@ describe('tenant matrix: clinic B against clinic A', () => {
     });
     b = await createClinic(t);
     const phone = uniquePhone();
+    const experimentName = `Experiment ${uniqueId('A')}`;
+    const experiment = await t.http
+      .post('/v1/experiments')
+      .set(a.auth)
+      .send({
+        name: experimentName,
+        variants: [{ key: 'control' }, { key: 'early', reminderOffsets: ['P3D'] }],
+        startsOn: '2026-11-26',
+      })
+      .expect(201);
     const input = appointmentInput({ practitioner, patient: { name: patientName, phone } });
     const created = await t.http.post('/v1/appointments').set(a.auth).send(input).expect(201);
     await t.http
@@ -205,6 +240,7 @@ describe('tenant matrix: clinic B against clinic A', () => {
       patientPhone: phone,
       phoneParam: encodeURIComponent(phone),
       deliveryId: deliveries[0]?.id ?? null,
+      experimentId: experiment.body.id,
     };
     markers = [
       a.id,
@@ -214,6 +250,8 @@ describe('tenant matrix: clinic B against clinic A', () => {
       patientName,
       practitioner,
       a.body.name as string,
+      experimentName,
+      experiment.body.id,
     ];
   });
   afterAll(() => t.close());

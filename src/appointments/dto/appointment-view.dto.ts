@@ -47,6 +47,11 @@ export class MessageView {
   @ApiProperty() segments: number;
 }
 
+export class AppointmentExperimentView {
+  @ApiProperty() id: string;
+  @ApiProperty({ example: 'cost' }) variant: string;
+}
+
 export class AppointmentView {
   @ApiProperty() id: string;
   @ApiProperty() externalId: string;
@@ -61,6 +66,11 @@ export class AppointmentView {
   @ApiProperty({ type: [ReminderView] }) reminders: ReminderView[];
   @ApiProperty({ type: [HistoryView] }) history: HistoryView[];
   @ApiPropertyOptional({ type: [MessageView] }) messages?: MessageView[];
+  @ApiPropertyOptional({
+    type: AppointmentExperimentView,
+    description: 'the experiment variant it was assigned when first planned, kept when moved',
+  })
+  experiment?: AppointmentExperimentView;
 }
 
 export class UpsertedAppointmentView extends AppointmentView {

@@ -51,5 +51,7 @@ export interface ClaimedReminder {
   patientLanguage: string;
   patientTimezone: string | null;
   patientOptedOut: boolean;
+  /** the reminder text per language of the appointment's experiment variant, if it sets one */
+  variantTemplates?: Partial<Record<string, string>> | null;
   clinic: ClaimedClinic;
 }

@@ -1,5 +1,10 @@
 import { countSegments } from '../../messaging/segments';
-import { languageOf, renderReminder, type TemplateKind } from '../../messaging/templates';
+import {
+  languageOf,
+  renderReminder,
+  TEMPLATES,
+  type TemplateKind,
+} from '../../messaging/templates';
 import type { ClaimedClinic, ClaimedReminder } from './claimed-reminder';
 import { KIND_POLICIES } from '../message-kinds';
 import type { SendJob } from '../send/send-job';
@@ -26,6 +31,13 @@ export function statusCallbackUrl(
   }
 }
 
+/** An experiment variant's wording replaces the reminder text; the rest stays the default. */
+function withVariant(text: string | undefined, language: ReturnType<typeof languageOf>) {
+  if (!text) return TEMPLATES;
+  const pack = TEMPLATES[language];
+  return { ...TEMPLATES, [language]: { ...pack, messages: { ...pack.messages, reminder: text } } };
+}
+
 /**
  * Renders the text in the patient's language and zone (the clinic's when unknown). A reminder
  * that reaches the phone after the visit began is worse than none: the provider may drop it
@@ -38,11 +50,17 @@ export function buildSendJob(
   publicBaseUrl: string,
   messageId: string,
 ): SendJob {
-  const body = renderReminder(template, languageOf(reminder.patientLanguage), {
-    clinicName: reminder.clinic.name,
-    startsAt: reminder.startsAt,
-    zone: reminder.patientTimezone ?? reminder.clinic.timezone,
-  });
+  const language = languageOf(reminder.patientLanguage);
+  const body = renderReminder(
+    template,
+    language,
+    {
+      clinicName: reminder.clinic.name,
+      startsAt: reminder.startsAt,
+      zone: reminder.patientTimezone ?? reminder.clinic.timezone,
+    },
+    withVariant(reminder.variantTemplates?.[language], language),
+  );
   const { segments, encoding } = countSegments(body);
   return {
     messageId,

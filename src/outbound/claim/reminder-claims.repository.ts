@@ -28,6 +28,7 @@ interface ClaimRow {
   patient_language: string;
   patient_timezone: string | null;
   patient_opted_out: boolean;
+  variant_templates: Partial<Record<string, string>> | null;
   clinic_id: string;
   clinic_name: string;
   clinic_timezone: string;
@@ -62,6 +63,9 @@ const CLAIM_SQL = dueClaimSql({
     a.status AS appointment_status, a.starts_at,
     p.id AS patient_id, p.phone AS patient_phone, p.language AS patient_language,
     p.timezone AS patient_timezone, p.opted_out_at IS NOT NULL AS patient_opted_out,
+    (SELECT e.variants -> ea.variant_index -> 'templates'
+     FROM experiment_assignments ea JOIN experiments e ON e.id = ea.experiment_id
+     WHERE ea.appointment_id = w.appointment_id) AS variant_templates,
     cl.id AS clinic_id, cl.name AS clinic_name, cl.timezone AS clinic_timezone,
     cl.quiet_hours_start, cl.quiet_hours_end, cl.provider_type, cl.provider_credentials,
     cl.sender_number, cl.send_rate_per_second, cl.flowroute_path_secret`,
@@ -207,6 +211,7 @@ function toClaimed(r: ClaimRow, vault: CredentialsVault): ClaimedReminder {
     patientLanguage: r.patient_language,
     patientTimezone: r.patient_timezone,
     patientOptedOut: r.patient_opted_out,
+    variantTemplates: r.variant_templates,
     clinic: {
       id: r.clinic_id,
       name: r.clinic_name,
