@@ -140,6 +140,10 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
       t.http.post(`/v1/calendar-deliveries/${a.deliveryId ?? randomUUID()}/retry`).set(b.auth),
     expect: 404,
   },
+  'GET /v1/calendar-store': {
+    send: (t, b) => t.http.get('/v1/calendar-store').set(b.auth),
+    expect: 'own',
+  },
   'GET /v1/reports/no-shows': {
     send: (t, b) =>
       t.http
