@@ -2,8 +2,8 @@
 // service requires of cookie-authenticated changes (a cross-site form cannot send it).
 export class SignedOut extends Error {}
 
-export async function api(path, { method = 'GET', body } = {}) {
-  const headers = { Accept: 'application/json' };
+export async function api(path, { method = 'GET', body, headers: extra = {} } = {}) {
+  const headers = { Accept: 'application/json', ...extra };
   if (method !== 'GET') headers['X-Turnout-Console'] = '1';
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(path, {

@@ -3,9 +3,21 @@ import { showAppointments } from './appointments.js';
 import { initReport } from './report.js';
 import { showInbox } from './inbox.js';
 import { showCalendar } from './calendar.js';
+import { initSurveys } from './surveys.js';
+import { showBroadcasts } from './broadcasts.js';
 import { showExperiments } from './experiments.js';
+import { showCallList } from './call-list.js';
 
-const SECTIONS = ['appointments', 'report', 'inbox', 'calendar', 'experiments'];
+const SECTIONS = [
+  'appointments',
+  'call-list',
+  'report',
+  'inbox',
+  'calendar',
+  'experiments',
+  'surveys',
+  'broadcasts',
+];
 let clinic = null;
 
 function show(id) {
@@ -38,10 +50,13 @@ async function route() {
     const id = SECTIONS.includes(location.hash.slice(1)) ? location.hash.slice(1) : 'appointments';
     show(id);
     if (id === 'appointments') await showAppointments(clinic);
+    if (id === 'call-list') await showCallList(clinic);
     if (id === 'report') await initReport(clinic);
     if (id === 'inbox') await showInbox(clinic);
     if (id === 'calendar') await showCalendar(clinic);
     if (id === 'experiments') await showExperiments(clinic);
+    if (id === 'surveys') await initSurveys(clinic);
+    if (id === 'broadcasts') showBroadcasts(clinic);
   } catch (e) {
     if (e instanceof SignedOut) signedOut();
     else throw e;

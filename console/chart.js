@@ -44,8 +44,11 @@ export function rateBars(groups, title, width = 560) {
   return svg;
 }
 
-/** A line of the no-show rate over time; points without visits leave a gap. */
-export function rateLine(points, title, width = 560) {
+/**
+ * A line of the no-show rate over time; points without visits leave a gap. `scale` draws
+ * another measure (a survey's average score): its top value and how a value reads.
+ */
+export function rateLine(points, title, width = 560, scale = { max: null, label: pct }) {
   const height = 200;
   const pad = { left: 44, right: 12, top: 12, bottom: 28 };
   const svg = s('svg', {
@@ -57,7 +60,7 @@ export function rateLine(points, title, width = 560) {
   svg.append(s('title', {}, title));
   const innerW = width - pad.left - pad.right;
   const innerH = height - pad.top - pad.bottom;
-  const max = Math.max(0.1, ...points.map((p) => p.rate ?? 0));
+  const max = scale.max ?? Math.max(0.1, ...points.map((p) => p.rate ?? 0));
   const x = (i) =>
     pad.left + (points.length <= 1 ? innerW / 2 : (innerW * i) / (points.length - 1));
   const y = (r) => pad.top + innerH - (innerH * r) / max;
@@ -67,7 +70,7 @@ export function rateLine(points, title, width = 560) {
       s(
         'text',
         { x: pad.left - 6, y: y(tick) + 4, 'text-anchor': 'end', class: 'label' },
-        pct(tick),
+        scale.label(tick),
       ),
     );
   }

@@ -6,12 +6,15 @@ const REASONS = {
   unrecognized_reply: 'Reply not understood',
   cancel_keyword: 'Texted CANCEL (opted out)',
   no_slots: 'Wants to reschedule, no open slot',
+  low_rating: 'Low survey score (1 or 2)',
 };
 const KINDS = {
   reminder: 'Reminder',
   workflow_reply: 'Automatic answer',
   keyword_reply: 'Keyword answer',
   staff: 'Staff',
+  survey: 'Survey',
+  broadcast: 'Broadcast',
   inbound: 'Patient',
 };
 const reasonLabel = (r) => (r ? (REASONS[r] ?? r.replaceAll('_', ' ')) : 'Resolved');
@@ -89,7 +92,8 @@ async function refreshList(clinic) {
             },
             h('span', { class: 'who' }, c.patientName || c.patientPhone),
             h('span', { class: 'time' }, dateTime(c.lastMessageAt, clinic.timezone)),
-            h('span', { class: 'what' }, c.lastMessage ? c.lastMessage.body : ''),
+            // The patient's own words: the newest message is often Turnout's automatic answer.
+            h('span', { class: 'what' }, (c.lastInbound || c.lastMessage || { body: '' }).body),
             h('span', { class: 'status status-attention' }, reasonLabel(c.reason)),
           ),
         ),

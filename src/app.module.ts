@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppointmentsModule } from './appointments/appointments.module';
 import { AuthModule } from './auth/auth.module';
+import { BroadcastsModule } from './broadcasts/broadcasts.module';
 import { CalendarModule } from './calendar/calendar.module';
 import { CalendarSyncModule } from './calendar/store/calendar-sync.module';
 import { ClinicsModule } from './clinics/clinics.module';
@@ -22,6 +23,7 @@ import { MessagingModule } from './messaging/messaging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OutboundModule } from './outbound/outbound.module';
 import { ReportsModule } from './reports/reports.module';
+import { RiskModule } from './risk/risk.module';
 import { ConsoleModule } from './console/console.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { SlotsModule } from './slots/slots.module';
@@ -66,6 +68,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         ClinicsModule,
+        RiskModule, // before AppointmentsModule: its call-list route precedes /:id
         AppointmentsModule,
         SlotsModule,
         CalendarModule,
@@ -75,6 +78,7 @@ export class AppModule {
         OutboundModule,
         WebhooksModule,
         ReportsModule,
+        BroadcastsModule,
         ExperimentsModule,
         ConsoleModule,
         DueWorkModule,

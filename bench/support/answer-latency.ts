@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
-import { InboxWriter } from '../../src/webhooks/inbox/inbox-writer.service';
+import { InboxWriter } from '../../src/bench-seam';
 
 export interface AnswerLatency {
   answers: number;

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { SmsProvider } from '../../src/messaging/providers/sms-provider.port';
-import { decideAtClaim } from '../../src/outbound/claim/claim-decision';
-import type { ClaimedReminder } from '../../src/outbound/claim/claimed-reminder';
-import { ReminderClaimsRepository } from '../../src/outbound/claim/reminder-claims.repository';
-import { buildSendJob } from '../../src/outbound/claim/outbound-reminder';
-import type { SendOutcome } from '../../src/outbound/record/outcomes';
-import { OutcomesRepository } from '../../src/outbound/record/outcomes.repository';
-import { CredentialsVault } from '../../src/common/crypto/credentials-vault';
+import {
+  decideAtClaim,
+  ReminderClaimsRepository,
+  CredentialsVault,
+  buildSendJob,
+  OutcomesRepository,
+  type SmsProvider,
+  type ClaimedReminder,
+  type SendOutcome,
+} from '../../src/bench-seam';
 
 /**
  * What each baseline's workers do for a set of reminders, what the dispatcher does for each:

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { EmbeddedDatabase } from '../../src/database/embedded-database';
+import { EmbeddedDatabase, pickFreePort as freePort } from '../../src/bench-seam';
 
 export interface BenchDatabase {
   url: string;
@@ -13,7 +13,6 @@ export interface BenchDatabase {
   restart?: () => Promise<void>;
 }
 
-import { pickFreePort as freePort } from '../../src/startup/free-port';
 export { freePort };
 
 /**

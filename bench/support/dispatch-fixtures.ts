@@ -1,5 +1,4 @@
-import { DueSignals } from '../../src/common/due-work/due-signals';
-import { OUTBOUND_WORK } from '../../src/outbound/message-kinds';
+import { DueSignals, OUTBOUND_WORK } from '../../src/bench-seam';
 import { Client } from 'pg';
 import { progress } from './progress';
 

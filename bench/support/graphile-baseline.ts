@@ -1,6 +1,6 @@
 import { Logger, makeWorkerUtils, run, type Task } from 'graphile-worker';
 import type { DataSource } from 'typeorm';
-import type { SmsProvider } from '../../src/messaging/providers/sms-provider.port';
+import type { SmsProvider } from '../../src/bench-seam';
 import { BaselineWork } from './baseline-work';
 import type { Meter } from './server-cost';
 

@@ -48,6 +48,9 @@ function serverCpuMs(dataDir: string): number | null {
       const ppid = Number(fields[1]);
       if (pid !== postmaster && ppid !== postmaster) continue;
       total += (Number(fields[11]) + Number(fields[12])) * tick;
+      // A backend that exits (a pool closing an idle connection) takes its CPU out of the sum
+      // above; the postmaster, which waits for it, carries it on as its children's time.
+      if (pid === postmaster) total += (Number(fields[13]) + Number(fields[14])) * tick;
     }
     return total;
   } catch {
@@ -136,4 +139,15 @@ export function meter(client: Client): Meter {
       );
     },
   };
+}
+
+/** utime + stime of a process in ms (Linux /proc), 0 once it is gone. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }

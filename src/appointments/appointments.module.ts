@@ -3,6 +3,7 @@ import { CalendarModule } from '../calendar/calendar.module';
 import { ClinicsModule } from '../clinics/clinics.module';
 import { PatientsModule } from '../patients/patients.module';
 import { RemindersModule } from '../reminders/reminders.module';
+import { RiskScoresModule } from '../risk/risk-scores.module';
 import { AppointmentImportService } from './appointment-import.service';
 import { AppointmentWorkflowService } from './appointment-workflow.service';
 import { AppointmentsController } from './appointments.controller';
@@ -12,7 +13,7 @@ import { AppointmentsService } from './appointments.service';
 import { NoShowSweep } from './no-show-sweep.service';
 
 @Module({
-  imports: [PatientsModule, RemindersModule, CalendarModule, ClinicsModule],
+  imports: [PatientsModule, RemindersModule, CalendarModule, ClinicsModule, RiskScoresModule],
   controllers: [AppointmentsController],
   providers: [
     AppointmentsService,

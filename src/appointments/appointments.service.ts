@@ -14,6 +14,8 @@ import { AppointmentEventType } from './appointment.machine';
 import { AppointmentImportService, ImportOutcome } from './appointment-import.service';
 import { toConsentView } from '../patients/consent.mapper';
 import { PatientsRepository } from '../patients/patients.repository';
+import { withRisk } from '../risk/risk-view';
+import { RiskScoresRepository } from '../risk/risk-scores.repository';
 import { toAppointmentView } from './appointment-view.mapper';
 import { AppointmentWorkflowService } from './appointment-workflow.service';
 import { AppointmentDetailsRepository } from './appointment-details.repository';
@@ -45,6 +47,7 @@ export class AppointmentsService {
     private readonly appointments: AppointmentsRepository,
     private readonly details: AppointmentDetailsRepository,
     private readonly patients: PatientsRepository,
+    private readonly risk: RiskScoresRepository,
   ) {}
 
   async upsertOne(
@@ -68,18 +71,19 @@ export class AppointmentsService {
   async get(clinic: ClinicEntity, id: string): Promise<AppointmentView> {
     const row = isUuid(id) ? await this.appointments.findById(clinic.id, id) : null;
     if (!row) throw new NotFoundError('appointment');
-    const [reminders, history, messages, consent, experiments] = await Promise.all([
+    const [reminders, history, messages, consent, experiments, risk] = await Promise.all([
       this.details.remindersFor([id]),
       this.appointments.historyFor([id]),
       this.details.messagesFor(id),
       this.patients.latestConsent(this.ds.manager, row.patient_id),
       this.details.experimentsFor([id]),
+      this.risk.scoresFor([id]),
     ]);
     const view = toAppointmentView(row, reminders, history, messages);
     view.patient.consent = toConsentView(consent);
     const experiment = experiments.get(id);
     if (experiment) view.experiment = experiment;
-    return view;
+    return withRisk(view, risk);
   }
 
   async list(clinic: ClinicEntity, q: ListAppointmentsQuery): Promise<AppointmentPage> {
@@ -94,13 +98,14 @@ export class AppointmentsService {
     });
     const page = rows.slice(0, limit);
     const ids = page.map((r) => r.id);
-    const [reminders, history, experiments] = ids.length
+    const [reminders, history, experiments, risk] = ids.length
       ? await Promise.all([
           this.details.remindersFor(ids),
           this.appointments.historyFor(ids),
           this.details.experimentsFor(ids),
+          this.risk.scoresFor(ids),
         ])
-      : [[], [], new Map<string, { id: string; variant: string }>()];
+      : [[], [], new Map<string, { id: string; variant: string }>(), []];
     const last = page[page.length - 1];
     return {
       items: page.map((r) => {
@@ -111,7 +116,7 @@ export class AppointmentsService {
         );
         const experiment = experiments.get(r.id);
         if (experiment) view.experiment = experiment;
-        return view;
+        return withRisk(view, risk);
       }),
       nextCursor: rows.length > limit && last ? encodeCursor(last.starts_at, last.id) : null,
     };

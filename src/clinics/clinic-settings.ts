@@ -1,8 +1,8 @@
 import { InvalidInputError } from '../common/errors/domain-errors';
 import { normalizePhone } from '../common/phone/phone';
 import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
-import type { KeywordReplies } from './clinic.entity';
-import type { ProviderDto } from './dto/clinic-input.dto';
+import type { ExtraReminder, KeywordReplies } from './clinic.entity';
+import type { ExtraReminderDto, ProviderDto } from './dto/clinic-input.dto';
 
 const CREDENTIAL_FIELDS: Record<ProviderType, string[]> = {
   twilio: ['accountSid', 'authToken'],
@@ -47,4 +47,9 @@ export function settingPhone(field: string, value: string, country: string): str
   const e164 = normalizePhone(value, country);
   if (!e164) throw new InvalidInputError([`${field} must be a valid phone number`]);
   return e164;
+}
+
+/** Only the two fields, whatever else the validated object carries. */
+export function extraReminderOf(dto: ExtraReminderDto | null | undefined): ExtraReminder | null {
+  return dto ? { aboveRisk: dto.aboveRisk, offset: dto.offset } : null;
 }

@@ -114,11 +114,16 @@ export function toClinicView(
       clinic.quietHoursStart && clinic.quietHoursEnd
         ? { start: clinic.quietHoursStart, end: clinic.quietHoursEnd }
         : null,
+    officeHours: clinic.officeHours
+      ? (clinic.officeHours as Partial<Record<string, [string, string] | null>>)
+      : null,
     noShowGraceMinutes: clinic.noShowGraceMinutes,
     sendRatePerSecond: clinic.sendRatePerSecond,
     keywordReplies: clinic.keywordReplies,
     calendarWebhookUrl: clinic.calendarWebhookUrl,
     calendarStore: calendarStoreView(clinic),
+    survey: { enabled: clinic.surveyEnabled, afterMinutes: clinic.surveyAfterMinutes },
+    extraReminder: clinic.extraReminder,
     webhooks: webhookUrls(clinic, publicBaseUrl, flowroutePathSecret),
     warnings: warningsFor(clinic),
     createdAt: clinic.createdAt.toISOString(),

@@ -7,6 +7,7 @@ import {
 } from 'typeorm';
 import type { SealedCredentials } from '../common/crypto/credentials-vault';
 import type { CalendarStoreSettings, StoredCalendarStoreSecret } from './calendar-store-settings';
+import type { OfficeHours } from '../common/time/office-hours';
 import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
 
 export type KeywordReplies = 'provider' | 'turnout';
@@ -15,6 +16,12 @@ export type KeywordReplies = 'provider' | 'turnout';
 export interface WebhookSecret {
   webhookSecret: string;
 }
+/** One more reminder, at `offset`, for appointments scored at or above `aboveRisk`. */
+export interface ExtraReminder {
+  aboveRisk: number;
+  offset: string;
+}
+
 export type StoredWebhookSecret = WebhookSecret | SealedCredentials;
 
 /** Flowroute's webhook path secret as stored, like the webhook secret. */
@@ -59,6 +66,10 @@ export class ClinicEntity {
   @Column({ name: 'quiet_hours_end', type: 'text', nullable: true })
   quietHoursEnd: string | null;
 
+  /** when staff answer, on the clinic's wall clock; null: no promise in the answers */
+  @Column({ name: 'office_hours', type: 'jsonb', nullable: true })
+  officeHours: OfficeHours | null;
+
   @Column({ name: 'no_show_grace_minutes', type: 'integer' })
   noShowGraceMinutes: number;
 
@@ -93,6 +104,14 @@ export class ClinicEntity {
   /** The store's credentials: sealed at rest (CredentialsVault), never returned or logged. */
   @Column({ name: 'calendar_store_secret', type: 'jsonb', nullable: true })
   calendarStoreSecret: StoredCalendarStoreSecret | null;
+  @Column({ name: 'survey_enabled', type: 'boolean' })
+  surveyEnabled: boolean;
+
+  @Column({ name: 'survey_after_minutes', type: 'integer' })
+  surveyAfterMinutes: number;
+
+  @Column({ name: 'extra_reminder', type: 'jsonb', nullable: true })
+  extraReminder: ExtraReminder | null;
 
   @Column({ type: 'integer' })
   version: number;

@@ -21,6 +21,7 @@ import {
   DEFAULT_REMINDER_OFFSETS,
   credentialsFor,
   defaultKeywordReplies,
+  extraReminderOf,
   settingPhone,
 } from './clinic-settings';
 import { toClinicView } from './clinic-view.mapper';
@@ -67,10 +68,14 @@ export class ClinicsService {
           reminderOffsets: dto.reminderOffsets ?? DEFAULT_REMINDER_OFFSETS,
           quietHoursStart: quiet?.start ?? null,
           quietHoursEnd: quiet?.end ?? null,
+          officeHours: dto.officeHours ?? null,
           noShowGraceMinutes: dto.noShowGraceMinutes ?? 30,
           sendRatePerSecond: dto.sendRatePerSecond ?? 1,
           keywordReplies: dto.keywordReplies ?? defaultKeywordReplies(dto.provider.type),
           calendarWebhookUrl: dto.calendarWebhookUrl ?? null,
+          surveyEnabled: dto.survey?.enabled ?? false,
+          surveyAfterMinutes: dto.survey?.afterMinutes ?? 60,
+          extraReminder: extraReminderOf(dto.extraReminder),
           webhookSecret: this.vault.seal({ webhookSecret }),
           flowroutePathSecret: flowrouteSecret
             ? this.vault.seal({ flowroutePathSecret: flowrouteSecret })
@@ -144,6 +149,7 @@ export class ClinicsService {
         changes.quietHoursStart = dto.quietHours?.start ?? null;
         changes.quietHoursEnd = dto.quietHours?.end ?? null;
       }
+      if (dto.officeHours !== undefined) changes.officeHours = dto.officeHours;
       if (dto.noShowGraceMinutes !== undefined) changes.noShowGraceMinutes = dto.noShowGraceMinutes;
       if (dto.sendRatePerSecond !== undefined) changes.sendRatePerSecond = dto.sendRatePerSecond;
       if (dto.keywordReplies !== undefined) changes.keywordReplies = dto.keywordReplies;
@@ -152,6 +158,13 @@ export class ClinicsService {
         const store = calendarStoreOf(dto.calendarStore);
         Object.assign(changes, this.storeColumns(store));
         await this.storeChanged(manager, clinicId, store.settings);
+      }
+      if (dto.survey !== undefined) {
+        changes.surveyEnabled = dto.survey.enabled;
+        changes.surveyAfterMinutes = dto.survey.afterMinutes;
+      }
+      if (dto.extraReminder !== undefined) {
+        changes.extraReminder = extraReminderOf(dto.extraReminder);
       }
       if (Object.keys(changes).length > 0) {
         await this.clinics.update(manager, clinicId, changes);

@@ -24,5 +24,8 @@ export const CONSOLE_FILES: Record<string, string> = {
   'dom.js': 'text/javascript; charset=utf-8',
   'inbox.js': 'text/javascript; charset=utf-8',
   'calendar.js': 'text/javascript; charset=utf-8',
+  'surveys.js': 'text/javascript; charset=utf-8',
+  'broadcasts.js': 'text/javascript; charset=utf-8',
   'experiments.js': 'text/javascript; charset=utf-8',
+  'call-list.js': 'text/javascript; charset=utf-8',
 };

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { staffReplyAt } from '../common/time/office-hours';
+import { staffReplySentence } from '../messaging/reply-templates';
 import { languageOf, renderAnswer, type AnswerKind } from '../messaging/templates';
 import { PatientsRepository } from '../patients/patients.repository';
 import { ConversationOutbox } from './conversation-outbox.port';
@@ -40,7 +42,15 @@ export class ConsentKeywordHandler {
         const event = await this.optOut(m, message, phrase ? meaning.phrase : meaning.word, phrase);
         // Already opted out: no change, so nothing to confirm (the confirmation is single).
         if (event && (phrase || byTurnout)) {
-          await this.answer(m, message, facts, 'opt_out', event);
+          // CANCEL leaves the appointment to staff, so its answer says when they will reply.
+          const staff =
+            !phrase && meaning.word === 'CANCEL' && facts.officeHours
+              ? staffReplySentence(
+                  staffReplyAt(message.receivedAt, facts.timezone, facts.officeHours),
+                  languageOf(facts.language),
+                )
+              : null;
+          await this.answer(m, message, facts, 'opt_out', event, staff);
         }
         return;
       }
@@ -94,14 +104,16 @@ export class ConsentKeywordHandler {
     facts: KeywordFacts,
     kind: AnswerKind,
     consentEvent: string | null,
+    staff: string | null = null,
   ): Promise<void> {
+    const body = renderAnswer(kind, languageOf(facts.language), facts);
     await this.outbox.enqueue(m, {
       kind: 'keyword_reply',
       clinicId: message.clinicId,
       to: message.from,
       patientId: message.patientId,
       appointmentId: message.appointmentId,
-      body: renderAnswer(kind, languageOf(facts.language), facts),
+      body: staff ? `${body} ${staff}` : body,
       // A confirmation goes only while what it confirms is still the patient's latest change.
       confirmsConsentEvent: consentEvent,
       inReplyTo: message.messageId,

@@ -1,12 +1,34 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiExtraModels,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
 import { ClinicKeyGuard } from '../auth/clinic-key.guard';
 import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { ApiClinicKeyAuth } from '../common/openapi/auth';
+import { exportCsv } from './conversation-export';
 import { ConversationsService } from './conversations.service';
 import {
+  ConversationExportQuery,
+  ConversationExportView,
   ConversationList,
   ConversationView,
   ListConversationsQuery,
@@ -53,6 +75,50 @@ export class ConversationsController {
     @Param('patientPhone') phone: string,
   ): Promise<ConversationView> {
     return this.conversations.get(clinic, phone);
+  }
+
+  @Get(':patientPhone/export')
+  @ApiOperation({
+    operationId: 'exportConversation',
+    summary: 'Every message and consent event of the number at this clinic, oldest first',
+    description:
+      'The record a compliance review asks for. format=csv answers text/csv with the same ' +
+      'rows; a cell that a spreadsheet would run as a formula is prefixed with a quote.',
+  })
+  @ApiParam(PHONE_PARAM)
+  @ApiProduces('application/json', 'text/csv')
+  @ApiResponse({
+    status: 200,
+    description: 'the conversation (JSON), or with format=csv the same rows as a CSV file',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(ConversationExportView) } },
+      'text/csv': {
+        schema: {
+          type: 'string',
+          example:
+            'type,at,id,direction,kind,status,body,appointmentId,action,source,word,note\r\n' +
+            'message,2026-11-26T15:00:00.000Z,1b2c,inbound,inbound,received,STOP,,,,,\r\n' +
+            'consent,2026-11-26T15:00:00.000Z,3d4e,,,,,,opt_out,keyword,STOP,\r\n',
+        },
+      },
+    },
+  })
+  @ApiExtraModels(ConversationExportView)
+  @ApiErrors(400, 401, 404)
+  async export(
+    @CurrentClinic() clinic: ClinicEntity,
+    @Param('patientPhone') phone: string,
+    @Query() q: ConversationExportQuery,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ConversationExportView | string> {
+    const view = await this.conversations.export(clinic, phone);
+    if (q.format !== 'csv') return view;
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader(
+      'Content-Disposition',
+      `attachment; filename="conversation-${phone.replace('+', '')}.csv"`,
+    );
+    return exportCsv(view.items);
   }
 
   @Post(':patientPhone/messages')

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AppointmentsModule } from '../appointments/appointments.module';
 import { ClinicsModule } from '../clinics/clinics.module';
 import { SlotsModule } from '../slots/slots.module';
+import { SurveysModule } from '../surveys/surveys.module';
 import { AppointmentReplies } from './appointment-replies.service';
 import { ConsentKeywordHandler } from './consent-keyword.handler';
 import { ConversationOutbox } from './conversation-outbox.port';
@@ -19,7 +20,7 @@ import { HoldExpiry } from './hold-expiry.service';
 
 /** Patients' replies and the staff inbox: the InboundMessageHandler the webhook inbox calls. */
 @Module({
-  imports: [AppointmentsModule, ClinicsModule, SlotsModule],
+  imports: [AppointmentsModule, ClinicsModule, SlotsModule, SurveysModule],
   controllers: [ConversationsController],
   providers: [
     ConsentKeywordHandler,

@@ -10,6 +10,7 @@ export const ATTENTION_REASONS = [
   'cancel_keyword',
   'no_slots',
   'no_appointment',
+  'low_rating',
 ] as const;
 export type AttentionReason = (typeof ATTENTION_REASONS)[number];
 
@@ -153,7 +154,12 @@ export class ConversationsRepository {
   async list(
     clinicId: string,
     f: { needsAttention?: boolean; limit: number },
-  ): Promise<(ConversationRow & { last: ConversationMessageRow | null })[]> {
+  ): Promise<
+    (ConversationRow & {
+      last: ConversationMessageRow | null;
+      last_inbound: ConversationMessageRow | null;
+    })[]
+  > {
     const where =
       f.needsAttention === undefined
         ? ''
@@ -168,7 +174,15 @@ export class ConversationsRepository {
                         msg.appointment_id
                  FROM messages msg WHERE msg.patient_id = c.patient_id
                  ORDER BY msg.created_at DESC, msg.direction = 'outbound' DESC, msg.id DESC
-                 LIMIT 1) x) AS last
+                 LIMIT 1) x) AS last,
+              -- The patient's own last words: the newest message is often Turnout's answer.
+              (SELECT row_to_json(y) FROM (
+                 SELECT msg.id, msg.direction, msg.kind, msg.body, msg.status, msg.created_at,
+                        msg.appointment_id
+                 FROM messages msg
+                 WHERE msg.patient_id = c.patient_id AND msg.direction = 'inbound'
+                 ORDER BY msg.created_at DESC, msg.id DESC
+                 LIMIT 1) y) AS last_inbound
        FROM conversations c JOIN patients p ON p.id = c.patient_id
        WHERE c.clinic_id = $1 ${where}
        ORDER BY ${order}
@@ -184,6 +198,17 @@ export class ConversationsRepository {
       [clinicId, phone],
     );
     return rows[0] ?? null;
+  }
+
+  /** Every message with the number at this clinic, oldest first, unbounded: the export. */
+  async allMessages(clinicId: string, phone: string): Promise<ConversationMessageRow[]> {
+    return this.ds.query(
+      `SELECT m.id, m.direction, m.kind, m.body, m.status, m.created_at, m.appointment_id
+       FROM messages m JOIN patients p ON p.id = m.patient_id
+       WHERE p.clinic_id = $1 AND p.phone = $2 AND m.clinic_id = $1
+       ORDER BY m.created_at, m.direction = 'outbound', m.id`,
+      [clinicId, phone],
+    );
   }
 
   /** Every message with the patient, newest last (the most recent `limit`). */

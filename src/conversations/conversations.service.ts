@@ -6,12 +6,14 @@ import { Clock } from '../common/clock/clock';
 import { ConflictError, InvalidInputError, NotFoundError } from '../common/errors/domain-errors';
 import { PatientsRepository } from '../patients/patients.repository';
 import { ConversationOutbox } from './conversation-outbox.port';
+import { exportItems } from './conversation-export';
 import {
   ConversationMessageRow,
   ConversationRow,
   ConversationsRepository,
 } from './conversations.repository';
 import type {
+  ConversationExportView,
   ConversationList,
   ConversationMessageView,
   ConversationSummaryView,
@@ -43,6 +45,7 @@ export class ConversationsService {
         ...summary(r),
         lastMessageAt: r.last_message_at.toISOString(),
         lastMessage: r.last ? toMessage(r.last) : null,
+        lastInbound: r.last_inbound ? toMessage(r.last_inbound) : null,
       })),
     };
   }
@@ -89,6 +92,23 @@ export class ConversationsService {
       throw new NotFoundError('conversation');
     }
     return this.get(clinic, phone);
+  }
+
+  /** Every message and consent event of the number, oldest first; 404 when it is no patient. */
+  async export(clinic: ClinicEntity, phone: string): Promise<ConversationExportView> {
+    checkPhone(phone);
+    const [messages, events] = await Promise.all([
+      this.conversations.allMessages(clinic.id, phone),
+      this.patients.consentEvents(this.ds.manager, clinic.id, phone),
+    ]);
+    if (
+      messages.length === 0 &&
+      events.length === 0 &&
+      !(await this.patients.exists(this.ds.manager, clinic.id, phone))
+    ) {
+      throw new NotFoundError('patient');
+    }
+    return { patientPhone: phone, items: exportItems(messages, events) };
   }
 
   private async find(clinic: ClinicEntity, phone: string): Promise<ConversationRow> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { KeywordReplies } from '../clinics/clinic.entity';
+import type { OfficeHours } from '../common/time/office-hours';
 
 /** What answering a keyword needs to know about the clinic and the number that wrote. */
 export interface KeywordFacts {
@@ -11,6 +12,8 @@ export interface KeywordFacts {
   contactPhone: string;
   /** the patient's language ('en' for a number that is no patient) */
   language: string;
+  timezone: string;
+  officeHours: OfficeHours | null;
 }
 
 @Injectable()
@@ -21,9 +24,11 @@ export class KeywordFactsRepository {
       keyword_replies: KeywordReplies;
       contact_phone: string;
       language: string | null;
+      timezone: string;
+      office_hours: OfficeHours | null;
     }[] = await m.query(
       `SELECT c.name, c.keyword_replies, coalesce(c.contact_phone, c.sender_number) AS contact_phone,
-              p.language
+              p.language, c.timezone, c.office_hours
        FROM clinics c LEFT JOIN patients p ON p.clinic_id = c.id AND p.phone = $2
        WHERE c.id = $1`,
       [clinicId, phone],
@@ -35,6 +40,8 @@ export class KeywordFactsRepository {
       keywordReplies: r.keyword_replies,
       contactPhone: r.contact_phone,
       language: r.language ?? 'en',
+      timezone: r.timezone,
+      officeHours: r.office_hours,
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { staffReplyAt } from '../common/time/office-hours';
 import { renderReply, type ReplyTemplateKind } from '../messaging/reply-templates';
 import { languageOf } from '../messaging/templates';
 import { ConversationOutbox, ConversationText } from './conversation-outbox.port';
@@ -27,19 +28,28 @@ export class ReplyAnswers {
     kind: ReplyTemplateKind,
     about: { appointmentId: string | null; startsAt: Date | null; options?: Date[] },
   ): void {
-    // An opted-out patient gets no texts; what they asked for still happens.
-    if (turn.patient.opted_out) return;
     const body = renderReply(kind, languageOf(turn.patient.language), {
       clinicName: turn.clinic.name,
       contactPhone: turn.clinic.contactPhone,
       startsAt: about.startsAt,
       zone: turn.patient.timezone ?? turn.clinic.timezone,
       options: about.options,
+      staffReplyAt:
+        kind === 'unrecognized' && turn.clinic.officeHours
+          ? staffReplyAt(turn.now, turn.clinic.timezone, turn.clinic.officeHours)
+          : null,
     });
+    this.addText(turn, body, about.appointmentId);
+  }
+
+  /** An answer already written in the patient's language. */
+  addText(turn: AnswerTo, body: string, appointmentId: string | null): void {
+    // An opted-out patient gets no texts; what they asked for still happens.
+    if (turn.patient.opted_out) return;
     this.texts.push({
       clinicId: turn.clinic.id,
       patientId: turn.patient.id,
-      appointmentId: about.appointmentId,
+      appointmentId,
       to: turn.patient.phone,
       body,
       kind: 'workflow_reply',

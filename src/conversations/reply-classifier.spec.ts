@@ -6,6 +6,8 @@ import {
   normaliseReply,
   ReplyConfigError,
   ReplyMeaning,
+  REPLY_VOCABULARY,
+  withinOneEdit,
 } from './reply-classifier';
 
 const meaning = (body: string, optedOut = false) => classifyReply(body, { optedOut });
@@ -129,6 +131,104 @@ describe('classifyReply', () => {
     });
   });
 
+  describe('one typo in a confirm or reschedule word of five letters or more', () => {
+    it.each([
+      ['confrim', 'confirm'],
+      ['Confrim!', 'confirm'],
+      ['comfirm', 'confirm'],
+      ['confirn', 'confirm'],
+      ['cofirm', 'confirm'],
+      ['confirmm', 'confirm'],
+      ['reschedual', 'reschedule'],
+      ['rescheduel', 'reschedule'],
+      ['reshedule', 'reschedule'],
+      ['reeschedule', 'reschedule'],
+      ['chnage', 'reschedule'],
+      ['chang', 'reschedule'],
+      ['canbiar', 'reschedule'],
+    ])('%j means %s', (body, kind) => {
+      expect(meaning(body)).toEqual({ kind });
+    });
+
+    it.each([
+      ['cancle', 'a cancellation is never guessed'],
+      ['cancelr', 'a cancellation is never guessed'],
+      ['canclear', 'a cancellation is never guessed'],
+      ['xx', 'a cancellation is never guessed'],
+      ['stpo', 'a carrier keyword is never guessed'],
+      ['stopp', 'a carrier keyword is never guessed'],
+      ['unsubscibe', 'a carrier keyword is never guessed'],
+      ['cancell', 'a carrier keyword is never guessed'],
+      ['yse', 'words under five letters are matched exactly'],
+      ['okk', 'words under five letters are matched exactly'],
+      ['confrim please', 'a typo is read only as the whole message'],
+      ['cnofrmi', 'two edits are not one'],
+    ])('%j is unrecognized: %s', (body) => {
+      expect(meaning(body)).toEqual({ kind: 'unrecognized' });
+    });
+
+    it('reads a patient who opted out the same way (YES stays the carrier word)', () => {
+      expect(meaning('confrim', true)).toEqual({ kind: 'confirm' });
+    });
+  });
+
+  it('never classifies as a cancellation or an opt-out a message that is not exactly one', () => {
+    const cancelWords = [...REPLY_VOCABULARY.words]
+      .filter(([, kind]) => kind === 'cancel')
+      .map(([word]) => word);
+    const optOutWords = [...REPLY_VOCABULARY.carrier.optOut, ...REPLY_VOCABULARY.revocationExact];
+    const near = [...cancelWords, ...optOutWords, 'CANCELAR', 'CONFIRM', 'RESCHEDULE', 'CHANGE'];
+    // One random edit (or a few) of the words closest to the danger, in any case.
+    const edited = fc
+      .tuple(
+        fc.constantFrom(...near),
+        fc.array(
+          fc.tuple(
+            fc.constantFrom('insert', 'delete', 'substitute', 'swap'),
+            fc.nat(20),
+            fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ XS.!'),
+          ),
+          { minLength: 1, maxLength: 2 },
+        ),
+        fc.boolean(),
+      )
+      .map(([word, edits, lower]) => {
+        let s = word;
+        for (const [op, at, ch] of edits) {
+          const i = at % (s.length + 1);
+          if (op === 'insert') s = s.slice(0, i) + ch + s.slice(i);
+          else if (op === 'delete') s = s.slice(0, i) + s.slice(i + 1);
+          else if (op === 'substitute') s = s.slice(0, i) + ch + s.slice(i + 1);
+          else s = s.slice(0, i) + s.slice(i + 1, i + 2) + s.slice(i, i + 1) + s.slice(i + 2);
+        }
+        return lower ? s.toLowerCase() : s;
+      });
+    fc.assert(
+      fc.property(
+        fc.oneof(edited, fc.string({ unit: 'grapheme', maxLength: 12 })),
+        fc.boolean(),
+        (body, optedOut) => {
+          const got = classifyReply(body, { optedOut });
+          const normalised = normaliseReply(body);
+          if (got.kind === 'cancel') {
+            expect(REPLY_VOCABULARY.words.get(normalised)).toBe('cancel');
+          }
+          if (got.kind === 'opt_out' && got.source === 'keyword') {
+            expect(REPLY_VOCABULARY.carrier.optOut).toContain(body.trim().toUpperCase());
+          }
+          if (got.kind === 'opt_out' && got.source === 'phrase') {
+            expect(` ${normalised} `).toContain(` ${got.phrase} `);
+            expect(
+              REPLY_VOCABULARY.revocationExact.has(normalised) ||
+                REPLY_VOCABULARY.revocationPhrases.includes(got.phrase),
+            ).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
   it('never throws, whatever arrives, and always answers with a known meaning', () => {
     const kinds = [
       'opt_out',
@@ -160,6 +260,26 @@ describe('classifyReply', () => {
   });
 });
 
+describe('withinOneEdit', () => {
+  it.each([
+    ['CONFIRM', 'CONFIRM', true],
+    ['CONFRIM', 'CONFIRM', true],
+    ['CONFIR', 'CONFIRM', true],
+    ['CONFIRMS', 'CONFIRM', true],
+    ['CONFIXM', 'CONFIRM', true],
+    ['OCNFIRM', 'CONFIRM', true],
+    ['CONFIRMED', 'CONFIRM', false],
+    ['CNOFIMR', 'CONFIRM', false],
+    ['CONFIRM', 'CONFIRMED', false],
+    ['', 'A', true],
+    ['AB', 'BA', true],
+    ['ABC', 'CBA', false],
+  ])('%s and %s: %s', (a, b, expected) => {
+    expect(withinOneEdit(a, b)).toBe(expected);
+    expect(withinOneEdit(b, a)).toBe(expected);
+  });
+});
+
 describe('normaliseReply', () => {
   it('folds case and accents and turns punctuation and emoji into single spaces', () => {
     expect(normaliseReply('  ¡Sí!  ')).toBe('SI');
@@ -178,6 +298,11 @@ describe('loadReplyVocabulary', () => {
     bad.words.es.cancel.push('c');
     expect(() => loadReplyVocabulary(bad)).toThrow(ReplyConfigError);
     expect(() => loadReplyVocabulary(bad)).toThrow('c means both confirm and cancel');
+  });
+
+  it('refuses a typo base for a cancellation: cancellations are never guessed', () => {
+    const bad = { ...raw, typo_bases: { ...raw.typo_bases, cancel: ['CANCELLAR'] } };
+    expect(() => loadReplyVocabulary(bad)).toThrow('typo_bases.cancel');
   });
 
   it('names a missing list', () => {

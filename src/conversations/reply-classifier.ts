@@ -6,7 +6,9 @@
  * Carrier keywords come first and are matched exactly as carriers match them (whole message,
  * trimmed, any case), so Turnout's idea of consent never drifts from the carrier's. Everything
  * else is matched on a normalised message: accents dropped, case folded, punctuation and emoji
- * around the word ignored.
+ * around the word ignored. A confirm or reschedule word of five letters or more is also understood
+ * with one typo (API.md); cancellations and carrier keywords never are, because acting on a
+ * guessed cancellation or opt-out costs the patient their visit or their texts.
  */
 import raw from '../../config/replies.json';
 
@@ -47,6 +49,10 @@ export interface ReplyVocabulary {
   words: ReadonlyMap<string, 'confirm' | 'reschedule' | 'cancel'>;
   /** normalised slot word -> its 1-based position */
   slots: ReadonlyMap<string, number>;
+  /** confirm and reschedule words long enough to be recognised with one typo */
+  typoTolerant: readonly (readonly [string, 'confirm' | 'reschedule'])[];
+  /** words a typo must not be near: a guess close to one of them goes to staff */
+  exactOnly: readonly string[];
 }
 
 export class ReplyConfigError extends Error {}
@@ -93,6 +99,26 @@ function record(value: unknown, where: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** Shorter words are one edit from too many others ("CHANCE" is a word; "YEP" is not "YES"). */
+const TYPO_MIN_LENGTH = 5;
+
+/**
+ * At most one edit apart (optimal string alignment: one insertion, deletion, substitution or
+ * swap of two neighbours), in linear time: the replies are short but the caller is the inbox.
+ */
+export function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i += 1;
+  if (a.length === b.length) {
+    if (a.slice(i + 1) === b.slice(i + 1)) return true;
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  }
+  const [longer, shorter] = a.length > b.length ? [a, b] : [b, a];
+  return longer.slice(i + 1) === shorter.slice(i);
+}
+
 const upper = (words: string[]) => new Set(words.map((w) => w.trim().toUpperCase()));
 
 /** Reads and checks `config/replies.json`: a typo fails the start-up, not a patient's reply. */
@@ -124,6 +150,32 @@ export function loadReplyVocabulary(input: unknown): ReplyVocabulary {
       }
     }
   }
+  const bases = record(root.typo_bases, 'typo_bases');
+  const typoTolerant = [
+    ...[...words].filter(
+      (entry): entry is [string, 'confirm' | 'reschedule'] => entry[1] !== 'cancel',
+    ),
+    ...(['confirm', 'reschedule'] as const).flatMap((meaning) =>
+      strings(bases[meaning] ?? [], `typo_bases.${meaning}`).map(
+        (w) => [normaliseReply(w), meaning] as [string, 'confirm' | 'reschedule'],
+      ),
+    ),
+  ].filter(([word]) => [...word].length >= TYPO_MIN_LENGTH);
+  const unknownBase = Object.keys(bases).find((k) => k !== 'confirm' && k !== 'reschedule');
+  if (unknownBase) {
+    throw new ReplyConfigError(`typo_bases.${unknownBase}: only confirm and reschedule words`);
+  }
+  const carrierWords = [
+    carrier.opt_out,
+    carrier.opt_in,
+    carrier.opt_in_when_opted_out,
+    carrier.help,
+  ].flatMap((list, i) => strings(list, `carrier[${i}]`));
+  const exactOnly = [
+    ...[...words].filter(([, meaning]) => meaning === 'cancel').map(([word]) => word),
+    ...carrierWords.map((w) => normaliseReply(w)),
+    ...revocationExact,
+  ];
   const slots = new Map(
     strings(root.slots, 'slots').map((s, i) => [normaliseReply(s), i + 1] as const),
   );
@@ -140,6 +192,8 @@ export function loadReplyVocabulary(input: unknown): ReplyVocabulary {
     revocationPhrases,
     words,
     slots,
+    typoTolerant,
+    exactOnly,
   };
 }
 
@@ -183,5 +237,21 @@ export function classifyReply(
   if (word) return { kind: word };
   const choice = vocabulary.slots.get(key);
   if (choice !== undefined) return { kind: 'slot', choice };
+  const guess = typoMeaning(key, vocabulary);
+  if (guess) return { kind: guess };
   return { kind: 'unrecognized' };
+}
+
+/**
+ * The one meaning a single word is one typo away from, or null when there is none, more than one,
+ * or the word is as close to a cancellation or carrier keyword (a person decides those).
+ */
+function typoMeaning(key: string, vocabulary: ReplyVocabulary): 'confirm' | 'reschedule' | null {
+  if ([...key].length < TYPO_MIN_LENGTH - 1 || key.includes(' ')) return null;
+  const meanings = new Set(
+    vocabulary.typoTolerant.filter(([word]) => withinOneEdit(key, word)).map(([, m]) => m),
+  );
+  if (meanings.size !== 1) return null;
+  if (vocabulary.exactOnly.some((word) => withinOneEdit(key, word))) return null;
+  return [...meanings][0];
 }

@@ -17,6 +17,7 @@ import {
 import { ReplyAnswers } from './reply-answers';
 import { classifyReply } from './reply-classifier';
 import { ReplyLinksRepository } from './reply-links.repository';
+import { SurveyReplies } from './survey-replies.port';
 import type { ReplyTurn } from './reply-turn';
 
 /**
@@ -38,6 +39,7 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
     private readonly links: ReplyLinksRepository,
     private readonly outbox: ConversationOutbox,
     private readonly clock: Clock,
+    private readonly surveys: SurveyReplies,
   ) {
     super();
   }
@@ -89,6 +91,7 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
       message.appointmentId,
       answers,
     );
+    if (known && (await this.survey(m, turn))) return;
     const handled =
       appointment !== null && (await this.replies.apply(m, turn, appointment, meaning));
     if (handled) return;
@@ -101,6 +104,17 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
       answers.add(turn, 'no_appointment', { appointmentId: null, startsAt: null });
     }
     await this.conversations.flag(m, message.clinicId, message.from, 'no_appointment', turn.now);
+  }
+
+  /** A survey score or comment, when the survey is the newest thing the patient was asked. */
+  private async survey(m: EntityManager, turn: ReplyTurn): Promise<boolean> {
+    const outcome = await this.surveys.take(m, { ...turn, body: turn.message.body });
+    if (!outcome) return false;
+    if (outcome.answer) turn.answers.addText(turn, outcome.answer, outcome.appointmentId);
+    if (outcome.flag) {
+      await this.conversations.flag(m, turn.clinic.id, turn.patient.phone, outcome.flag, turn.now);
+    }
+    return true;
   }
 
   /**

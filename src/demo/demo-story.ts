@@ -1,7 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { SystemClock } from '../common/clock/clock';
 import { localDate, localTime } from '../common/time/starts-at';
+import { playSurveyAndBroadcast } from './demo-campaigns';
 import type { DemoClient } from './demo-client';
+import { riskHistory } from './demo-risk';
 import { addDays, demoWeek, LIVE, pastFate, type LivePatient } from './demo-week';
 import type { Progress } from './progress';
 import { runExperiment } from './demo-experiment';
@@ -54,6 +56,8 @@ export async function runStory(
     // Marked the moment a visit ends: nobody waits half an hour in a demo.
     noShowGraceMinutes: 0,
     sendRatePerSecond: 10,
+    // One question by text when a visit ends, at once in a demo.
+    survey: { enabled: true, afterMinutes: 0 },
   });
   const c = api.as(clinic.apiKey);
   p.step(
@@ -64,9 +68,33 @@ export async function runStory(
   // The demo plays against the running service, which reads the system clock: so does it.
   const clock = new SystemClock();
   const today = localDate(clock.now(), ZONE);
+  const run = clock.now().getTime().toString(36);
+
+  // Months of history first: the risk model learns from them while the week plays.
+  const history = riskHistory(today, run);
+  const kept = await c.post<{ results: { id: string | null; outcome: string }[] }>(
+    '/v1/appointments/batch',
+    { appointments: history.map((h) => h.visit) },
+  );
+  const refused = kept.results.filter((r) => r.outcome === 'error');
+  if (refused.length > 0) throw new Error(`history refused: ${JSON.stringify(refused[0])}`);
+  // The front desk's marks, a few at a time: one by one they would hold the demo up.
+  const attended = history.flatMap((h, i) => (h.noShow ? [] : [kept.results[i].id]));
+  for (let from = 0; from < attended.length; from += 12) {
+    await Promise.all(
+      attended
+        .slice(from, from + 12)
+        .map((id) => c.patch(`/v1/appointments/${id}`, { status: 'arrived' })),
+    );
+  }
+  p.step(
+    `Uploaded ${history.length} earlier visits (weeks 2 to 11 back; ` +
+      `${history.filter((h) => h.noShow).length} missed, marked by the system): ` +
+      'the no-show risk model learns from them',
+  );
   const liveStartsAt = new Date(Math.ceil((clock.now().getTime() + LIVE_LEAD_MS) / 1000) * 1000);
   const liveEndsAt = new Date(liveStartsAt.getTime() + 60_000);
-  const week = demoWeek(today, liveStartsAt, clock.now().getTime().toString(36));
+  const week = demoWeek(today, liveStartsAt, run);
   const all = [...week.past, ...week.live, ...week.future];
   const uploaded = await c.post<{ results: { id: string | null; outcome: string }[] }>(
     '/v1/appointments/batch',
@@ -181,11 +209,55 @@ export async function runStory(
     1_000,
   );
 
+  await playSurveyAndBroadcast(c, p, arriving[0], today);
+  await showRisk(c, p, addDays(today, 1));
+
   const report = await c.get<ReportLike>(
     `/v1/reports/no-shows?from=${addDays(today, -6)}&to=${addDays(today, 7)}&groupBy=practitioner`,
   );
   const experiment = await runExperiment(c, today, p);
   return { clinicName, apiKey: clinic.apiKey, report, experiment };
+}
+
+interface CallList {
+  items: {
+    startsAt: string;
+    patient: { name: string };
+    risk: { score: number; band: string; reasons: string[] } | null;
+  }[];
+}
+
+/** The model the service fitted on the clinic's history, and tomorrow's call list by risk. */
+async function showRisk(c: DemoClient, p: Progress, tomorrow: string): Promise<void> {
+  let list: CallList | undefined;
+  await p.until(
+    'No-show risk model',
+    async () => {
+      const model = await c.get<{ status: string }>('/v1/risk/model');
+      if (model.status !== 'fitted') return undefined;
+      list = await c.get<CallList>(`/v1/appointments/call-list?date=${tomorrow}`);
+      return list.items.some((i) => i.risk) ? true : undefined;
+    },
+    () => 'refit by the due-work engine, once a minute at most',
+    120_000,
+  );
+  const model = await c.get<{
+    trainingSize: number;
+    evaluation: { auc: number | null } | null;
+  }>('/v1/risk/model');
+  const auc = model.evaluation?.auc;
+  p.step(
+    `Risk model fitted on ${model.trainingSize} finished visits` +
+      (auc != null ? ` (AUC ${auc.toFixed(2)} on the most recent month, held out)` : ''),
+  );
+  p.say(`  Tomorrow's call list, highest risk first (staff only, never texted):`);
+  for (const item of list!.items.slice(0, 3)) {
+    const risk = item.risk;
+    p.say(
+      `  ${localTime(new Date(item.startsAt), ZONE)} ${item.patient.name}: ` +
+        (risk ? `${Math.round(risk.score * 100)}% ${risk.band} (${risk.reasons.join('; ')})` : '-'),
+    );
+  }
 }
 
 async function view(c: DemoClient, id: string): Promise<Appointment> {

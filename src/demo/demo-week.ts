@@ -97,7 +97,7 @@ export function addDays(date: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-function booked(tag: string, n: number, day: string, slot: number): AppointmentInput {
+export function booked(tag: string, n: number, day: string, slot: number): AppointmentInput {
   return {
     externalId: `${tag}-${day}-${slot}`,
     patient: {

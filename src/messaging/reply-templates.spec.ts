@@ -34,6 +34,53 @@ describe('reply templates', () => {
     ).toBe('Lakeside Dental: su cita el mar 1 dic a las 16:30 queda cancelada.');
   });
 
+  it.each([
+    [
+      'en',
+      { when: 'today_by', time: { hour: 17, minute: 0 } },
+      'Staff will reply today by 5:00 PM.',
+    ],
+    [
+      'en',
+      { when: 'today_from', time: { hour: 8, minute: 30 } },
+      'Staff will reply today from 8:30 AM.',
+    ],
+    [
+      'en',
+      { when: 'tomorrow_from', time: { hour: 8, minute: 0 } },
+      'Staff will reply tomorrow from 8:00 AM.',
+    ],
+    [
+      'en',
+      { when: 'weekday_from', weekday: 1, time: { hour: 8, minute: 0 } },
+      'Staff will reply Monday from 8:00 AM.',
+    ],
+    ['en', null, 'Staff will read your message.'],
+    [
+      'es',
+      { when: 'today_by', time: { hour: 17, minute: 0 } },
+      'El personal le respondera hoy antes de las 17:00.',
+    ],
+    [
+      'es',
+      { when: 'tomorrow_from', time: { hour: 8, minute: 0 } },
+      'El personal le respondera mañana desde las 8:00.',
+    ],
+    [
+      'es',
+      { when: 'weekday_from', weekday: 3, time: { hour: 9, minute: 0 } },
+      'El personal le respondera el miercoles desde las 9:00.',
+    ],
+    ['es', null, 'El personal lo leera.'],
+  ] as const)(
+    'the unrecognised answer in %s says when staff reply: %j',
+    (language, at, sentence) => {
+      const body = renderReply('unrecognized', language, { ...facts, staffReplyAt: at });
+      expect(body.endsWith(` ${sentence}`)).toBe(true);
+      expect(countSegments(body).encoding).toBe('GSM-7');
+    },
+  );
+
   it('numbers the offered times', () => {
     expect(
       renderReply('offer', 'en', {

@@ -10,7 +10,14 @@ export const OUTBOUND_WORK = 'outbound';
  */
 export const OUTBOUND_TEXTS = 'outbound-texts';
 
-export const MESSAGE_KINDS = ['reminder', 'keyword_reply', 'workflow_reply', 'staff'] as const;
+export const MESSAGE_KINDS = [
+  'reminder',
+  'keyword_reply',
+  'workflow_reply',
+  'staff',
+  'survey',
+  'broadcast',
+] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** 0 goes first: an answer to a patient's own message. Stored in `messages.priority`. */
@@ -25,13 +32,17 @@ export interface KindPolicy {
    */
   expiresAfterMs: number | null;
   /**
-   * Held for the clinic's quiet hours. Only reminders are: they are the clinic speaking first.
-   * An answer goes when the patient asked, whatever the hour.
+   * Held for the clinic's quiet hours: routine texts, the clinic speaking first. An answer goes
+   * when the patient asked, whatever the hour; a broadcast when the clinic must say it.
    */
   quietHours: boolean;
 }
 
 const ANSWER_EXPIRY_MS = 10 * 60_000;
+/** A survey about today's visit is stale by the next day. */
+const SURVEY_EXPIRY_MS = 12 * 3_600_000;
+/** A closure notice a day late tells the patient nothing. */
+const BROADCAST_EXPIRY_MS = 24 * 3_600_000;
 
 export const KIND_POLICIES: Readonly<Record<MessageKind, KindPolicy>> = {
   reminder: { priority: ROUTINE_PRIORITY, expiresAfterMs: null, quietHours: true },
@@ -43,4 +54,8 @@ export const KIND_POLICIES: Readonly<Record<MessageKind, KindPolicy>> = {
   },
   // Staff write from the inbox, mostly in reply to the patient; same footing as an answer.
   staff: { priority: ANSWER_PRIORITY, expiresAfterMs: ANSWER_EXPIRY_MS, quietHours: false },
+  // Routine; its producer moves it out of quiet hours when it writes it.
+  survey: { priority: ROUTINE_PRIORITY, expiresAfterMs: SURVEY_EXPIRY_MS, quietHours: true },
+  // A closure: ahead of every routine text, on the answers' footing.
+  broadcast: { priority: ANSWER_PRIORITY, expiresAfterMs: BROADCAST_EXPIRY_MS, quietHours: false },
 };

@@ -18,6 +18,23 @@ import { Pacer } from './send/pacer';
 import { Randomness } from './randomness';
 import type { SendJob } from './send/send-job';
 import { SendPump } from './send/send-pump';
+import {
+  CLAIM_AHEAD_MS,
+  CLAIM_LEAD_MS,
+  FIRST_LOOK,
+  PASS_POLL_MS,
+  claimDrained,
+  heard,
+  leaseSweep,
+  nextDue,
+  nextLook,
+  nudged,
+  passBegins,
+  remindersClaimed,
+  remindersDrained,
+  textsDrained,
+  type Looks,
+} from './next-look';
 import { SlotReserver } from './send/slot-reserver';
 
 export type DispatchReport = { claimed: number; nextDueAt: Date | null } & Record<
@@ -27,69 +44,29 @@ export type DispatchReport = { claimed: number; nextDueAt: Date | null } & Recor
 
 /** Claims on their way at once: one claim's round trip is hidden behind the other's. */
 export const CLAIMS_IN_FLIGHT = 2;
-/**
- * Between two claims that found little: texts due a few milliseconds apart go together, so a
- * steady trickle costs a claim per batch, not one per text, for at most this much lateness.
- */
-const MIN_CLAIM_GAP_MS = 10;
-/** Producers wake the pipeline; should a signal be lost, their texts are looked for this often. */
-const TEXTS_POLL_MS = 1_000;
-/**
- * Reminders' planners wake the pipeline with a signal of their own (`remindersDue`); between
- * signalled passes, reminders are looked for when the next one known may be claimed, or this
- * often should a signal be lost. A text's wake-up then costs no reminder claim.
- */
-const REMINDERS_POLL_MS = 1_000;
-/**
- * Reminders due up to this far ahead are claimed with those due now and held here until their
- * time (decided for that time, their message rows written meanwhile): the claim's and the
- * insert's round trips are made before a reminder is due, not between its due time and its
- * send. A claim is made when the next reminder is half this far ahead, so each is taken 50 to
- * 100 ms before its time, well inside its lease. Producers' texts are due when written: not
- * taken ahead.
- */
-export const CLAIM_AHEAD_MS = 100;
+export { CLAIM_AHEAD_MS } from './next-look';
 
 /**
  * The outbound pipeline: every text Turnout sends goes through here. Two sources feed it:
  * producers' message rows (answers, staff texts...) and due reminders, which are claimed,
  * re-checked and written as message rows here. Each batch is claimed under a lease; texts go
- * out with bounded concurrency under each sender's rate cap, answers first, and each outcome
- * is recorded. Claims go on while earlier sends are in flight, so a slow provider or a
- * rate-capped sender does not hold up everyone else's texts.
+ * out through one long-lived SendPump with bounded concurrency under each sender's rate cap,
+ * answers first, and each outcome is recorded. Claims go on while earlier sends are in flight,
+ * so a slow provider or a rate-capped sender does not hold up everyone else's texts. When a
+ * pass runs is the due-work loop's decision; what its claims look for and when is `next-look`'s.
  */
 @Injectable()
 export class OutboundDispatcher {
   private readonly logger = new Logger('OutboundDispatcher');
   private stopping = false;
-  /** while sends are in flight, look for due work at least this often */
-  private readonly pollMs: number;
-  /** how often claims also take work whose lease ran out, and when they last did (ms) */
+  /** how often claims also take work whose lease ran out */
   private readonly leaseSweepMs: number;
-  private lastLeaseSweep = Number.NEGATIVE_INFINITY;
-  /**
-   * How long a claimed text may wait in this process for its sender's turn: far inside the
-   * lease, so no other instance can have taken it over in the meantime.
-   */
-  private readonly maxHoldMs: number;
-  /** Pacer time at which the running tick should claim again; moved by `nudge` */
-  private claimAt = 0;
-  private wakeTick: (() => void) | null = null;
-  /** domain time at which producers' texts may next be due (they also wake us: `nudge`) */
-  private textsDueAt = 0;
-  /** the earliest due text the last look found (domain ms) */
-  private textsNextDue = Infinity;
-  /** domain time from which reminders may be claimable (claimed up to CLAIM_AHEAD_MS ahead) */
-  private remindersDueAt = 0;
-  /** the earliest due reminder the last look found, or a signal told of (domain ms) */
-  private remindersNextDue = Infinity;
-  /**
-   * The earliest `remindersDueAt` signals asked for since the running look began: kept over
-   * what that look finds, which may have missed what they signal.
-   */
-  private remindersWokenAt = Infinity;
-  /** domain time of the last look for reminders: a clock set back (tests) looks again */
-  private remindersLookedAt = Number.NEGATIVE_INFINITY;
+  /** what is known of due work; replaced only through next-look's pure functions */
+  private looks: Looks = FIRST_LOOK;
+  private readonly pump: SendPump;
+  /** outcomes on their way to the recorder, and the running pass's counts */
+  private readonly recording = new InFlight();
+  private counts: DispatchReport = emptyReport();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -103,40 +80,41 @@ export class OutboundDispatcher {
     private readonly sender: OutboundSender,
     private readonly recorder: OutcomeRecorder,
   ) {
-    this.pollMs = 100;
     this.leaseSweepMs = Math.min(5_000, config.dispatchLeaseMs / 4);
-    this.maxHoldMs = Math.min(5_000, config.dispatchLeaseMs / 4);
+    // How long a claimed text may wait in this process for its sender's turn: far inside the
+    // lease, so no other instance can have taken it over in the meantime.
+    const maxHoldMs = Math.min(5_000, config.dispatchLeaseMs / 4);
+    const leaseMs = config.dispatchLeaseMs;
+    this.pump = new SendPump(config.dispatchConcurrency, maxHoldMs, leaseMs / 2, {
+      now: () => this.pacer.elapsedMs(),
+      reserve: (wave) => this.slots.reserve(wave.map(senderOf)),
+      sendAt: (job, slot) => this.sender.sendAt(job, slot),
+      defer: (job, inMs) => this.sender.deferred(job, inMs),
+      outcome: (outcome) => this.recording.track(this.finish(outcome)),
+      error: (step, error) => this.fail(step, error),
+      recheck: (jobs) => this.recheck(jobs),
+    });
   }
 
-  /** Claims nothing more; work already claimed is finished by the running tick. */
+  /** Claims nothing more; work already claimed is finished by the running pass. */
   stop(): void {
     this.stopping = true;
     this.nudge();
   }
 
-  /** Something is due at `at` (now when omitted): the running tick claims then. */
+  /** Something is due at `at` (now when omitted): the running pass claims then. */
   nudge(at?: Date): void {
-    const inMs = at ? Math.max(0, at.getTime() - this.clock.now().getTime()) : 0;
-    const claimIn = Math.max(0, inMs - CLAIM_AHEAD_MS / 2);
-    this.claimAt = Math.min(this.claimAt, this.pacer.elapsedMs() + claimIn);
-    this.textsDueAt = Math.min(this.textsDueAt, this.clock.now().getTime() + inMs);
-    this.textsNextDue = Math.min(this.textsNextDue, this.clock.now().getTime() + inMs);
-    if (claimIn === 0) this.wakeTick?.();
+    const now = this.clock.now().getTime();
+    const inMs = at ? Math.max(0, at.getTime() - now) : 0;
+    const { looks, wake } = nudged(this.looks, now, this.pacer.elapsedMs(), inMs);
+    this.looks = looks;
+    if (wake) this.pump.wake();
   }
 
-  /** A reminders' signal: some are due at `at` (now when omitted). */
-  remindersDue(at?: Date): void {
+  /** A signal of one of its kinds: some work is due at `at` (now when omitted). */
+  heard(kind: string, at?: Date): void {
     const atMs = at?.getTime() ?? this.clock.now().getTime();
-    this.remindersDueAt = Math.min(this.remindersDueAt, atMs - CLAIM_AHEAD_MS);
-    this.remindersWokenAt = Math.min(this.remindersWokenAt, atMs - CLAIM_AHEAD_MS);
-    this.remindersNextDue = Math.min(this.remindersNextDue, atMs);
-  }
-
-  /** A producers' texts signal: one is due at `at` (now when omitted). */
-  textsDue(at?: Date): void {
-    const atMs = at?.getTime() ?? this.clock.now().getTime();
-    this.textsDueAt = Math.min(this.textsDueAt, atMs);
-    this.textsNextDue = Math.min(this.textsNextDue, atMs);
+    this.looks = heard(this.looks, kind === OUTBOUND_WORK ? 'reminders' : 'texts', atMs);
   }
 
   /**
@@ -149,8 +127,8 @@ export class OutboundDispatcher {
     name: 'outbound-dispatch',
     kinds: [OUTBOUND_WORK, OUTBOUND_TEXTS],
     poll: 'dispatchIntervalMs',
-    leadMs: CLAIM_AHEAD_MS / 2,
-    heard: (d, kind, at) => (kind === OUTBOUND_WORK ? d.remindersDue(at) : d.textsDue(at)),
+    leadMs: CLAIM_LEAD_MS,
+    heard: (d, kind, at) => d.heard(kind, at),
     nudge: (d, at) => d.nudge(at),
     stopping: (d) => d.stop(),
   })
@@ -165,31 +143,15 @@ export class OutboundDispatcher {
    * directly with a manual clock, and such a tick looks for everything.
    */
   async tick(options: { signalled?: boolean } = {}): Promise<DispatchReport> {
-    const counts = Object.fromEntries([
-      ['claimed', 0],
-      ['nextDueAt', null],
-      ...OUTCOME_KINDS.map((kind) => [kind, 0]),
-    ]) as DispatchReport;
-    const recording = new InFlight();
-    const leaseMs = this.config.dispatchLeaseMs;
-    const pump = new SendPump(this.config.dispatchConcurrency, this.maxHoldMs, leaseMs / 2, {
-      now: () => this.pacer.elapsedMs(),
-      reserve: (wave) => this.slots.reserve(wave.map(senderOf)),
-      sendAt: (job, slot) => this.sender.sendAt(job, slot),
-      defer: (job, inMs) => this.sender.deferred(job, inMs),
-      outcome: (outcome) => recording.track(this.finish(outcome, counts)),
-      error: (step, error) => this.fail(step, error),
-      recheck: (jobs) => this.recheck(jobs),
-    });
+    const counts = (this.counts = emptyReport());
+    const pump = this.pump;
     const batchSize = this.config.dispatchBatchSize;
     const claiming = new Set<Promise<void>>();
     // Set from the claims' callbacks: a field, so the checks below read its current value.
     const claimFailure: { error: Error | null } = { error: null };
     // Whether the last claim found less than a full batch: nothing more was due then.
     let drained = false;
-    this.claimAt = this.pacer.elapsedMs();
-    this.textsDueAt = 0;
-    if (!options.signalled) this.remindersDueAt = 0;
+    this.looks = passBegins(this.looks, this.pacer.elapsedMs(), options.signalled === true);
     // Up to two claims on their way, and about two batches waiting for permits or their due
     // time at most: claimed rows wait under a lease, and a claim's round trip should not idle
     // the senders. (Many reminders due at one instant are taken two batches ahead, not all.)
@@ -198,21 +160,19 @@ export class OutboundDispatcher {
       claimFailure.error === null &&
       claiming.size < CLAIMS_IN_FLIGHT &&
       pump.queued + pump.holding + claiming.size * batchSize < CLAIMS_IN_FLIGHT * batchSize &&
-      (!drained || this.pacer.elapsedMs() >= this.claimAt);
+      (!drained || this.pacer.elapsedMs() >= this.looks.claimAt);
     try {
       for (;;) {
         while (mayClaim()) {
           drained = false;
-          const claim: Promise<void> = this.claimBatch(pump, recording, counts)
+          const claim: Promise<void> = this.claimBatch(counts)
             .then(({ claimed, full, nextDueAt }) => {
               counts.claimed += claimed;
               if (full) return;
               drained = true;
               counts.nextDueAt = nextDueAt;
-              const now = this.pacer.elapsedMs();
               const dueIn = nextDueAt ? nextDueAt.getTime() - this.clock.now().getTime() : Infinity;
-              const claimIn = dueIn - CLAIM_AHEAD_MS / 2;
-              this.claimAt = now + Math.min(this.pollMs, Math.max(MIN_CLAIM_GAP_MS, claimIn));
+              this.looks = claimDrained(this.looks, this.pacer.elapsedMs(), dueIn);
             })
             .catch((error: unknown) => {
               claimFailure.error = error instanceof Error ? error : new Error(String(error));
@@ -226,17 +186,15 @@ export class OutboundDispatcher {
           if (claimFailure.error !== null) throw claimFailure.error;
           if (pump.idle && (drained || this.stopping)) break;
         }
-        // Until something changes, or until it is time to look for due work again.
-        const wait = Math.max(0, this.claimAt - this.pacer.elapsedMs());
-        const woken = new Promise<void>((resolve) => (this.wakeTick = resolve));
-        await Promise.race([pump.changed(drained ? wait : this.pollMs), woken, ...claiming]);
-        this.wakeTick = null;
+        // Until something changes (a nudge wakes the pump's waiters too), or until it is time
+        // to look for due work again.
+        const wait = Math.max(0, this.looks.claimAt - this.pacer.elapsedMs());
+        await Promise.race([pump.changed(drained ? wait : PASS_POLL_MS), ...claiming]);
       }
     } finally {
-      this.wakeTick = null;
       await Promise.all(claiming);
-      while (!pump.idle) await pump.changed(this.pollMs);
-      await recording.atMost(0);
+      while (!pump.idle) await pump.changed(PASS_POLL_MS);
+      await this.recording.atMost(0);
       await this.recorder.idle();
       // Nothing left to send: spare rate-cap slots go back for other instances.
       await this.slots.release().catch((error: unknown) => this.fail('release', error));
@@ -245,8 +203,6 @@ export class OutboundDispatcher {
   }
 
   private async claimBatch(
-    pump: SendPump,
-    recording: InFlight,
     counts: DispatchReport,
   ): Promise<{ claimed: number; full: boolean; nextDueAt: Date | null }> {
     const now = this.clock.now();
@@ -255,32 +211,32 @@ export class OutboundDispatcher {
       by: this.instanceId,
     };
     const batchSize = this.config.dispatchBatchSize;
-    // Leases run out only when an instance dies: looking for them every few seconds is enough.
-    // (A clock set back, as tests do, counts as time passing.)
-    const sweep = Math.abs(now.getTime() - this.lastLeaseSweep) >= this.leaseSweepMs;
-    if (sweep) {
-      this.lastLeaseSweep = now.getTime();
+    const sweep = leaseSweep(this.looks, now.getTime(), this.leaseSweepMs);
+    this.looks = sweep.looks;
+    if (sweep.sweepLeases) {
       const settled = await this.messages.settleAbandoned(now, batchSize);
       if (settled > 0) this.logger.warn(`${settled} texts of a stopped instance settled unknown`);
     }
-    // Producers' texts are looked for when some may be due (their producers wake us), and
-    // alongside the reminders, so answers to patients never wait behind a reminder claim.
-    const lookForTexts = now.getTime() >= this.textsDueAt;
-    // Reminders likewise: when one known may be claimed, on a lease sweep, or every so often.
-    const lookForReminders =
-      sweep || now.getTime() >= this.remindersDueAt || now.getTime() < this.remindersLookedAt;
-    if (lookForReminders) this.remindersWokenAt = Infinity;
+    const look = nextLook(this.looks, now.getTime(), sweep.sweepLeases);
+    this.looks = look.looks;
     const horizon = new Date(now.getTime() + CLAIM_AHEAD_MS);
     const [texts, rows] = await Promise.all([
-      lookForTexts ? this.messages.claim(this.instanceId, now, lease.until, batchSize) : [],
-      lookForReminders
-        ? this.claims.claim(this.instanceId, now, lease.until, batchSize, sweep, horizon)
+      look.claimTexts ? this.messages.claim(this.instanceId, now, lease.until, batchSize) : [],
+      look.claimReminders
+        ? this.claims.claim(
+            this.instanceId,
+            now,
+            lease.until,
+            batchSize,
+            sweep.sweepLeases,
+            horizon,
+          )
         : [],
     ]);
-    if (lookForReminders) this.remindersLookedAt = now.getTime();
-    if (lookForTexts && texts.length < batchSize) {
-      this.textsNextDue = (await this.messages.nextDue(now))?.getTime() ?? Infinity;
-      this.textsDueAt = Math.min(this.textsNextDue, now.getTime() + TEXTS_POLL_MS);
+    if (look.claimReminders) this.looks = remindersClaimed(this.looks, now.getTime());
+    if (look.claimTexts && texts.length < batchSize) {
+      const textsNext = (await this.messages.nextDue(now))?.getTime() ?? null;
+      this.looks = textsDrained(this.looks, now.getTime(), textsNext);
     }
     const jobs: SendJob[] = [];
     for (const text of texts) {
@@ -288,7 +244,7 @@ export class OutboundDispatcher {
       if (decision.action === 'send') {
         jobs.push(messageJob(text, now, this.config.publicBaseUrl));
       } else {
-        recording.track(this.finish(refused(text, decision), counts));
+        this.recording.track(this.finish(refused(text, decision), counts));
       }
     }
     const reminderJobs: SendJob[] = [];
@@ -308,28 +264,24 @@ export class OutboundDispatcher {
           jobs.push(job);
         }
       } else {
-        recording.track(this.finish(notSent(reminder, decision), counts));
+        this.recording.track(this.finish(notSent(reminder, decision), counts));
       }
     }
     // Written before any provider call: a crash mid-send leaves a trace of what may have gone out.
     await this.claims.insertMessages(reminderJobs, now, lease);
-    pump.push(jobs);
+    this.pump.push(jobs);
     const heldFrom = this.clock.now().getTime();
-    pump.hold(held.map(({ job, at }) => ({ job, inMs: at - heldFrom })));
+    this.pump.hold(held.map(({ job, at }) => ({ job, inMs: at - heldFrom })));
     const claimed = texts.length + rows.length;
     if (texts.length >= batchSize || rows.length >= batchSize) {
       return { claimed, full: true, nextDueAt: now };
     }
-    if (lookForReminders) {
-      this.remindersNextDue = (await this.claims.nextDue(now))?.getTime() ?? Infinity;
-      this.remindersDueAt = Math.min(
-        this.remindersNextDue - CLAIM_AHEAD_MS,
-        now.getTime() + REMINDERS_POLL_MS,
-        this.remindersWokenAt,
-      );
+    if (look.claimReminders) {
+      const remindersNext = (await this.claims.nextDue(now))?.getTime() ?? null;
+      this.looks = remindersDrained(this.looks, now.getTime(), remindersNext);
     }
-    const nextDue = Math.min(this.remindersNextDue, this.textsNextDue);
-    return { claimed, full: false, nextDueAt: Number.isFinite(nextDue) ? new Date(nextDue) : null };
+    const due = nextDue(this.looks);
+    return { claimed, full: false, nextDueAt: due === null ? null : new Date(due) };
   }
 
   /** Held reminders a cancellation, a move or an opt-out stopped since their claim. */
@@ -341,13 +293,13 @@ export class OutboundDispatcher {
     return jobs.filter((job) => job.reminderId !== null && stopped.has(job.reminderId));
   }
 
-  private async finish(outcome: SendOutcome, counts: DispatchReport): Promise<void> {
+  private async finish(outcome: SendOutcome, counts = this.counts): Promise<void> {
     counts[outcome.kind] += 1;
     // On failure the text stays held and is settled when its lease runs out.
     await this.recorder.record(outcome).catch((error: unknown) => this.fail('record', error));
     // A reminder due again later (quiet hours, a transient failure): looked for then.
     if ('runAt' in outcome && 'reminderId' in outcome && outcome.reminderId !== null) {
-      this.remindersDue(outcome.runAt);
+      this.heard(OUTBOUND_WORK, outcome.runAt);
     }
   }
 
@@ -356,6 +308,14 @@ export class OutboundDispatcher {
     // quote no patient data.
     this.logger.error(`${step} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+function emptyReport(): DispatchReport {
+  return Object.fromEntries([
+    ['claimed', 0],
+    ['nextDueAt', null],
+    ...OUTCOME_KINDS.map((kind) => [kind, 0]),
+  ]) as DispatchReport;
 }
 
 function senderOf(job: SendJob) {

@@ -5,6 +5,7 @@ import { ClinicSettingsChanged } from '../clinics/clinic-settings-changed';
 import { Clock } from '../common/clock/clock';
 import { DueSignals } from '../common/due-work/due-signals';
 import { OUTBOUND_WORK } from '../outbound/message-kinds';
+import { RiskScoresRepository } from '../risk/risk-scores.repository';
 import type { QuietHours } from '../common/time/quiet-hours';
 import { AppointmentReminders, ReminderTarget } from './appointment-reminders.port';
 import { planReminders } from './reminder-plan';
@@ -25,6 +26,7 @@ export class ReminderPlanService implements AppointmentReminders, ClinicSettings
     private readonly clock: Clock,
     private readonly signals: DueSignals,
     private readonly variants: ReminderVariants,
+    private readonly risk: RiskScoresRepository,
   ) {}
 
   async plan(
@@ -46,11 +48,21 @@ export class ReminderPlanService implements AppointmentReminders, ClinicSettings
     offsets: Map<string, string[]>,
   ): Promise<void> {
     const quietHours = clinicQuietHours(clinic);
+    const extra = clinic.extraReminder;
+    // Scores come from the risk refit, which replans an appointment whose score crosses the bar.
+    const risky = extra
+      ? await this.risk.atOrAbove(
+          m,
+          targets.map((t) => t.appointmentId),
+          extra.aboveRisk,
+        )
+      : new Set<string>();
     const rows: ReminderWrite[] = [];
     for (const t of targets) {
+      const base = offsets.get(t.appointmentId) ?? clinic.reminderOffsets;
       const planned = planReminders({
         startsAt: t.startsAt,
-        offsets: offsets.get(t.appointmentId) ?? clinic.reminderOffsets,
+        offsets: extra && risky.has(t.appointmentId) ? [...base, extra.offset] : base,
         zone: t.patientTimezone ?? clinic.timezone,
         quietHours,
         now,
@@ -99,13 +111,14 @@ export class ReminderPlanService implements AppointmentReminders, ClinicSettings
     await this.reminders.cancelPending(m, appointmentIds, 'appointment_not_live');
   }
 
-  /** New offsets, quiet hours or zone apply to the pending reminders of future appointments. */
+  /** New offsets, extra reminder, quiet hours or zone apply to the pending reminders of future appointments. */
   async afterUpdate(m: EntityManager, before: ClinicEntity, after: ClinicEntity): Promise<void> {
     const changed =
       before.timezone !== after.timezone ||
       before.quietHoursStart !== after.quietHoursStart ||
       before.quietHoursEnd !== after.quietHoursEnd ||
-      before.reminderOffsets.join(',') !== after.reminderOffsets.join(',');
+      before.reminderOffsets.join(',') !== after.reminderOffsets.join(',') ||
+      JSON.stringify(before.extraReminder) !== JSON.stringify(after.extraReminder);
     if (!changed) return;
     const now = this.clock.now();
     const rows = await this.reminders.replannable(m, after.id, now);

@@ -1,7 +1,8 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Inject, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { json } from 'express';
 import { keepRawJson } from '../common/http/json-depth';
 import { ClinicsModule } from '../clinics/clinics.module';
+import { WEBHOOK_REQUEST_LOG, type WebhookRequestLog } from '../logging/logging.module';
 import { SimulatorModule } from '../simulator/simulator.module';
 import { FlowrouteWebhooksController } from './flowroute-webhooks.controller';
 import { InboxModule } from './inbox/inbox.module';
@@ -28,7 +29,12 @@ const jsonApiBody = json({
   providers: [WebhookIntakeService, SenderClinicCache, SenderClinicsRepository],
 })
 export class WebhooksModule implements NestModule {
+  constructor(@Inject(WEBHOOK_REQUEST_LOG) private readonly requestLog: WebhookRequestLog) {}
+
   configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(this.requestLog)
+      .forRoutes(TwilioWebhooksController, FlowrouteWebhooksController, TelnyxWebhooksController);
     consumer.apply(jsonApiBody).forRoutes(FlowrouteWebhooksController);
   }
 }

@@ -114,6 +114,33 @@ describe('clinics', () => {
     expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
   });
 
+  it('keeps office hours, and refuses bad ones naming the day', async () => {
+    const c = await createClinic(t);
+    const hours = { mon: ['08:00', '17:00'], fri: ['08:00', '12:30'], sat: null };
+    const res = await t.http.patch('/v1/clinic').set(c.auth).send({ officeHours: hours });
+    expect(res.status).toBe(200);
+    expect(res.body.officeHours).toEqual(hours);
+    for (const [bad, field] of [
+      [{ mon: ['17:00', '08:00'] }, 'officeHours.mon must open before it closes'],
+      [{ monday: ['08:00', '17:00'] }, 'officeHours.monday is not a day'],
+      [{ tue: ['8am', '5pm'] }, 'officeHours.tue must be ["HH:MM", "HH:MM"]'],
+      ['always', 'officeHours must be an object'],
+    ] as const) {
+      const refused = await t.http
+        .patch('/v1/clinic')
+        .set(c.auth)
+        .send({ officeHours: bad })
+        .expect(400);
+      expect((refused.body.message as string[]).join('\n')).toContain(field);
+    }
+    const cleared = await t.http
+      .patch('/v1/clinic')
+      .set(c.auth)
+      .send({ officeHours: null })
+      .expect(200);
+    expect(cleared.body.officeHours).toBeNull();
+  });
+
   it('rejects an invalid sender number after normalisation', async () => {
     const res = await t.http
       .post('/v1/clinics')

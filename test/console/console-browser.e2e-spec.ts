@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { BroadcastSender } from '../../src/broadcasts/broadcast-sender.service';
 import { CalendarWriteBack } from '../../src/calendar/calendar-write-back.service';
 import { localDate } from '../../src/common/time/starts-at';
 import { twilioSignature } from '../../src/messaging/providers/twilio-signature';
@@ -285,9 +286,12 @@ describe('staff console in Chromium', () => {
     const row = page.locator('#inbox-list').getByRole('button', { name: /Dan Moreau/ });
     await row.waitFor();
     expect(await row.innerText()).toMatch(/Reply not understood/);
+    // The row shows what the patient wrote, not Turnout's automatic answer to it.
+    expect(await row.innerText()).toMatch(/Can I bring my son along\?/);
+    expect(await row.innerText()).not.toMatch(/did not understand/);
     await row.click();
     await page.getByRole('heading', { name: `Dan Moreau · ${DAN}` }).waitFor();
-    await page.getByText('Can I bring my son along?').waitFor();
+    await page.locator('#inbox-thread').getByText('Can I bring my son along?').waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'inbox-desktop.png'), fullPage: true });
     await expectAccessible('inbox, desktop');
 
@@ -344,6 +348,63 @@ describe('staff console in Chromium', () => {
       /^Confirmed/,
     );
     await page.locator('#calendar-form select[name=status]').selectOption('');
+  });
+
+  it('shows survey scores over time and the comments of low ones', async () => {
+    // Answers to visits of the past fortnight; asking and answering by text is
+    // test/surveys/surveys.e2e-spec.ts's.
+    await t.ds.query(
+      `INSERT INTO surveys (clinic_id, appointment_id, patient_id, created_at, score, answered_at,
+         comment, commented_at)
+       SELECT clinic_id, id, patient_id, ends_at, s.score, ends_at, s.comment, ends_at
+       FROM (SELECT a.*, row_number() OVER (ORDER BY starts_at) AS n FROM appointments a
+             WHERE clinic_id = $1 AND status IN ('arrived', 'completed')) a,
+            LATERAL (SELECT CASE WHEN n = 1 THEN 2 ELSE 5 END AS score,
+                            CASE WHEN n = 1 THEN 'The wait was long' END AS comment) s`,
+      [clinic.id],
+    );
+    await page.getByRole('link', { name: 'Surveys' }).click();
+    await page.getByRole('heading', { name: 'Visit surveys' }).waitFor();
+    const form = page.locator('#surveys-form');
+    await form.locator('input[name=from]').fill(addDays(today, -14));
+    await form.locator('input[name=to]').fill(addDays(today, 1));
+    await form.locator('select[name=maxScore]').selectOption('2');
+    await form.getByRole('button', { name: 'Show' }).click();
+    await page.locator('#surveys-comments').getByText('The wait was long').waitFor();
+    // 6 attended visits: one scored 2, five scored 5.
+    expect(await page.locator('#surveys-totals').innerText()).toMatch(/Answered\s+6/);
+    expect(await page.locator('#surveys-totals').innerText()).toMatch(/Average score\s+4\.50/);
+    expect(await page.locator('#surveys-chart svg circle.dot').count()).toBeGreaterThan(0);
+    expect(await page.locator('#surveys-comments li').count()).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'surveys-desktop.png'), fullPage: true });
+    await expectAccessible('surveys, desktop');
+  });
+
+  it("counts a broadcast's recipients first, sends it, and shows its progress", async () => {
+    await page.getByRole('link', { name: 'Broadcasts' }).click();
+    await page.getByRole('heading', { name: 'Broadcast' }).waitFor();
+    const form = page.locator('#broadcast-form');
+    await form.locator('input[name=date]').fill(addDays(today, 1));
+    await form
+      .getByLabel('Text')
+      .fill('Lakeside Dental is closed tomorrow: power cut. We will call you.');
+    expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Count recipients' }).click();
+    await page.getByText(/^3 patients would get this text \(1 segment\); 0 opted out/).waitFor();
+    await expectAccessible('broadcasts, desktop');
+    const before = twilio.from(sender).length;
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByText(/^(Writing texts|Sent to 3)/).waitFor();
+    while ((await t.app.get(BroadcastSender).runOnce()) > 0);
+    await sendDue(3);
+    expect(
+      twilio
+        .from(sender)
+        .slice(before)
+        .map((sms) => sms.to),
+    ).toEqual(expect.arrayContaining(['+13125550123', '+13125550124', DAN]));
+    await page.getByText(/^Sent to 3: 3 accepted/).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'broadcasts-desktop.png'), fullPage: true });
   });
 
   it('shows the report with its charts, and downloads the CSV', async () => {
@@ -484,7 +545,7 @@ describe('staff console in Chromium', () => {
       .locator('#inbox-list')
       .getByRole('button', { name: /Dan Moreau/ })
       .click();
-    await page.getByText('Is there parking nearby?').waitFor();
+    await page.locator('#inbox-thread').getByText('Is there parking nearby?').waitFor();
     await page.getByLabel('Reply to Dan Moreau').fill('Yes, behind the building.');
     await page.screenshot({ path: join(ARTIFACTS, 'inbox-phone.png'), fullPage: true });
     await expectAccessible('inbox, phone');
@@ -495,6 +556,52 @@ describe('staff console in Chromium', () => {
     await page.locator('#calendar-list li.delivery-delivered').waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'calendar-phone.png'), fullPage: true });
     await expectAccessible('calendar, phone');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+  });
+
+  it('works through tomorrow’s call list on a phone: highest risk first, tap to call', async () => {
+    // Scores written directly: how the model makes them is test/risk/risk.e2e-spec.ts's part;
+    // this is the page. Ana confirmed, so only Ben and Dan are left to call.
+    const ids: { id: string; phone: string; version: number }[] = await t.ds.query(
+      `SELECT a.id, p.phone, a.version FROM appointments a JOIN patients p ON p.id = a.patient_id
+       WHERE a.clinic_id = $1 AND p.phone = ANY($2::text[])`,
+      [clinic.id, [DAN, '+13125550124']],
+    );
+    for (const { id, phone, version } of ids) {
+      const dan = phone === DAN;
+      await t.ds.query(
+        `INSERT INTO appointment_risk (appointment_id, clinic_id, score, reasons, version,
+                                       fitted_at, scored_at)
+         VALUES ($1, $2, $3, $4, $5, now(), now())`,
+        [
+          id,
+          clinic.id,
+          dan ? 0.42 : 0.08,
+          JSON.stringify(dan ? ['2 earlier no-shows in 3 visits', 'booked 45 days ahead'] : []),
+          version,
+        ],
+      );
+    }
+    await page.getByRole('link', { name: 'Call list' }).click();
+    await page.getByRole('heading', { name: 'Call list' }).waitFor();
+    await page.locator('#call-list-form input[name=date]').fill(addDays(today, 1));
+    await page.locator('#call-list-form').getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('status').filter({ hasText: '2 to call, highest risk first' }).waitFor();
+    const cards = page.locator('#call-list-items li.call');
+    expect(await cards.count()).toBe(2);
+    expect(await cards.nth(0).innerText()).toMatch(/Dan Moreau[\s\S]*High risk · 42%/);
+    expect(await cards.nth(0).innerText()).toMatch(/2 earlier no-shows in 3 visits/);
+    expect(await cards.nth(1).innerText()).toMatch(/Ben Okafor[\s\S]*Low risk · 8%/);
+    expect(await cards.nth(0).innerText()).toMatch(/Reminder PT1H: sent/);
+    expect(await page.locator('#call-list-items').innerText()).not.toMatch(/Ana Diaz/);
+    const call = page.getByRole('link', { name: `Call Dan Moreau at ${DAN}` });
+    expect(await call.getAttribute('href')).toBe(`tel:${DAN}`);
+    // A thumb-sized target.
+    expect((await call.boundingBox())!.height).toBeGreaterThanOrEqual(44);
+    await page.screenshot({ path: join(ARTIFACTS, 'call-list-phone.png'), fullPage: true });
+    await expectAccessible('call list, phone');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       PHONE.width,
     );

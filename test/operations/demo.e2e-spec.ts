@@ -87,9 +87,14 @@ describe('npm run demo', () => {
       'Reminders for the live session: 9/9',
       'Answers applied: 9/9',
       'No-shows, marked by the system',
+      "Tomorrow's call list, highest risk first (staff only, never texted):",
     ]) {
       expect(out).toContain(step);
     }
+
+    // The risk model learned from the history; tomorrow's riskiest visit has its reasons.
+    expect(out).toMatch(/Risk model fitted on \d{3} finished visits/);
+    expect(out).toMatch(/\n {2}\d\d:\d\d .+: \d+% (high|medium|low) \(.+\)\n/);
 
     // The printed link signs the console in, once.
     const url = /signed in \(one use, 15 minutes\): (\S+)/.exec(out)![1];

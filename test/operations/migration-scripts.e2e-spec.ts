@@ -158,6 +158,9 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await tableExists('experiment_assignments')).toBe(true);
+    expect(await tableExists('appointment_risk')).toBe(true);
+    expect(await tableExists('broadcast_recipients')).toBe(true);
+    expect(await columnType('clinics', 'office_hours')).toBe('jsonb');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
@@ -166,6 +169,11 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await tableExists('calendar_store_syncs')).toBe(false);
     expect(await tableExists('calendar_store_links')).toBe(false);
     expect(await columnExists('clinics', 'calendar_store')).toBe(false);
+    expect(await columnExists('clinics', 'office_hours')).toBe(true);
+    expect(await tableExists('appointment_risk')).toBe(true);
+    expect(await tableExists('risk_models')).toBe(true);
+    expect(await columnExists('clinics', 'extra_reminder')).toBe(true);
+    expect(await tableExists('broadcast_recipients')).toBe(true);
     expect(await tableExists('experiment_assignments')).toBe(true);
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await columnType('clinics', 'webhook_secret')).toBe('jsonb');
@@ -185,6 +193,9 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
     expect(await tableExists('calendar_store_syncs')).toBe(true);
+    expect(await columnType('clinics', 'office_hours')).toBe('jsonb');
+    expect(await tableExists('appointment_risk')).toBe(true);
+    expect(await tableExists('broadcast_recipients')).toBe(true);
     expect(await recorded()).toEqual(names);
     expect(await ok('migration:run')).toBe('migrations: 0 applied');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));

@@ -107,6 +107,27 @@ describe('carrier keywords and consent', () => {
     });
   });
 
+  it('answers CANCEL, which staff follow up, with when they will reply (office hours)', async () => {
+    await t.http
+      .patch('/v1/clinic')
+      .set(c.auth)
+      .send({ officeHours: { wed: ['08:00', '14:00'], thu: ['09:00', '17:00'] } })
+      .expect(200);
+    // Wednesday 15:00 in Chicago, after closing: Thursday is tomorrow.
+    const a = await createAppointment(t, c);
+    await text(a.phone, 'Cancel');
+    expect(await sentTo(a.phone)).toEqual([
+      'Lakeside Dental: you will get no more texts from us. Reply START to get them again. ' +
+        'Staff will reply tomorrow from 9:00 AM.',
+    ]);
+    // STOP needs no person: its answer makes no promise.
+    const b = await createAppointment(t, c);
+    await text(b.phone, 'STOP');
+    expect(await sentTo(b.phone)).toEqual([
+      'Lakeside Dental: you will get no more texts from us. Reply START to get them again.',
+    ]);
+  });
+
   it('answers HELP with the clinic, its contact phone and how to opt out, in Spanish too', async () => {
     const en = await createAppointment(t, c);
     await text(en.phone, 'help');

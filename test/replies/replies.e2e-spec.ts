@@ -337,6 +337,32 @@ describe('patient replies (C, X, R and a digit)', () => {
     });
   });
 
+  it('the answer to an unrecognised reply says when staff will answer, by office hours', async () => {
+    await t.http
+      .patch('/v1/clinic')
+      .set(c.auth)
+      .send({ officeHours: { mon: ['08:00', '17:00'], thu: ['08:00', '17:00'], fri: null } })
+      .expect(200);
+    // Thursday 2026-11-26 09:00 in Chicago: open now.
+    const open = await reminded();
+    await reply(t, c, open.phone, 'what?');
+    expect((await answersTo(t, c.id, open.phone)).map((a) => a.body)).toEqual([
+      expect.stringMatching(/did not understand\. .* Staff will reply today by 5:00 PM\.$/),
+    ]);
+    // Thursday 17:30: Friday is closed and the weekend left out, so Monday.
+    const closed = await reminded();
+    const before = t.clock.now();
+    t.clock.set('2026-11-26T23:30:00Z');
+    try {
+      await reply(t, c, closed.phone, 'hmm');
+      expect((await answersTo(t, c.id, closed.phone)).map((a) => a.body)).toEqual([
+        expect.stringMatching(/Staff will reply Monday from 8:00 AM\.$/),
+      ]);
+    } finally {
+      t.clock.set(before);
+    }
+  });
+
   it('a digit with no open offer is an unrecognised reply', async () => {
     const appt = await reminded();
     await reply(t, c, appt.phone, '1');

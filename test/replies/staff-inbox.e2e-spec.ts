@@ -43,12 +43,15 @@ describe('staff inbox', () => {
           kind: 'workflow_reply',
           body: expect.stringContaining('did not understand'),
         }),
+        // what the patient wrote, for staff to read without opening the thread
+        lastInbound: expect.objectContaining({ direction: 'inbound', body: 'Can I come at 3?' }),
       }),
       expect.objectContaining({
         patientPhone: canceller.phone,
         reason: 'cancel_keyword',
         // the opt-out's confirmation, sent by the consent handler
         lastMessage: expect.objectContaining({ direction: 'outbound', kind: 'keyword_reply' }),
+        lastInbound: expect.objectContaining({ direction: 'inbound', body: 'CANCEL' }),
       }),
     ]);
     const all = await t.http.get('/v1/conversations').set(c.auth).expect(200);
@@ -157,5 +160,49 @@ describe('staff inbox', () => {
     expect(ops('/v1/conversations/{patientPhone}/resolve')).toEqual(['resolveConversation']);
     expect(ops('/v1/calendar-deliveries')).toEqual(['listCalendarDeliveries']);
     expect(ops('/v1/calendar-deliveries/{id}/retry')).toEqual(['retryCalendarDelivery']);
+  });
+  it('exports every message and consent event, oldest first, as JSON and as guarded CSV', async () => {
+    const appt = await reminded();
+    await reply(t, c, appt.phone, '=HYPERLINK("http://evil")');
+    t.clock.advance(1_000);
+    await reply(t, c, appt.phone, 'STOP');
+    const json = await t.http.get(path(appt.phone, '/export')).set(c.auth).expect(200);
+    expect(json.body.patientPhone).toBe(appt.phone);
+    const items = json.body.items as { type: string; at: string; direction: string | null }[];
+    expect(items.map((i) => i.at)).toEqual([...items.map((i) => i.at)].sort());
+    expect(items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'message', direction: 'outbound', kind: 'reminder' }),
+        expect.objectContaining({
+          type: 'message',
+          direction: 'inbound',
+          body: '=HYPERLINK("http://evil")',
+          action: null,
+        }),
+        expect.objectContaining({ type: 'message', direction: 'inbound', body: 'STOP' }),
+        expect.objectContaining({
+          type: 'consent',
+          action: 'opt_out',
+          source: 'keyword',
+          word: 'STOP',
+          body: null,
+        }),
+      ]),
+    );
+    const csv = await t.http
+      .get(path(appt.phone, '/export'))
+      .query({ format: 'csv' })
+      .set(c.auth)
+      .expect(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    const lines = csv.text.trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'type,at,id,direction,kind,status,body,appointmentId,action,source,word,note',
+    );
+    expect(lines).toHaveLength(items.length + 1);
+    expect(csv.text).toContain(`"'=HYPERLINK(""http://evil"")"`);
+    await t.http.get(path(appt.phone, '/export')).query({ format: 'xml' }).set(c.auth).expect(400);
+    await t.http.get(path('+13125550000', '/export')).set(c.auth).expect(404);
+    await t.http.get(path('3125550000', '/export')).set(c.auth).expect(400);
   });
 });

@@ -20,6 +20,7 @@ interface Owned {
   phoneParam: string;
   deliveryId: string | null;
   experimentId: string;
+  broadcastId: string;
 }
 
 type Send = (t: TestApp, b: TestClinic, a: Owned) => Promise<Response>;
@@ -120,6 +121,11 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
     expect: 'own',
     echoes: ['patientPhone'],
   },
+  'GET /v1/conversations/:patientPhone/export': {
+    send: (t, b, a) => t.http.get(`/v1/conversations/${a.phoneParam}/export`).set(b.auth),
+    expect: 'own',
+    echoes: ['patientPhone'],
+  },
   'POST /v1/conversations/:patientPhone/messages': {
     send: (t, b, a) =>
       t.http.post(`/v1/conversations/${a.phoneParam}/messages`).set(b.auth).send({ body: 'hi' }),
@@ -176,6 +182,41 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
     send: (t, b, a) => t.http.get(`/v1/experiments/${a.experimentId}/results`).set(b.auth),
     expect: 404,
   },
+  'GET /v1/reports/surveys': {
+    send: (t, b) =>
+      t.http
+        .get('/v1/reports/surveys')
+        .query({ from: '2026-11-01', to: '2026-12-31', groupBy: 'practitioner', format: 'csv' })
+        .set(b.auth),
+    expect: 'own',
+  },
+  'GET /v1/surveys': {
+    send: (t, b) =>
+      t.http.get('/v1/surveys').query({ from: '2026-11-01', to: '2026-12-31' }).set(b.auth),
+    expect: 'own',
+  },
+  'POST /v1/broadcasts': {
+    send: (t, b) =>
+      t.http
+        .post('/v1/broadcasts')
+        .set(b.auth)
+        .send({ date: '2026-12-01', location: 'Main St', body: 'Closed today.', dryRun: true }),
+    expect: 'own',
+  },
+  'GET /v1/broadcasts/:id': {
+    send: (t, b, a) => t.http.get(`/v1/broadcasts/${a.broadcastId}`).set(b.auth),
+    expect: 404,
+  },
+  'GET /v1/risk/model': {
+    send: (t, b) => t.http.get('/v1/risk/model').set(b.auth),
+    expect: 'own',
+  },
+  'GET /v1/appointments/call-list': {
+    // A's appointment is on 1 December (Chicago): B's list of that day is B's own
+    send: (t, b) =>
+      t.http.get('/v1/appointments/call-list').query({ date: '2026-12-01' }).set(b.auth),
+    expect: 'own',
+  },
 };
 
 /**
@@ -229,6 +270,19 @@ describe('tenant matrix: clinic B against clinic A', () => {
       .send({ from: phone, body: 'who is this?' })
       .expect(202);
     await processInbox(t);
+    // a broadcast of A's, and a survey answered with a comment
+    const broadcast = await t.http
+      .post('/v1/broadcasts')
+      .set(a.auth)
+      .send({ date: '2026-12-01', location: 'Main St', body: `Closed ${uniqueId('A')}` })
+      .expect(201);
+    await t.ds.query(
+      `INSERT INTO surveys (clinic_id, appointment_id, patient_id, created_at, score, answered_at,
+         comment)
+       SELECT clinic_id, id, patient_id, now(), 2, now(), 'comment of A' FROM appointments
+       WHERE id = $1`,
+      [created.body.id],
+    );
     // a calendar delivery of A's, where the build has them (a status change queues one)
     await t.http
       .patch(`/v1/appointments/${created.body.id}`)
@@ -245,6 +299,7 @@ describe('tenant matrix: clinic B against clinic A', () => {
       phoneParam: encodeURIComponent(phone),
       deliveryId: deliveries[0]?.id ?? null,
       experimentId: experiment.body.id,
+      broadcastId: broadcast.body.id,
     };
     markers = [
       a.id,
@@ -256,6 +311,8 @@ describe('tenant matrix: clinic B against clinic A', () => {
       a.body.name as string,
       experimentName,
       experiment.body.id,
+      broadcast.body.id,
+      'comment of A',
     ];
   });
   afterAll(() => t.close());

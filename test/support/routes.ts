@@ -24,8 +24,11 @@ export function listRoutes(app: INestApplication): AppRoute[] {
   const seen = new Map<string, AppRoute>();
   for (const layer of stack) {
     if (!layer.route || layer.route.path.includes('{*')) continue;
+    // Express routes are not strict: '/x/' is '/x' (a middleware bound to a controller whose
+    // route is its root registers the former beside the route itself)
+    const path = layer.route.path.length > 1 ? layer.route.path.replace(/\/$/, '') : '/';
     for (const method of Object.keys(layer.route.methods)) {
-      const route = { method: method.toUpperCase(), path: layer.route.path };
+      const route = { method: method.toUpperCase(), path };
       seen.set(`${route.method} ${route.path}`, route);
     }
   }

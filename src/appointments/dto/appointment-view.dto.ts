@@ -52,6 +52,13 @@ export class AppointmentExperimentView {
   @ApiProperty({ example: 'cost' }) variant: string;
 }
 
+/** Staff only: never texted to a patient, never in a calendar write-back. */
+export class RiskView {
+  @ApiProperty({ example: 0.27, description: 'chance of a no-show, 0-1' }) score: number;
+  @ApiProperty({ enum: ['low', 'medium', 'high'] }) band: string;
+  @ApiProperty({ type: [String], example: ['2 earlier no-shows in 4 visits'] }) reasons: string[];
+}
+
 export class AppointmentView {
   @ApiProperty() id: string;
   @ApiProperty() externalId: string;
@@ -71,6 +78,8 @@ export class AppointmentView {
     description: 'the experiment variant it was assigned when first planned, kept when moved',
   })
   experiment?: AppointmentExperimentView;
+  @ApiPropertyOptional({ type: RiskView, description: 'when the clinic has a risk model' })
+  risk?: RiskView;
 }
 
 export class UpsertedAppointmentView extends AppointmentView {

@@ -3,9 +3,11 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -23,9 +25,11 @@ import {
   IsClockTime,
   IsOmittable,
   IsIsoDuration,
+  IsOfficeHours,
   IsPhoneCountry,
   IsTimeZone,
 } from '../../common/validation/validators';
+import type { OfficeHours } from '../../common/time/office-hours';
 import { PROVIDER_TYPES, ProviderType } from '../../messaging/providers/sms-provider.port';
 import { CALENDAR_STORE_TYPES, CalendarStoreType } from '../calendar-store-settings';
 
@@ -185,6 +189,30 @@ export class QuietHoursDto {
   end: string;
 }
 
+export class SurveySettingDto {
+  @ApiProperty({ example: true })
+  @IsBoolean()
+  enabled: boolean;
+
+  @ApiProperty({ example: 60, description: 'minutes after the visit ends, at most a day' })
+  @IsInt()
+  @Min(0)
+  @Max(1440)
+  afterMinutes: number;
+}
+
+export class ExtraReminderDto {
+  @ApiProperty({ example: 0.3, description: 'risk score (0-1) at or above which it is added' })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  aboveRisk: number;
+
+  @ApiProperty({ example: 'P5D', description: 'ISO 8601 duration before the start' })
+  @IsIsoDuration()
+  offset: string;
+}
+
 /** Settings a clinic may change; shared by create (operator) and PATCH /v1/clinic. */
 export class ClinicSettingsDto {
   @ApiPropertyOptional({ example: 'US', default: 'US' })
@@ -213,6 +241,25 @@ export class ClinicSettingsDto {
   @ValidateNested()
   @Type(() => QuietHoursDto)
   quietHours?: QuietHoursDto | null;
+
+  @ApiPropertyOptional({
+    description:
+      'When staff answer texts, on the clinic clock: days mon..sun, each ["HH:mm", "HH:mm"] or null (closed); days left out are closed. null: answers promise no time.',
+    example: { mon: ['08:00', '17:00'], tue: ['08:00', '17:00'], sat: null, sun: null },
+    type: 'object',
+    additionalProperties: {
+      type: 'array',
+      items: { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' },
+      minItems: 2,
+      maxItems: 2,
+      nullable: true,
+    },
+    nullable: true,
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsOfficeHours()
+  officeHours?: OfficeHours | null;
 
   @ApiPropertyOptional({ example: 30, default: 30 })
   @IsOmittable()
@@ -246,6 +293,27 @@ export class ClinicSettingsDto {
   @ValidateNested()
   @Type(() => CalendarStoreDto)
   calendarStore?: CalendarStoreDto;
+  @ApiPropertyOptional({
+    type: SurveySettingDto,
+    description: 'one 1-5 question by text after an attended visit; off by default',
+  })
+  @IsOmittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SurveySettingDto)
+  survey?: SurveySettingDto;
+
+  @ApiPropertyOptional({
+    type: ExtraReminderDto,
+    nullable: true,
+    description: 'one more reminder for appointments scored at or above aboveRisk; null: none',
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ExtraReminderDto)
+  extraReminder?: ExtraReminderDto | null;
 }
 
 export class CreateClinicDto extends ClinicSettingsDto {

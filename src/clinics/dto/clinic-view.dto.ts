@@ -22,6 +22,11 @@ export class QuietHoursView {
   @ApiProperty() end: string;
 }
 
+export class SurveySettingView {
+  @ApiProperty() enabled: boolean;
+  @ApiProperty() afterMinutes: number;
+}
+
 export class TemplateWarningView {
   @ApiProperty() template: string;
   @ApiProperty() language: string;
@@ -48,6 +53,11 @@ export class CalendarStoreSettingsView {
   secretsSet: string[];
 }
 
+export class ExtraReminderView {
+  @ApiProperty() aboveRisk: number;
+  @ApiProperty() offset: string;
+}
+
 export class ClinicView {
   @ApiProperty() id: string;
   @ApiProperty() name: string;
@@ -58,11 +68,26 @@ export class ClinicView {
   @ApiProperty({ type: ProviderView }) provider: ProviderView;
   @ApiProperty({ type: [String] }) reminderOffsets: string[];
   @ApiProperty({ type: QuietHoursView, nullable: true }) quietHours: QuietHoursView | null;
+  @ApiProperty({
+    description: 'days mon..sun: ["HH:mm", "HH:mm"] or null (closed); null: not set',
+    type: 'object',
+    additionalProperties: {
+      type: 'array',
+      items: { type: 'string' },
+      minItems: 2,
+      maxItems: 2,
+      nullable: true,
+    },
+    nullable: true,
+  })
+  officeHours: Partial<Record<string, [string, string] | null>> | null;
   @ApiProperty() noShowGraceMinutes: number;
   @ApiProperty() sendRatePerSecond: number;
   @ApiProperty({ enum: ['provider', 'turnout'] }) keywordReplies: string;
   @ApiProperty({ nullable: true, type: String }) calendarWebhookUrl: string | null;
   @ApiProperty({ type: CalendarStoreSettingsView }) calendarStore: CalendarStoreSettingsView;
+  @ApiProperty({ type: SurveySettingView }) survey: SurveySettingView;
+  @ApiProperty({ type: ExtraReminderView, nullable: true }) extraReminder: ExtraReminderView | null;
   @ApiProperty({
     description: 'URLs to configure at the provider',
     type: 'object',

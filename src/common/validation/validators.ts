@@ -1,5 +1,6 @@
 import { ValidateIf, ValidationOptions, registerDecorator } from 'class-validator';
 import { isSupportedCountry } from '../phone/phone';
+import { officeHoursProblem } from '../time/office-hours';
 import {
   isPositiveDuration,
   isWithinMaxOffset,
@@ -63,6 +64,25 @@ export const IsClockTime = (o?: ValidationOptions) =>
     'must be a time of day HH:mm (24-hour)',
     o,
   );
+
+/** `officeHours`: days mon..sun, each ["HH:mm", "HH:mm"] opening before closing, or null. */
+export const IsOfficeHours = (o?: ValidationOptions): PropertyDecorator => {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isOfficeHours',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: o,
+      validator: {
+        validate: (value: unknown) => officeHoursProblem(value) === null,
+        defaultMessage: (args) => {
+          const found = officeHoursProblem(args?.value);
+          const where = found?.day ? `${args?.property}.${found.day}` : `${args?.property}`;
+          return `${where} ${found?.problem ?? 'is not valid'}`;
+        },
+      },
+    });
+};
 
 /**
  * The field may be left out, but `null` is not "left out": unlike `IsOptional`, a null goes on

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
+  IsIn,
   IsInt,
   IsNotEmpty,
   IsOptional,
@@ -66,6 +67,45 @@ export class ConversationSummaryView {
   @ApiProperty() lastMessageAt: string;
   @ApiProperty({ type: ConversationMessageView, nullable: true })
   lastMessage: ConversationMessageView | null;
+  @ApiProperty({
+    type: ConversationMessageView,
+    nullable: true,
+    description: "the patient's newest text (null: the patient never wrote)",
+  })
+  lastInbound: ConversationMessageView | null;
+}
+
+export const EXPORT_FORMATS = ['json', 'csv'] as const;
+
+export class ConversationExportQuery {
+  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'json' })
+  @IsOptional()
+  @IsIn(EXPORT_FORMATS)
+  format?: (typeof EXPORT_FORMATS)[number];
+}
+
+export class ConversationExportItemView {
+  @ApiProperty({ enum: ['message', 'consent'] }) type: 'message' | 'consent';
+  @ApiProperty({ format: 'date-time' }) at: string;
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: ['inbound', 'outbound', null], nullable: true, type: String })
+  direction: 'inbound' | 'outbound' | null;
+  @ApiProperty({ type: String, nullable: true, description: 'message kind' }) kind: string | null;
+  @ApiProperty({ type: String, nullable: true }) status: string | null;
+  @ApiProperty({ type: String, nullable: true }) body: string | null;
+  @ApiProperty({ type: String, nullable: true }) appointmentId: string | null;
+  @ApiProperty({ enum: ['opt_out', 'opt_in', null], nullable: true, type: String })
+  action: 'opt_out' | 'opt_in' | null;
+  @ApiProperty({ type: String, nullable: true, description: 'consent source' })
+  source: string | null;
+  @ApiProperty({ type: String, nullable: true }) word: string | null;
+  @ApiProperty({ type: String, nullable: true }) note: string | null;
+}
+
+export class ConversationExportView {
+  @ApiProperty({ example: '+13125550123' }) patientPhone: string;
+  @ApiProperty({ type: [ConversationExportItemView], description: 'oldest first' })
+  items: ConversationExportItemView[];
 }
 
 export class ConversationList {

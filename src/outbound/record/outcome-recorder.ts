@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { GroupCommit } from '../../common/batching/group-commit';
 import { retryDelayMs } from '../../common/due-work/backoff';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { PatientsRepository } from '../../patients/patients.repository';
@@ -13,14 +14,8 @@ import { Randomness } from '../randomness';
 
 interface Pending {
   outcome: SendOutcome;
-  resolve(): void;
-  reject(error: unknown): void;
   /** Pacer ms after which a failed write is given up (the lease may be ending) */
   giveUpAt: number;
-  /** writes of it that failed */
-  failures: number;
-  /** Pacer ms it was queued (for this write) */
-  queuedAt: number;
 }
 
 /** A failed write (a database restarting) is tried again after 100-200 ms, doubling to 0.5-1 s. */
@@ -40,7 +35,11 @@ const GATHER_MS = 20;
 const GATHER_AT = 200;
 /**
  * Writes in flight at once. Two hide the latency of one; more would only split the backlog into
- * smaller statements, and each statement costs the database a plan whatever its size.
+ * smaller statements, and each statement costs the database a plan whatever its size. The second
+ * starts only when a whole write's worth is waiting (the first cannot take it all); a smaller
+ * backlog waits for the write in flight and joins the next. Writing each wave's outcomes as soon
+ * as they came back (20 to 30 in a burst) made six outcome statements per batch of 200 reminders
+ * where one or two do. Waiting adds at most one write's time to an outcome's commit.
  */
 const PARALLEL_WRITES = 2;
 
@@ -53,13 +52,7 @@ const PARALLEL_WRITES = 2;
  */
 @Injectable()
 export class OutcomeRecorder {
-  private queue: Pending[] = [];
-  private writing = 0;
-  /** batches waiting to be written again */
-  private retrying = 0;
-  private idleWaiters: (() => void)[] = [];
-  /** the gathering write's timer, while one is set */
-  private gathering: NodeJS.Timeout | null = null;
+  private readonly writes: GroupCommit<Pending, void>;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -70,97 +63,37 @@ export class OutcomeRecorder {
     private readonly pacer: Pacer,
     private readonly random: Randomness,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.writes = new GroupCommit<Pending, void>(
+      async (batch: Pending[]) => {
+        await this.write(batch.map((p) => p.outcome));
+        return batch.map(() => undefined);
+      },
+      {
+        maxInFlight: PARALLEL_WRITES,
+        maxBatch: MAX_PER_WRITE,
+        gather: { ms: GATHER_MS, atLeast: GATHER_AT, now: () => this.pacer.elapsedMs() },
+        moreOnlyWhenFull: true,
+        retry: (batch, failures) => {
+          const inMs = retryDelayMs(failures, undefined, this.random.fraction(), WRITE_RETRY);
+          const now = this.pacer.elapsedMs();
+          return { inMs, again: batch.filter((p) => now + inMs < p.giveUpAt) };
+        },
+      },
+    );
+  }
 
   /** Resolves once the outcome is committed; rejects if its write failed. */
   record(outcome: SendOutcome): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      // Retried within half a lease: the text is still ours then, and once the database is back
-      // the outcome lands instead of the text being settled unknown and sent again.
-      const giveUpAt = this.pacer.elapsedMs() + this.config.dispatchLeaseMs / 2;
-      this.enqueue({ outcome, resolve, reject, giveUpAt, failures: 0, queuedAt: 0 });
-    });
-  }
-
-  private enqueue(...pending: Pending[]): void {
-    const at = this.pacer.elapsedMs();
-    this.queue.push(...pending.map((p) => ({ ...p, queuedAt: at })));
-    this.schedule();
-  }
-
-  /**
-   * Writes what is queued once GATHER_AT outcomes wait or the oldest has waited GATHER_MS, and
-   * no write is in flight (see kick); until then, a timer comes back at the oldest's time.
-   */
-  private schedule(): void {
-    if (this.queue.length === 0) return;
-    if (this.writing > 0) {
-      // a second write only for a whole write's worth (see kick)
-      if (this.queue.length >= MAX_PER_WRITE) this.kick();
-      return;
-    }
-    const waitMs = this.queue[0].queuedAt + GATHER_MS - this.pacer.elapsedMs();
-    if (this.queue.length >= GATHER_AT || waitMs <= 0) {
-      if (this.gathering !== null) clearTimeout(this.gathering);
-      this.gathering = null;
-      this.kick();
-    } else if (this.gathering === null) {
-      this.gathering = setTimeout(() => {
-        this.gathering = null;
-        this.schedule();
-      }, waitMs);
-    }
+    // Retried within half a lease: the text is still ours then, and once the database is back
+    // the outcome lands instead of the text being settled unknown and sent again.
+    const giveUpAt = this.pacer.elapsedMs() + this.config.dispatchLeaseMs / 2;
+    return this.writes.submit({ outcome, giveUpAt });
   }
 
   /** Resolves when everything recorded so far is committed (or has failed). */
   idle(): Promise<void> {
-    if (this.writing === 0 && this.queue.length === 0 && this.retrying === 0) {
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  /** Those still in time go back in the queue after a backoff; the rest fail. */
-  private retry(batch: Pending[], error: unknown): void {
-    const now = this.pacer.elapsedMs();
-    const failures = Math.max(...batch.map((p) => p.failures)) + 1;
-    const delay = retryDelayMs(failures, undefined, this.random.fraction(), WRITE_RETRY);
-    const again = batch.filter((p) => now + delay < p.giveUpAt);
-    for (const p of batch) if (!again.includes(p)) p.reject(error);
-    if (again.length === 0) return;
-    this.retrying += 1;
-    setTimeout(() => {
-      this.retrying -= 1;
-      this.enqueue(...again.map((p) => ({ ...p, failures })));
-    }, delay);
-  }
-
-  private kick(): void {
-    // A second write starts only when a whole write's worth is waiting (the first cannot take
-    // it all); a smaller backlog waits for the write in flight and joins the next. Writing each
-    // wave's outcomes as soon as they came back (20 to 30 in a burst) made six outcome
-    // statements per batch of 200 reminders where one or two do: each costs the database its
-    // fixed part (a statement, its triggers, a commit) and this process a round trip. Waiting
-    // adds at most one write's time to an outcome's commit.
-    while (
-      this.queue.length > 0 &&
-      (this.writing === 0 || (this.writing < PARALLEL_WRITES && this.queue.length >= MAX_PER_WRITE))
-    ) {
-      const batch = this.queue.splice(0, MAX_PER_WRITE);
-      this.writing += 1;
-      void this.write(batch.map((p) => p.outcome))
-        .then(
-          () => batch.forEach((p) => p.resolve()),
-          (error: unknown) => this.retry(batch, error),
-        )
-        .finally(() => {
-          this.writing -= 1;
-          if (this.queue.length > 0) this.schedule();
-          else if (this.writing === 0 && this.retrying === 0) {
-            this.idleWaiters.splice(0).forEach((wake) => wake());
-          }
-        });
-    }
+    return this.writes.idle();
   }
 
   private async write(outcomes: SendOutcome[]): Promise<void> {

@@ -159,6 +159,11 @@ export class SendPump {
     });
   }
 
+  /** Wakes whoever waits on `changed` now: the pass, told of new work or of shutdown. */
+  wake(): void {
+    this.notify();
+  }
+
   private notify(): void {
     const waiters = this.waiters;
     this.waiters = [];

@@ -22,7 +22,7 @@ export class InboxWriter {
    */
   private readonly batcher = new GroupCommit<InboxWrite, InboxWriteOutcome>(
     (writes) => this.store(writes),
-    1,
+    { maxInFlight: 1 },
   );
 
   constructor(private readonly inbox: InboxRepository) {}
