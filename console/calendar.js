@@ -10,7 +10,50 @@ const TYPES = {
   'appointment.reschedule_requested': 'Wants to reschedule',
 };
 
+const STORES = { webhook: 'Webhook', caldav: 'CalDAV calendar', fhir: 'FHIR R4 server' };
+
+/** The store's state: where the calendar is, last read and write, its error, unmapped events. */
+async function showStore(clinic) {
+  const root = clear(document.getElementById('calendar-store'));
+  const s = await api('/v1/calendar-store');
+  const tz = clinic.timezone;
+  const when = (at) => (at ? dateTime(at, tz) : 'never');
+  const facts = [
+    `Store: ${STORES[s.type] ?? s.type}`,
+    `last write ${when(s.lastWriteAt)}`,
+    `${s.counts.pendingWrites} waiting, ${s.counts.failedWrites} failed`,
+  ];
+  if (s.type !== 'webhook') {
+    facts.splice(1, 0, `last read ${when(s.lastReadAt)}`, `${s.counts.appointments} appointments`);
+    if (s.counts.writeConflicts)
+      facts.push(`${s.counts.writeConflicts} edited meanwhile, re-applied`);
+  }
+  root.append(h('p', { class: 'store-facts' }, facts.join(' · ')));
+  if (s.lastError) {
+    root.append(
+      h(
+        'p',
+        { class: 'error', role: 'alert' },
+        `Last error (${dateTime(s.lastError.at, tz)}): ${s.lastError.message}`,
+      ),
+    );
+  }
+  if (s.unmapped.length > 0) {
+    root.append(
+      h('h3', {}, `Not read as appointments (${s.counts.unmapped})`),
+      h(
+        'ul',
+        { class: 'unmapped' },
+        s.unmapped.map((u) =>
+          h('li', {}, h('span', { class: 'what' }, u.summary ?? u.ref), ` — ${u.reason}`),
+        ),
+      ),
+    );
+  }
+}
+
 export async function showCalendar(clinic) {
+  await showStore(clinic);
   const form = document.getElementById('calendar-form');
   form.onchange = () => void showCalendar(clinic);
   const status = form.status.value;

@@ -9,6 +9,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BroadcastsModule } from './broadcasts/broadcasts.module';
 import { CalendarModule } from './calendar/calendar.module';
+import { CalendarSyncModule } from './calendar/store/calendar-sync.module';
 import { ClinicsModule } from './clinics/clinics.module';
 import { CommonModule } from './common/common.module';
 import { DueWorkModule } from './common/due-work/due-work-runner';
@@ -76,6 +77,7 @@ export class AppModule {
         SlotsModule,
         WaitlistModule,
         CalendarModule,
+        CalendarSyncModule,
         MessagingModule,
         MetricsModule,
         OutboundModule,

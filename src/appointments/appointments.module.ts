@@ -36,6 +36,7 @@ import { NoShowSweep } from './no-show-sweep.service';
   exports: [
     NoShowSweep,
     AppointmentBooking,
+    AppointmentImportService,
     AppointmentWorkflowService,
     AppointmentsRepository,
     AppointmentDetailsRepository,

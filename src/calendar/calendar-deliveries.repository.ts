@@ -3,6 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { CalendarEventType } from '../appointments/appointment.machine';
+import type {
+  CalendarStoreSettings,
+  StoredCalendarStoreSecret,
+} from '../clinics/calendar-store-settings';
 import type { StoredWebhookSecret } from '../clinics/clinic.entity';
 import { returningRows } from '../database/returning-rows';
 
@@ -28,6 +32,10 @@ export interface ClaimedDelivery {
   url: string | null;
   /** the clinic's webhook secret as stored: CredentialsVault opens it */
   secret: StoredWebhookSecret;
+  timezone: string;
+  /** the clinic's store when it has one: the event is written there instead of POSTed */
+  store: CalendarStoreSettings | null;
+  store_secret: StoredCalendarStoreSecret | null;
 }
 
 export interface DeliveryRow {
@@ -94,7 +102,8 @@ export class CalendarDeliveriesRepository {
        FROM due, clinics c
        WHERE d.id = due.id AND c.id = d.clinic_id
        RETURNING d.id, d.clinic_id, d.body, d.attempts, d.give_up_at, d.lease_until,
-                 c.calendar_webhook_url AS url, c.webhook_secret AS secret`,
+                 c.calendar_webhook_url AS url, c.webhook_secret AS secret, c.timezone,
+                 c.calendar_store AS store, c.calendar_store_secret AS store_secret`,
       [now, leaseUntil, limit],
     );
     return returningRows<ClaimedDelivery>(result);

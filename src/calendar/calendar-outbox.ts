@@ -11,7 +11,7 @@ export const CALENDAR_WORK = 'calendar';
 
 /**
  * Writes each status change into the write-back outbox, in the transaction that made it. A
- * clinic without a calendarWebhookUrl keeps its changes in Turnout's own tables only: there is
+ * clinic without a calendarWebhookUrl or a calendar store keeps its changes in Turnout's own tables only: there is
  * nowhere to send them, and an event queued for a URL set later would be stale news.
  */
 @Injectable()
@@ -24,7 +24,7 @@ export class CalendarOutbox extends CalendarEvents {
   }
 
   wants(clinic: ClinicEntity): boolean {
-    return Boolean(clinic.calendarWebhookUrl);
+    return Boolean(clinic.calendarWebhookUrl) || clinic.calendarStore !== null;
   }
 
   async record(m: EntityManager, clinic: ClinicEntity, event: CalendarEvent): Promise<void> {

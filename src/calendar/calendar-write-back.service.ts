@@ -9,6 +9,7 @@ import { CALENDAR_WORK } from './calendar-outbox';
 import { CalendarWebhookClient } from './calendar-webhook.client';
 import { CalendarMetrics } from './calendar.metrics';
 import { afterAttempt } from './delivery-policy';
+import { CalendarStoreWriter } from './store/calendar-store-writer';
 
 const BATCH_SIZE = 50;
 /** Far longer than a call may take (the client gives up after CALENDAR_TIMEOUT_MS). */
@@ -30,6 +31,7 @@ export class CalendarWriteBack {
     private readonly clock: Clock,
     private readonly metrics: CalendarMetrics,
     private readonly vault: CredentialsVault,
+    private readonly storeWriter: CalendarStoreWriter,
   ) {}
 
   /** The due-work engine's pass: everything due now, then when to look again. */
@@ -61,7 +63,17 @@ export class CalendarWriteBack {
     let ok = false;
     let statusCode: number | null = null;
     let error: string | null = null;
-    if (!d.url) {
+    let retryAt: Date | undefined;
+    if (d.store) {
+      const answer = await this.storeWriter.write({
+        clinicId: d.clinic_id,
+        timezone: d.timezone,
+        store: d.store,
+        secret: d.store_secret,
+        body: d.body,
+      });
+      ({ ok, statusCode, error, retryAt } = answer);
+    } else if (!d.url) {
       error = 'the clinic has no calendarWebhookUrl any more';
     } else {
       try {
@@ -80,7 +92,7 @@ export class CalendarWriteBack {
     }
     const now = this.clock.now();
     const record = { id: d.id, leaseUntil: d.lease_until, statusCode, error, now };
-    const outcome = afterAttempt(ok, d.attempts, now, d.give_up_at);
+    const outcome = afterAttempt(ok, d.attempts, now, d.give_up_at, retryAt);
     const kept =
       outcome.kind === 'delivered'
         ? await this.deliveries.markDelivered(record)

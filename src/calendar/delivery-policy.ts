@@ -14,14 +14,21 @@ export function nextAttemptDelayMs(attempts: number): number {
 export type AttemptOutcome =
   { kind: 'delivered' } | { kind: 'retry'; at: Date } | { kind: 'failed' };
 
-/** What an answer (or no answer) means for a delivery made for the `attempts`-th time. */
+/**
+ * What an answer (or no answer) means for a delivery made for the `attempts`-th time. A store
+ * that said when to come back (Retry-After on a 429 or 503) is left alone until then.
+ */
 export function afterAttempt(
   ok: boolean,
   attempts: number,
   now: Date,
   giveUpAt: Date,
+  retryAt?: Date,
 ): AttemptOutcome {
   if (ok) return { kind: 'delivered' };
-  const at = new Date(now.getTime() + nextAttemptDelayMs(attempts));
+  const at =
+    retryAt && retryAt.getTime() > now.getTime()
+      ? retryAt
+      : new Date(now.getTime() + nextAttemptDelayMs(attempts));
   return at.getTime() > giveUpAt.getTime() ? { kind: 'failed' } : { kind: 'retry', at };
 }

@@ -1,7 +1,12 @@
 import { templateWarnings } from '../messaging/templates';
 import { backfillOf } from './clinic-settings';
 import type { ClinicEntity } from './clinic.entity';
-import type { ClinicView, ProviderView, TemplateWarningView } from './dto/clinic-view.dto';
+import type {
+  CalendarStoreSettingsView,
+  ClinicView,
+  ProviderView,
+  TemplateWarningView,
+} from './dto/clinic-view.dto';
 
 function providerView(clinic: ClinicEntity): ProviderView {
   const creds = clinic.providerCredentials as Record<string, string>;
@@ -23,6 +28,32 @@ function providerView(clinic: ClinicEntity): ProviderView {
       break;
   }
   return view;
+}
+
+/** The store's settings; of its credentials only which ones are held. */
+export function calendarStoreView(clinic: ClinicEntity): CalendarStoreSettingsView {
+  const store = clinic.calendarStore;
+  if (!store) return { type: 'webhook', secretsSet: [] };
+  if (store.type === 'caldav') {
+    return {
+      type: 'caldav',
+      url: store.url,
+      username: store.username,
+      syncSeconds: store.syncSeconds,
+      secretsSet: clinic.calendarStoreSecret ? ['password'] : [],
+    };
+  }
+  const auth = store.auth;
+  return {
+    type: 'fhir',
+    baseUrl: store.baseUrl,
+    auth:
+      auth.type === 'bearer'
+        ? { type: 'bearer' }
+        : { type: auth.type, clientId: auth.clientId, tokenUrl: auth.tokenUrl, scope: auth.scope },
+    syncSeconds: store.syncSeconds,
+    secretsSet: [auth.type === 'bearer' ? 'token' : 'privateKeyJwk'],
+  };
 }
 
 /** The webhook URLs a clinic configures at its provider. Flowroute's path secret is shown once. */
@@ -94,6 +125,7 @@ export function toClinicView(
     calendarWebhookUrl: clinic.calendarWebhookUrl,
     backfill: backfillOf(clinic),
     skipWhenConfirmed: clinic.skipWhenConfirmed,
+    calendarStore: calendarStoreView(clinic),
     survey: { enabled: clinic.surveyEnabled, afterMinutes: clinic.surveyAfterMinutes },
     extraReminder: clinic.extraReminder,
     webhooks: webhookUrls(clinic, publicBaseUrl, flowroutePathSecret),

@@ -6,6 +6,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import type { SealedCredentials } from '../common/crypto/credentials-vault';
+import type { CalendarStoreSettings, StoredCalendarStoreSecret } from './calendar-store-settings';
 import type { OfficeHours } from '../common/time/office-hours';
 import type { ProviderCredentials, ProviderType } from '../messaging/providers/sms-provider.port';
 
@@ -115,6 +116,14 @@ export class ClinicEntity {
   /** offsets of reminderOffsets not sent once the patient confirmed */
   @Column({ name: 'skip_when_confirmed', type: 'text', array: true })
   skipWhenConfirmed: string[];
+
+  /** Where the calendar lives when Turnout reads and writes it; null: the webhook. */
+  @Column({ name: 'calendar_store', type: 'jsonb', nullable: true })
+  calendarStore: CalendarStoreSettings | null;
+
+  /** The store's credentials: sealed at rest (CredentialsVault), never returned or logged. */
+  @Column({ name: 'calendar_store_secret', type: 'jsonb', nullable: true })
+  calendarStoreSecret: StoredCalendarStoreSecret | null;
   @Column({ name: 'survey_enabled', type: 'boolean' })
   surveyEnabled: boolean;
 

@@ -59,10 +59,17 @@ export class ClinicsRepository {
     afterId: string,
     limit: number,
   ): Promise<
-    { id: string; credentials: unknown; webhook_secret: unknown; flowroute_path_secret: unknown }[]
+    {
+      id: string;
+      credentials: unknown;
+      webhook_secret: unknown;
+      flowroute_path_secret: unknown;
+      calendar_store_secret: unknown;
+    }[]
   > {
     return manager.query(
-      `SELECT id, provider_credentials AS credentials, webhook_secret, flowroute_path_secret
+      `SELECT id, provider_credentials AS credentials, webhook_secret, flowroute_path_secret,
+              calendar_store_secret
        FROM clinics
        WHERE id > $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [afterId, limit],
@@ -73,18 +80,51 @@ export class ClinicsRepository {
   async replaceStoredSecrets(
     manager: EntityManager,
     id: string,
-    stored: { credentials: unknown; webhookSecret: unknown; flowroutePathSecret: unknown },
+    stored: {
+      credentials: unknown;
+      webhookSecret: unknown;
+      flowroutePathSecret: unknown;
+      calendarStoreSecret: unknown;
+    },
   ) {
+    const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
     await manager.query(
       `UPDATE clinics SET provider_credentials = $2::jsonb, webhook_secret = $3::jsonb,
-              flowroute_path_secret = $4::jsonb
+              flowroute_path_secret = $4::jsonb, calendar_store_secret = $5::jsonb
        WHERE id = $1`,
       [
         id,
         JSON.stringify(stored.credentials),
         JSON.stringify(stored.webhookSecret),
-        stored.flowroutePathSecret === null ? null : JSON.stringify(stored.flowroutePathSecret),
+        json(stored.flowroutePathSecret),
+        json(stored.calendarStoreSecret),
       ],
     );
+  }
+
+  /**
+   * The clinic's store changed: its sync starts over from nothing, due now (the row is the
+   * sync's lease and cursor, owned by the calendar module from here on); no store, no row.
+   */
+  async resetStoreSync(
+    manager: EntityManager,
+    id: string,
+    storeType: string | null,
+    now: Date,
+  ): Promise<void> {
+    if (!storeType) {
+      await manager.query(`DELETE FROM calendar_store_syncs WHERE clinic_id = $1`, [id]);
+      return;
+    }
+    await manager.query(
+      `INSERT INTO calendar_store_syncs (clinic_id, store_type, next_sync_at)
+       VALUES ($1, $2, $3)
+       ON CONFLICT (clinic_id) DO UPDATE
+       SET store_type = $2, cursor = NULL, next_sync_at = $3, last_error = NULL,
+           last_error_at = NULL`,
+      [id, storeType, now],
+    );
+    await manager.query(`DELETE FROM calendar_store_links WHERE clinic_id = $1`, [id]);
+    await manager.query(`DELETE FROM calendar_store_unmapped WHERE clinic_id = $1`, [id]);
   }
 }

@@ -1,9 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { ApiKeysRepository } from '../auth/api-keys.repository';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Clock } from '../common/clock/clock';
 import { CredentialsVault } from '../common/crypto/credentials-vault';
+import { DueSignals } from '../common/due-work/due-signals';
+import {
+  CALENDAR_SYNC_WORK,
+  CalendarStoreSecret,
+  CalendarStoreSettings,
+  DEFAULT_SYNC_SECONDS,
+} from './calendar-store-settings';
 import { Secrets, sha256Hex } from '../common/crypto/secrets';
 import { NotFoundError } from '../common/errors/domain-errors';
 import { ClinicSettingsChanged } from './clinic-settings-changed';
@@ -23,7 +31,7 @@ import {
 import { toClinicView } from './clinic-view.mapper';
 import { ClinicsRepository } from './clinics.repository';
 import type { ProviderCredentials } from '../messaging/providers/sms-provider.port';
-import type { CreateClinicDto, UpdateClinicDto } from './dto/clinic-input.dto';
+import type { CalendarStoreDto, CreateClinicDto, UpdateClinicDto } from './dto/clinic-input.dto';
 import type { ClinicView, CreatedClinicView } from './dto/clinic-view.dto';
 
 @Injectable()
@@ -36,6 +44,8 @@ export class ClinicsService {
     private readonly secrets: Secrets,
     private readonly settingsChanged: ClinicSettingsChanged,
     private readonly vault: CredentialsVault,
+    private readonly clock: Clock,
+    private readonly signals: DueSignals,
   ) {}
 
   async create(dto: CreateClinicDto): Promise<CreatedClinicView> {
@@ -85,6 +95,12 @@ export class ClinicsService {
         }),
       );
       await this.apiKeys.insert(manager, saved.id, sha256Hex(apiKey), apiKey.slice(0, 7));
+      if (dto.calendarStore) {
+        const store = calendarStoreOf(dto.calendarStore);
+        await this.clinics.update(manager, saved.id, this.storeColumns(store));
+        await this.storeChanged(manager, saved.id, store.settings);
+        Object.assign(saved, this.storeColumns(store));
+      }
       return saved;
     });
     return {
@@ -157,6 +173,11 @@ export class ClinicsService {
       }
       if (dto.backfill !== undefined)
         changes.backfill = patchBackfill(backfillOf(current), dto.backfill);
+      if (dto.calendarStore !== undefined) {
+        const store = calendarStoreOf(dto.calendarStore);
+        Object.assign(changes, this.storeColumns(store));
+        await this.storeChanged(manager, clinicId, store.settings);
+      }
       if (dto.survey !== undefined) {
         changes.surveyEnabled = dto.survey.enabled;
         changes.surveyAfterMinutes = dto.survey.afterMinutes;
@@ -173,4 +194,58 @@ export class ClinicsService {
     });
     return toClinicView(this.opened(updated), this.config.publicBaseUrl, newFlowrouteSecret);
   }
+
+  private storeColumns(store: ReturnType<typeof calendarStoreOf>): Partial<ClinicEntity> {
+    return {
+      calendarStore: store.settings,
+      calendarStoreSecret: store.secret ? this.vault.seal(store.secret) : null,
+    };
+  }
+
+  /** A new store is read from scratch, now, by whichever instance claims it first. */
+  private async storeChanged(
+    manager: EntityManager,
+    clinicId: string,
+    settings: CalendarStoreSettings | null,
+  ): Promise<void> {
+    await this.clinics.resetStoreSync(manager, clinicId, settings?.type ?? null, this.clock.now());
+    if (settings) await this.signals.notify(manager, CALENDAR_SYNC_WORK);
+  }
+}
+
+/** The settings (kept readable) and the credentials (kept sealed) of a validated store. */
+function calendarStoreOf(dto: CalendarStoreDto): {
+  settings: CalendarStoreSettings | null;
+  secret: CalendarStoreSecret | null;
+} {
+  const syncSeconds = dto.syncSeconds ?? DEFAULT_SYNC_SECONDS;
+  if (dto.type === 'caldav') {
+    return {
+      settings: { type: 'caldav', url: dto.url!, username: dto.username ?? null, syncSeconds },
+      secret: dto.password ? { password: dto.password } : null,
+    };
+  }
+  if (dto.type === 'fhir') {
+    const auth = dto.auth!;
+    return auth.type === 'bearer'
+      ? {
+          settings: { type: 'fhir', baseUrl: dto.baseUrl!, auth: { type: 'bearer' }, syncSeconds },
+          secret: { token: auth.token! },
+        }
+      : {
+          settings: {
+            type: 'fhir',
+            baseUrl: dto.baseUrl!,
+            auth: {
+              type: 'smart-backend',
+              clientId: auth.clientId!,
+              tokenUrl: auth.tokenUrl!,
+              scope: auth.scope!,
+            },
+            syncSeconds,
+          },
+          secret: { privateKeyJwk: auth.privateKeyJwk! },
+        };
+  }
+  return { settings: null, secret: null };
 }

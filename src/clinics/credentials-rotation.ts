@@ -6,7 +6,7 @@ const PAGE = 500;
 
 /**
  * Seals every clinic's secrets at rest (provider credentials, webhook secret, Flowroute path
- * secret) under the current master key: plaintext ones (stored before CREDENTIALS_KEY was set)
+ * secret, calendar store credentials) under the current master key: plaintext ones (stored before CREDENTIALS_KEY was set)
  * and those sealed under CREDENTIALS_KEY_PREVIOUS. Page by page, each in its own short
  * transaction; safe to run again or beside live instances. A clinic counts once, resealed when
  * any of its secrets was.
@@ -29,6 +29,7 @@ export async function resealCredentials(
           credentials: row.credentials,
           webhookSecret: row.webhook_secret,
           flowroutePathSecret: row.flowroute_path_secret,
+          calendarStoreSecret: row.calendar_store_secret,
         };
         const present = Object.values(stored).filter((value) => value !== null);
         if (!present.some((value) => vault.needsReseal(value))) continue;
@@ -40,6 +41,7 @@ export async function resealCredentials(
             credentials: reseal(stored.credentials),
             webhookSecret: reseal(stored.webhookSecret),
             flowroutePathSecret: reseal(stored.flowroutePathSecret),
+            calendarStoreSecret: reseal(stored.calendarStoreSecret),
           };
         } catch (error: unknown) {
           if (!(error instanceof CredentialsKeyError)) throw error;

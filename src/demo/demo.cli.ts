@@ -3,6 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { ConfigError } from '../config/app-config';
 import { loadDemoConfig } from '../config/demo-config';
 import { isPortFree } from '../startup/free-port';
+import { findRadicale, runCalDavStory, startDemoRadicale } from './demo-caldav';
 import { DemoClient } from './demo-client';
 import { DemoService } from './demo-service';
 import { printAudit, playStaff } from './demo-staff';
@@ -24,6 +25,12 @@ function packageRoot(): string {
 
 async function main(p: Progress): Promise<void> {
   const config = loadDemoConfig();
+  // `npm run demo -- --caldav`: the calendar lives in a local Radicale instead of uploads
+  const caldav = process.argv.includes('--caldav');
+  const radicalePath = caldav ? findRadicale() : undefined;
+  if (caldav && !radicalePath) {
+    throw new ConfigError('--caldav needs Radicale (Debian: apt-get install radicale)');
+  }
   const root = packageRoot();
   const shown = relative(process.cwd(), config.dataDir) || '.';
   const kept = existsSync(join(config.dataDir, 'admin-token'));
@@ -47,11 +54,13 @@ async function main(p: Progress): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
 
   const service = new DemoService(config, root);
+  let radicale: Awaited<ReturnType<typeof startDemoRadicale>> | undefined;
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     p.say('Stopping the service (HTTP, then the embedded PostgreSQL)...');
+    radicale?.stop();
     await service.stop();
     process.exit(code);
   };
@@ -73,6 +82,15 @@ async function main(p: Progress): Promise<void> {
     150_000,
   );
   try {
+    if (radicalePath) {
+      radicale = await startDemoRadicale(radicalePath, config.dataDir);
+      const story = await runCalDavStory(api, service.adminToken(), p, radicale);
+      p.say(
+        `  Open ${service.baseUrl}/console with the clinic key ${story.apiKey} (Calendar page)`,
+      );
+      p.say('Press Ctrl-C to stop.');
+      return;
+    }
     const result = await runStory(api, service.adminToken(), p);
     printReport(p, result.report);
     printExperiment(p, result.experiment);

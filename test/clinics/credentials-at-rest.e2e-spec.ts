@@ -201,6 +201,40 @@ describe('provider credentials at rest', () => {
     await signsCalendarEvents(after, sealedOld);
   });
 
+  it("seals a calendar store's token, returns it nowhere, and re-seals it on rotation", async () => {
+    const token = `fhir-${uniquePhone()}-token`;
+    const first = await app({ CREDENTIALS_KEY: KEY_1 });
+    const c = await createClinic(first);
+    const res = await first.http
+      .patch('/v1/clinic')
+      .set(c.auth)
+      .send({
+        calendarStore: {
+          type: 'fhir',
+          baseUrl: 'http://127.0.0.1:9/fhir',
+          auth: { type: 'bearer', token },
+        },
+      })
+      .expect(200);
+    expect(JSON.stringify(res.body)).not.toContain(token);
+    expect(res.body.calendarStore.secretsSet).toEqual(['token']);
+    expect(await storedRow(first, c.id)).not.toContain(token);
+    const sealed = async (t: TestApp) =>
+      (await t.ds.query('SELECT calendar_store_secret AS s FROM clinics WHERE id = $1', [c.id]))[0]
+        .s;
+    const oldKid = (await sealed(first)).kid;
+
+    const env = { CREDENTIALS_KEY: KEY_2, CREDENTIALS_KEY_PREVIOUS: KEY_1 };
+    const rotating = await app(env);
+    await resealCredentials(rotating.ds, new CredentialsVault(loadConfig(env)));
+    const after = await sealed(rotating);
+    expect(after.kid).not.toBe(oldKid);
+    expect(new CredentialsVault(loadConfig({ CREDENTIALS_KEY: KEY_2 })).open(after)).toEqual({
+      token,
+    });
+    expect(await storedRow(rotating, c.id)).not.toContain(token);
+  });
+
   /** Every table and column of the database where `text` appears, as "table" names. */
   async function tablesHolding(t: TestApp, text: string): Promise<string[]> {
     const tables: { name: string }[] = await t.ds.query(

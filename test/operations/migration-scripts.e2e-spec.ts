@@ -133,7 +133,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('ClinicOfficeHours1795945000000');
+    expect(last).toBe('CalendarStores1795950000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -169,7 +169,10 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await columnExists('clinics', 'office_hours')).toBe(false);
+    expect(await tableExists('calendar_store_syncs')).toBe(false);
+    expect(await tableExists('calendar_store_links')).toBe(false);
+    expect(await columnExists('clinics', 'calendar_store')).toBe(false);
+    expect(await columnExists('clinics', 'office_hours')).toBe(true);
     expect(await tableExists('appointment_risk')).toBe(true);
     expect(await tableExists('risk_models')).toBe(true);
     expect(await columnExists('clinics', 'extra_reminder')).toBe(true);
@@ -193,6 +196,7 @@ describe('npm run migration:* from the compiled dist/', () => {
   it('run again re-applies only it; a further run applies nothing', async () => {
     expect(await ok('migration:run')).toBe(`migrations: 1 applied\n  ${last}`);
     expect(await columnType('clinics', 'flowroute_path_secret')).toBe('jsonb');
+    expect(await tableExists('calendar_store_syncs')).toBe(true);
     expect(await columnType('clinics', 'office_hours')).toBe('jsonb');
     expect(await tableExists('appointment_risk')).toBe(true);
     expect(await tableExists('broadcast_recipients')).toBe(true);

@@ -5,6 +5,8 @@ import { appointmentInput, uniquePhone } from '../support/factories';
 import { FakeFlowrouteServer } from '../support/fake-flowroute.server';
 import { FakeTelnyxServer } from '../support/fake-telnyx.server';
 import { FakeTwilioServer } from '../support/fake-twilio.server';
+import { FhirTestServer } from '../support/fhir/fhir-test-server';
+import { exportJWK, generateKeyPair } from 'jose';
 import {
   flowrouteInbound,
   telnyxInbound,
@@ -32,6 +34,8 @@ const FLOWROUTE = {
   secretKey: `frs-${randomBytes(12).toString('hex')}`,
 };
 const CREDENTIALS_KEY = randomBytes(32).toString('base64');
+const CALDAV_PASSWORD = `cdp-${randomBytes(12).toString('hex')}`;
+const FHIR_TOKEN = `fht-${randomBytes(12).toString('hex')}`;
 
 /** Every way a number may be written: +E.164, digits (Flowroute), national forms. */
 function phoneForms(e164: string): string[] {
@@ -61,7 +65,10 @@ describe('logs of a full run', () => {
   let twilio: FakeTwilioServer;
   let telnyx: FakeTelnyxServer;
   let flowroute: FakeFlowrouteServer;
+  let fhir: FhirTestServer;
   const secrets: string[] = [
+    CALDAV_PASSWORD,
+    FHIR_TOKEN,
     ADMIN_TOKEN,
     TWILIO.authToken,
     TELNYX_KEY,
@@ -76,6 +83,9 @@ describe('logs of a full run', () => {
     twilio = await FakeTwilioServer.start(TWILIO);
     telnyx = await FakeTelnyxServer.start(TELNYX_KEY);
     flowroute = await FakeFlowrouteServer.start(FLOWROUTE);
+    fhir = new FhirTestServer();
+    fhir.staticToken = FHIR_TOKEN;
+    await fhir.start();
     service = await startServiceProcess({
       DATABASE_URL: process.env.DATABASE_URL!,
       ADMIN_TOKEN,
@@ -91,7 +101,7 @@ describe('logs of a full run', () => {
   });
   afterAll(async () => {
     await stopServiceProcess(service);
-    await Promise.all([twilio.stop(), telnyx.stop(), flowroute.stop()]);
+    await Promise.all([twilio.stop(), telnyx.stop(), flowroute.stop(), fhir.stop()]);
   });
 
   const phone = () => {
@@ -221,6 +231,64 @@ describe('logs of a full run', () => {
       .set(clinics.fake.auth)
       .send({ from: patients.fake, body: 'STOP' })
       .expect(202);
+
+    // calendar stores: read on the due-work loop, their credentials sealed and never shown;
+    // a CalDAV server that is not there, a FHIR server refusing a SMART key it does not know
+    const { privateKey } = await generateKeyPair('ES384', { extractable: true });
+    const jwk = await exportJWK(privateKey);
+    secrets.push(jwk.d!);
+    fhir.put({ resourceType: 'Patient', id: 'p1', telecom: [{ system: 'sms', value: phone() }] });
+    fhir.put({
+      resourceType: 'Appointment',
+      id: 'a1',
+      status: 'booked',
+      start: startsAt,
+      participant: [{ actor: { reference: 'Patient/p1' }, status: 'needs-action' }],
+    });
+    const stores = [
+      {
+        type: 'caldav',
+        url: 'http://127.0.0.1:9/cal/',
+        username: 'clinic',
+        password: CALDAV_PASSWORD,
+      },
+      { type: 'fhir', baseUrl: fhir.base, auth: { type: 'bearer', token: FHIR_TOKEN } },
+      {
+        type: 'fhir',
+        baseUrl: fhir.base,
+        auth: {
+          type: 'smart-backend',
+          clientId: 'c1',
+          tokenUrl: fhir.tokenUrl,
+          privateKeyJwk: jwk,
+          scope: 'system/Appointment.rs',
+        },
+      },
+    ];
+    for (const [i, name] of ['twilio', 'telnyx', 'flowroute'].entries()) {
+      const res = await http
+        .patch('/v1/clinic')
+        .set(clinics[name].auth)
+        .send({ calendarStore: { ...stores[i], syncSeconds: 10 } })
+        .expect(200);
+      const shown =
+        JSON.stringify(res.body) +
+        JSON.stringify((await http.get('/v1/clinic').set(clinics[name].auth)).body);
+      expect(secrets.filter((secret) => shown.includes(secret))).toEqual([]);
+    }
+    const storeDeadline = Date.now() + 15_000;
+    const read = async () =>
+      (await http.get('/v1/calendar-store').set(clinics.telnyx.auth).expect(200)).body as {
+        counts: { appointments: number };
+      };
+    while (
+      Date.now() < storeDeadline &&
+      ((await read()).counts.appointments < 1 ||
+        !fhir.requests.some((r) => r.startsWith('POST /auth/token')))
+    ) {
+      await sleep(100);
+    }
+    expect((await read()).counts.appointments).toBe(1);
 
     // errors of many kinds
     const stranger = phone();

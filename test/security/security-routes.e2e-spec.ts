@@ -63,6 +63,7 @@ const STAFF = [
   'GET /v1/clinic',
   'GET /v1/slots',
   'GET /v1/calendar-deliveries',
+  'GET /v1/calendar-store',
   'GET /v1/patients/:phone/consent',
   'POST /v1/patients/:phone/opt-out',
   'GET /v1/console/session',

@@ -211,6 +211,10 @@ const MATRIX: Record<string, { send: Send; expect: Expect; echoes?: (keyof Owned
     expect: 'own',
     echoes: ['patientPhone', 'externalId'],
   },
+  'GET /v1/calendar-store': {
+    send: (t, b) => t.http.get('/v1/calendar-store').set(b.auth),
+    expect: 'own',
+  },
   'GET /v1/reports/no-shows': {
     send: (t, b) =>
       t.http

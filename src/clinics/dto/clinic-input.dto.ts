@@ -21,6 +21,7 @@ import {
 } from 'class-validator';
 import {
   HasUniqueItems,
+  IsHttpsOrLoopbackUrl,
   IsClockTime,
   IsOmittable,
   IsIsoDuration,
@@ -30,6 +31,7 @@ import {
 } from '../../common/validation/validators';
 import type { OfficeHours } from '../../common/time/office-hours';
 import { PROVIDER_TYPES, ProviderType } from '../../messaging/providers/sms-provider.port';
+import { CALENDAR_STORE_TYPES, CalendarStoreType } from '../calendar-store-settings';
 
 const onlyFor = (type: ProviderType) => (o: ProviderDto) => o.type === type;
 
@@ -80,6 +82,101 @@ export class ProviderDto {
   @IsNotEmpty()
   @MaxLength(200)
   publicKey?: string;
+}
+
+const FHIR_AUTH_TYPES = ['bearer', 'smart-backend'] as const;
+const authFor = (type: (typeof FHIR_AUTH_TYPES)[number]) => (o: FhirAuthDto) => o.type === type;
+
+export class FhirAuthDto {
+  @ApiProperty({ enum: FHIR_AUTH_TYPES })
+  @IsIn(FHIR_AUTH_TYPES)
+  type: (typeof FHIR_AUTH_TYPES)[number];
+
+  @ApiPropertyOptional({ description: 'bearer; never returned' })
+  @ValidateIf(authFor('bearer'))
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4000)
+  token?: string;
+
+  @ApiPropertyOptional({ description: 'smart-backend' })
+  @ValidateIf(authFor('smart-backend'))
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  clientId?: string;
+
+  @ApiPropertyOptional({ description: 'smart-backend: the token endpoint' })
+  @ValidateIf(authFor('smart-backend'))
+  @IsHttpsOrLoopbackUrl()
+  tokenUrl?: string;
+
+  @ApiPropertyOptional({
+    description: 'smart-backend: private JWK (RSA for RS384, EC P-384 for ES384); never returned',
+    type: 'object',
+    additionalProperties: true,
+  })
+  @ValidateIf(authFor('smart-backend'))
+  @IsObject()
+  privateKeyJwk?: { [key: string]: string | string[] | boolean | undefined };
+
+  @ApiPropertyOptional({
+    example: 'system/Appointment.rs system/Appointment.u system/Patient.r',
+  })
+  @ValidateIf(authFor('smart-backend'))
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
+  scope?: string;
+}
+
+const storeIs = (type: CalendarStoreType) => (o: CalendarStoreDto) => o.type === type;
+
+/** Where the clinic's calendar lives; which fields are required depends on `type`. */
+export class CalendarStoreDto {
+  @ApiProperty({ enum: CALENDAR_STORE_TYPES })
+  @IsIn(CALENDAR_STORE_TYPES)
+  type: CalendarStoreType;
+
+  @ApiPropertyOptional({
+    description: 'caldav: the calendar collection URL (https unless loopback)',
+  })
+  @ValidateIf(storeIs('caldav'))
+  @IsHttpsOrLoopbackUrl()
+  url?: string;
+
+  @ApiPropertyOptional({ description: 'caldav' })
+  @ValidateIf(storeIs('caldav'))
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  username?: string;
+
+  @ApiPropertyOptional({ description: 'caldav; never returned' })
+  @ValidateIf(storeIs('caldav'))
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  password?: string;
+
+  @ApiPropertyOptional({ description: 'fhir: the R4 base URL (https unless loopback)' })
+  @ValidateIf(storeIs('fhir'))
+  @IsHttpsOrLoopbackUrl()
+  baseUrl?: string;
+
+  @ApiPropertyOptional({ type: FhirAuthDto, description: 'fhir' })
+  @ValidateIf(storeIs('fhir'))
+  @IsObject()
+  @ValidateNested()
+  @Type(() => FhirAuthDto)
+  auth?: FhirAuthDto;
+
+  @ApiPropertyOptional({ default: 60, minimum: 10, maximum: 86400 })
+  @IsOmittable()
+  @IsInt()
+  @Min(10)
+  @Max(86400)
+  syncSeconds?: number;
 }
 
 export class QuietHoursDto {
@@ -236,6 +333,12 @@ export class ClinicSettingsDto {
   @MaxLength(2000)
   calendarWebhookUrl?: string | null;
 
+  @ApiPropertyOptional({ type: CalendarStoreDto, description: 'replaces the store as a whole' })
+  @IsOmittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => CalendarStoreDto)
+  calendarStore?: CalendarStoreDto;
   @ApiPropertyOptional({
     example: ['PT2H'],
     type: [String],

@@ -42,6 +42,25 @@ export class TemplateWarningView {
   @ApiProperty() message: string;
 }
 
+export class FhirAuthView {
+  @ApiProperty({ enum: ['bearer', 'smart-backend'] }) type: string;
+  @ApiPropertyOptional() clientId?: string;
+  @ApiPropertyOptional() tokenUrl?: string;
+  @ApiPropertyOptional() scope?: string;
+}
+
+export class CalendarStoreSettingsView {
+  @ApiProperty({ enum: ['webhook', 'caldav', 'fhir'] }) type: string;
+  @ApiPropertyOptional({ description: 'caldav' }) url?: string;
+  @ApiPropertyOptional({ description: 'caldav', type: String, nullable: true })
+  username?: string | null;
+  @ApiPropertyOptional({ description: 'fhir' }) baseUrl?: string;
+  @ApiPropertyOptional({ type: FhirAuthView, description: 'fhir' }) auth?: FhirAuthView;
+  @ApiPropertyOptional() syncSeconds?: number;
+  @ApiProperty({ description: 'names of the secrets held; their values are never returned' })
+  secretsSet: string[];
+}
+
 export class ExtraReminderView {
   @ApiProperty() aboveRisk: number;
   @ApiProperty() offset: string;
@@ -77,6 +96,7 @@ export class ClinicView {
   @ApiProperty({ nullable: true, type: String }) calendarWebhookUrl: string | null;
   @ApiProperty({ type: BackfillView }) backfill: BackfillView;
   @ApiProperty({ type: [String] }) skipWhenConfirmed: string[];
+  @ApiProperty({ type: CalendarStoreSettingsView }) calendarStore: CalendarStoreSettingsView;
   @ApiProperty({ type: SurveySettingView }) survey: SurveySettingView;
   @ApiProperty({ type: ExtraReminderView, nullable: true }) extraReminder: ExtraReminderView | null;
   @ApiProperty({

@@ -103,3 +103,29 @@ export const HasUniqueItems = (o?: ValidationOptions) =>
     'must not contain duplicates',
     o,
   );
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** An absolute URL that is https, or http only to this machine (a local test server). */
+export function isHttpsOrLoopbackUrl(v: unknown): boolean {
+  if (typeof v !== 'string' || v.length > 2000) return false;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return false;
+  }
+  if (url.username || url.password) return false;
+  if (url.protocol === 'https:') return true;
+  return (
+    url.protocol === 'http:' && (LOOPBACK_HOSTS.has(url.hostname) || /^127\./.test(url.hostname))
+  );
+}
+
+export const IsHttpsOrLoopbackUrl = (o?: ValidationOptions) =>
+  simple(
+    'isHttpsOrLoopbackUrl',
+    isHttpsOrLoopbackUrl,
+    'must be an https URL (http only to a loopback address), without credentials in it',
+    o,
+  );
