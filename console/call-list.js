@@ -4,6 +4,7 @@ import { dateTime, localDate, longDate, timeOfDay } from './time.js';
 
 // The front desk's list: that day's unconfirmed appointments, highest no-show risk first.
 // Read-only: the contract has no "called" mark; a tap on the number starts the call.
+let latest = 0;
 const BANDS = { high: 'High risk', medium: 'Medium risk', low: 'Low risk' };
 
 export async function showCallList(clinic) {
@@ -14,9 +15,13 @@ export async function showCallList(clinic) {
     void showCallList(clinic);
   };
   form.date.onchange = () => void showCallList(clinic);
+  // Only the latest request draws: the page may be asked twice (a route change and a date
+  // change), and an older answer must not clear or overwrite a newer one.
+  const request = ++latest;
+  const list = await api(`/v1/appointments/call-list?date=${encodeURIComponent(form.date.value)}`);
+  if (request !== latest) return;
   const root = clear(document.getElementById('call-list-items'));
   const status = document.getElementById('call-list-status');
-  const list = await api(`/v1/appointments/call-list?date=${encodeURIComponent(form.date.value)}`);
   status.textContent =
     `${longDate(list.date)}: ${list.items.length} to call` +
     (list.items.length === 1 ? '' : ', highest risk first');

@@ -101,9 +101,12 @@ export class WaitlistService {
   async remove(clinic: ClinicEntity, id: string): Promise<WaitlistEntryView> {
     if (!UUID.test(id)) throw new NotFoundError('waitlist entry');
     const now = this.clock.now();
-    const status = await this.ds.transaction((m) => this.repo.remove(m, clinic.id, id, now));
-    if (status === null) throw new NotFoundError('waitlist entry');
-    if (status !== 'waiting') throw new ConflictError([`waitlist entry is ${status}`]);
+    // Refused inside the transaction, so a refusal commits nothing (nor its audit entry).
+    await this.ds.transaction(async (m) => {
+      const status = await this.repo.remove(m, clinic.id, id, now);
+      if (status === null) throw new NotFoundError('waitlist entry');
+      if (status !== 'waiting') throw new ConflictError([`waitlist entry is ${status}`]);
+    });
     return toEntryView((await this.repo.get(clinic.id, id))!);
   }
 }

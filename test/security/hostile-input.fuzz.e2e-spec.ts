@@ -282,6 +282,8 @@ describe('hostile input, 10,000 generated requests', () => {
     'getCallList',
     'listSurveyAnswers',
     'listAudit',
+    'listWaitlist',
+    'exportConversation',
   ];
 
   const auth = (admin: boolean) => ({ Authorization: `Bearer ${admin ? ADMIN_TOKEN : c.apiKey}` });
