@@ -136,6 +136,7 @@ describe('staff sign-in with passkeys in Chromium', () => {
       'Inbox',
       'Calendar deliveries',
       'Experiments',
+      'Waitlist',
       'Surveys',
       'Broadcasts',
       'Staff',
@@ -175,6 +176,7 @@ describe('staff sign-in with passkeys in Chromium', () => {
       'No-show report',
       'Inbox',
       'Calendar deliveries',
+      'Waitlist',
       'Surveys',
     ]);
     // an admin page asked for by address shows the appointments instead
