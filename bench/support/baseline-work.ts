@@ -76,6 +76,7 @@ async function handle(
         startsAt: r.startsAt,
         plannedFor: r.plannedFor,
         optedOut: r.patientOptedOut,
+        lacksConsentEvidence: false,
         zone: r.patientTimezone ?? r.clinic.timezone,
         quietHours: r.clinic.quietHours,
       },
@@ -119,6 +120,7 @@ function toClaimed(r: Record<string, never>): ClaimedReminder {
     patientLanguage: r.patient_language,
     patientTimezone: r.patient_timezone,
     patientOptedOut: r.patient_opted_out,
+    lacksConsentEvidence: false,
     clinic: {
       id: r.clinic_id,
       name: r.clinic_name,

@@ -90,6 +90,7 @@ export function toClinicView(
     sendRatePerSecond: clinic.sendRatePerSecond,
     keywordReplies: clinic.keywordReplies,
     calendarWebhookUrl: clinic.calendarWebhookUrl,
+    requireConsentEvidence: clinic.requireConsentEvidence,
     survey: { enabled: clinic.surveyEnabled, afterMinutes: clinic.surveyAfterMinutes },
     extraReminder: clinic.extraReminder,
     webhooks: webhookUrls(clinic, publicBaseUrl, flowroutePathSecret),

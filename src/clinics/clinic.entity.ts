@@ -96,6 +96,10 @@ export class ClinicEntity {
   @Column({ name: 'flowroute_path_secret_hash', type: 'text', nullable: true })
   flowroutePathSecretHash: string | null;
 
+  /** Routine texts only to patients with an opt-in on record (source `clinic` or START). */
+  @Column({ name: 'require_consent_evidence', type: 'boolean' })
+  requireConsentEvidence: boolean;
+
   @Column({ name: 'survey_enabled', type: 'boolean' })
   surveyEnabled: boolean;
 

@@ -63,6 +63,7 @@ export class ClinicsService {
           sendRatePerSecond: dto.sendRatePerSecond ?? 1,
           keywordReplies: dto.keywordReplies ?? defaultKeywordReplies(dto.provider.type),
           calendarWebhookUrl: dto.calendarWebhookUrl ?? null,
+          requireConsentEvidence: dto.requireConsentEvidence ?? false,
           surveyEnabled: dto.survey?.enabled ?? false,
           surveyAfterMinutes: dto.survey?.afterMinutes ?? 60,
           extraReminder: extraReminderOf(dto.extraReminder),
@@ -138,6 +139,9 @@ export class ClinicsService {
       if (dto.sendRatePerSecond !== undefined) changes.sendRatePerSecond = dto.sendRatePerSecond;
       if (dto.keywordReplies !== undefined) changes.keywordReplies = dto.keywordReplies;
       if (dto.calendarWebhookUrl !== undefined) changes.calendarWebhookUrl = dto.calendarWebhookUrl;
+      if (dto.requireConsentEvidence !== undefined) {
+        changes.requireConsentEvidence = dto.requireConsentEvidence;
+      }
       if (dto.survey !== undefined) {
         changes.surveyEnabled = dto.survey.enabled;
         changes.surveyAfterMinutes = dto.survey.afterMinutes;

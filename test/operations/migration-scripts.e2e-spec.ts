@@ -133,7 +133,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('ClinicOfficeHours1795945000000');
+    expect(last).toBe('ConsentEvidence1795946000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -161,12 +161,14 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await tableExists('appointment_risk')).toBe(true);
     expect(await tableExists('broadcast_recipients')).toBe(true);
     expect(await columnType('clinics', 'office_hours')).toBe('jsonb');
+    expect(await columnType('clinics', 'require_consent_evidence')).toBe('boolean');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await columnExists('clinics', 'office_hours')).toBe(false);
+    expect(await columnExists('clinics', 'require_consent_evidence')).toBe(false);
+    expect(await columnExists('clinics', 'office_hours')).toBe(true);
     expect(await tableExists('appointment_risk')).toBe(true);
     expect(await tableExists('risk_models')).toBe(true);
     expect(await columnExists('clinics', 'extra_reminder')).toBe(true);

@@ -66,6 +66,8 @@ export class ClinicView {
   @ApiProperty() sendRatePerSecond: number;
   @ApiProperty({ enum: ['provider', 'turnout'] }) keywordReplies: string;
   @ApiProperty({ nullable: true, type: String }) calendarWebhookUrl: string | null;
+  @ApiProperty({ description: 'routine texts only to patients with an opt-in on record' })
+  requireConsentEvidence: boolean;
   @ApiProperty({ type: SurveySettingView }) survey: SurveySettingView;
   @ApiProperty({ type: ExtraReminderView, nullable: true }) extraReminder: ExtraReminderView | null;
   @ApiProperty({

@@ -3,7 +3,12 @@ import { applyQuietHours, type QuietHours } from '../../common/time/quiet-hours'
 import type { TemplateKind } from '../../messaging/templates';
 
 export type ClaimSkipReason =
-  'appointment_not_live' | 'replanned' | 'opted_out' | 'too_late' | 'quiet_hours';
+  | 'appointment_not_live'
+  | 'replanned'
+  | 'opted_out'
+  | 'no_consent_evidence'
+  | 'too_late'
+  | 'quiet_hours';
 
 export type ClaimDecision =
   | { action: 'send'; template: TemplateKind }
@@ -18,6 +23,8 @@ export interface ClaimFacts {
   /** the start the reminder was planned for; differs once the appointment moved */
   plannedFor: Date;
   optedOut: boolean;
+  /** the clinic requires documented consent and this patient has no opt-in on record */
+  lacksConsentEvidence: boolean;
   /** the patient's zone, else the clinic's */
   zone: string;
   quietHours: QuietHours | null;
@@ -45,6 +52,7 @@ export function stoppedSincePlanned(
 export function decideAtClaim(facts: ClaimFacts, now: Date): ClaimDecision {
   const stopped = stoppedSincePlanned(facts);
   if (stopped) return { action: 'skip', reason: stopped };
+  if (facts.lacksConsentEvidence) return { action: 'skip', reason: 'no_consent_evidence' };
   if (now.getTime() >= facts.startsAt.getTime()) return { action: 'skip', reason: 'too_late' };
   const allowed = applyQuietHours(now, facts.startsAt, facts.zone, facts.quietHours);
   if (allowed.getTime() > now.getTime()) return { action: 'reschedule', runAt: allowed };

@@ -50,6 +50,8 @@ export interface ClaimedReminder {
   patientPhone: string;
   patientLanguage: string;
   patientTimezone: string | null;
+  /** the clinic requires documented consent and this patient has no opt-in on record */
+  lacksConsentEvidence: boolean;
   patientOptedOut: boolean;
   /** the reminder text per language of the appointment's experiment variant, if it sets one */
   variantTemplates?: Partial<Record<string, string>> | null;

@@ -18,6 +18,7 @@ function reminder(overrides: Partial<ClaimedReminder> = {}): ClaimedReminder {
     patientLanguage: 'es',
     patientTimezone: null,
     patientOptedOut: false,
+    lacksConsentEvidence: false,
     clinic: {
       id: 'c-1',
       name: 'Lakeside Dental',
