@@ -133,7 +133,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('ConsentEvidence1795946000000');
+    expect(last).toBe('InboundMedia1795946100000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -162,12 +162,14 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await tableExists('broadcast_recipients')).toBe(true);
     expect(await columnType('clinics', 'office_hours')).toBe('jsonb');
     expect(await columnType('clinics', 'require_consent_evidence')).toBe('boolean');
+    expect(await columnType('messages', 'media')).toBe('jsonb');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await columnExists('clinics', 'require_consent_evidence')).toBe(false);
+    expect(await columnExists('messages', 'media')).toBe(false);
+    expect(await columnExists('clinics', 'require_consent_evidence')).toBe(true);
     expect(await columnExists('clinics', 'office_hours')).toBe(true);
     expect(await tableExists('appointment_risk')).toBe(true);
     expect(await tableExists('risk_models')).toBe(true);

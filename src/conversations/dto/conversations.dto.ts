@@ -42,6 +42,12 @@ export class StaffReplyDto {
   body: string;
 }
 
+export class MediaView {
+  @ApiProperty({ example: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1' })
+  url: string;
+  @ApiProperty({ type: String, nullable: true, example: 'image/jpeg' }) contentType: string | null;
+}
+
 export class ConversationMessageView {
   @ApiProperty() id: string;
   @ApiProperty({ enum: ['outbound', 'inbound'] }) direction: string;
@@ -52,6 +58,11 @@ export class ConversationMessageView {
   @ApiProperty({ enum: MESSAGE_STATUSES, description: MESSAGE_STATUS_DESCRIPTION })
   status: string;
   @ApiProperty({ type: String, nullable: true }) appointmentId: string | null;
+  @ApiProperty({
+    type: [MediaView],
+    description: "an inbound MMS's attachments as the provider hosts them (links, never fetched)",
+  })
+  media: MediaView[];
 }
 
 export class ConversationSummaryView {
