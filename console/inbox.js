@@ -191,9 +191,33 @@ function drawThread(clinic, root, view) {
             `${dateTime(m.at, clinic.timezone)} · ${KINDS[m.kind] ?? m.kind} · ${m.status}`,
           ),
           h('span', { class: 'body' }, m.body),
+          mediaLinks(m.media),
         ),
       ),
     ),
     form,
+  );
+}
+
+/**
+ * An MMS's attachments as plain links, opened by staff on demand: the console never fetches or
+ * embeds what a patient sent (the provider hosts it; noopener keeps that page from this one).
+ */
+function mediaLinks(media) {
+  if (!media || media.length === 0) return null;
+  return h(
+    'span',
+    { class: 'media' },
+    media.map((m, i) =>
+      h(
+        'a',
+        {
+          href: /^https?:\/\//i.test(m.url) ? m.url : undefined,
+          target: '_blank',
+          rel: 'noopener noreferrer',
+        },
+        `Attachment ${i + 1}${m.contentType ? ` (${m.contentType})` : ''}`,
+      ),
+    ),
   );
 }

@@ -77,6 +77,7 @@ async function handle(
         plannedFor: r.plannedFor,
         optedOut: r.patientOptedOut,
         skipWhenConfirmed: r.skipWhenConfirmed,
+        lacksConsentEvidence: false,
         zone: r.patientTimezone ?? r.clinic.timezone,
         quietHours: r.clinic.quietHours,
       },
@@ -121,6 +122,7 @@ function toClaimed(r: Record<string, never>): ClaimedReminder {
     patientTimezone: r.patient_timezone,
     patientOptedOut: r.patient_opted_out,
     skipWhenConfirmed: false,
+    lacksConsentEvidence: false,
     clinic: {
       id: r.clinic_id,
       name: r.clinic_name,

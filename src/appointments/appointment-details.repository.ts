@@ -18,6 +18,7 @@ export interface MessageReadRow {
   created_at: Date;
   status: string;
   segments: number;
+  media: { url: string; contentType: string | null }[] | null;
 }
 
 export interface ExperimentReadRow {
@@ -45,7 +46,7 @@ export class AppointmentDetailsRepository {
   async messagesFor(id: string): Promise<MessageReadRow[]> {
     return this.ds.manager.query(
       // An answer can share its message's instant: the message comes first.
-      `SELECT direction, kind, body, created_at, status, segments FROM messages
+      `SELECT direction, kind, body, created_at, status, segments, media FROM messages
        WHERE appointment_id = $1 ORDER BY created_at, direction = 'outbound', id`,
       [id],
     );

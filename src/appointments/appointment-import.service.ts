@@ -110,6 +110,14 @@ export class AppointmentImportService {
           timezone: v.patientTimezone,
         })),
       );
+      await this.patients.recordClinicOptIns(
+        m,
+        clinic.id,
+        valid.flatMap((v) =>
+          v.consent ? [{ patientId: patientRefs.get(v.phone)!.id, ...v.consent }] : [],
+        ),
+        now,
+      );
       const existing = await this.appointments.lockByExternalIds(
         m,
         clinic.id,

@@ -51,6 +51,13 @@ export function normalizeAppointment(
       patientName: dto.patient.name?.trim() ?? null,
       language: dto.patient.language ?? null,
       patientTimezone: dto.patient.timezone ?? null,
+      consent: dto.patient.consent
+        ? {
+            method: dto.patient.consent.method,
+            at: new Date(dto.patient.consent.at),
+            note: dto.patient.consent.note ?? null,
+          }
+        : null,
       startsAt,
       endsAt: new Date(startsAt.getTime() + durationMinutes * 60_000),
       durationMinutes,

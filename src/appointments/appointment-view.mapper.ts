@@ -62,6 +62,7 @@ export function toAppointmentView(
       at: m.created_at.toISOString(),
       status: m.status,
       segments: m.segments,
+      media: m.media ?? [],
     }));
   }
   return view;

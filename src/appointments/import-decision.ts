@@ -14,6 +14,8 @@ export interface IncomingAppointment {
   patientName: string | null;
   language: 'en' | 'es' | null;
   patientTimezone: string | null;
+  /** documented opt-in the upload carries */
+  consent: { method: string; at: Date; note: string | null } | null;
   startsAt: Date;
   endsAt: Date;
   durationMinutes: number;

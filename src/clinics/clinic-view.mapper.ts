@@ -126,6 +126,7 @@ export function toClinicView(
     backfill: backfillOf(clinic),
     skipWhenConfirmed: clinic.skipWhenConfirmed,
     calendarStore: calendarStoreView(clinic),
+    requireConsentEvidence: clinic.requireConsentEvidence,
     survey: { enabled: clinic.surveyEnabled, afterMinutes: clinic.surveyAfterMinutes },
     extraReminder: clinic.extraReminder,
     webhooks: webhookUrls(clinic, publicBaseUrl, flowroutePathSecret),

@@ -124,6 +124,11 @@ export class ClinicEntity {
   /** The store's credentials: sealed at rest (CredentialsVault), never returned or logged. */
   @Column({ name: 'calendar_store_secret', type: 'jsonb', nullable: true })
   calendarStoreSecret: StoredCalendarStoreSecret | null;
+
+  /** Routine texts only to patients with an opt-in on record (source `clinic` or START). */
+  @Column({ name: 'require_consent_evidence', type: 'boolean' })
+  requireConsentEvidence: boolean;
+
   @Column({ name: 'survey_enabled', type: 'boolean' })
   surveyEnabled: boolean;
 

@@ -83,6 +83,7 @@ export class ClinicsService {
             dto.skipWhenConfirmed ?? [],
             dto.reminderOffsets ?? DEFAULT_REMINDER_OFFSETS,
           ),
+          requireConsentEvidence: dto.requireConsentEvidence ?? false,
           surveyEnabled: dto.survey?.enabled ?? false,
           surveyAfterMinutes: dto.survey?.afterMinutes ?? 60,
           extraReminder: extraReminderOf(dto.extraReminder),
@@ -177,6 +178,9 @@ export class ClinicsService {
         const store = calendarStoreOf(dto.calendarStore);
         Object.assign(changes, this.storeColumns(store));
         await this.storeChanged(manager, clinicId, store.settings);
+      }
+      if (dto.requireConsentEvidence !== undefined) {
+        changes.requireConsentEvidence = dto.requireConsentEvidence;
       }
       if (dto.survey !== undefined) {
         changes.surveyEnabled = dto.survey.enabled;

@@ -34,6 +34,8 @@ export interface ConversationMessageRow {
   status: string;
   created_at: Date;
   appointment_id: string | null;
+  /** an inbound MMS's attachments; null without */
+  media: { url: string; contentType: string | null }[] | null;
 }
 
 export interface Touch {
@@ -171,14 +173,14 @@ export class ConversationsRepository {
       `SELECT ${ROW},
               (SELECT row_to_json(x) FROM (
                  SELECT msg.id, msg.direction, msg.kind, msg.body, msg.status, msg.created_at,
-                        msg.appointment_id
+                        msg.appointment_id, msg.media
                  FROM messages msg WHERE msg.patient_id = c.patient_id
                  ORDER BY msg.created_at DESC, msg.direction = 'outbound' DESC, msg.id DESC
                  LIMIT 1) x) AS last,
               -- The patient's own last words: the newest message is often Turnout's answer.
               (SELECT row_to_json(y) FROM (
                  SELECT msg.id, msg.direction, msg.kind, msg.body, msg.status, msg.created_at,
-                        msg.appointment_id
+                        msg.appointment_id, msg.media
                  FROM messages msg
                  WHERE msg.patient_id = c.patient_id AND msg.direction = 'inbound'
                  ORDER BY msg.created_at DESC, msg.id DESC
@@ -203,7 +205,8 @@ export class ConversationsRepository {
   /** Every message with the number at this clinic, oldest first, unbounded: the export. */
   async allMessages(clinicId: string, phone: string): Promise<ConversationMessageRow[]> {
     return this.ds.query(
-      `SELECT m.id, m.direction, m.kind, m.body, m.status, m.created_at, m.appointment_id
+      `SELECT m.id, m.direction, m.kind, m.body, m.status, m.created_at, m.appointment_id,
+              m.media
        FROM messages m JOIN patients p ON p.id = m.patient_id
        WHERE p.clinic_id = $1 AND p.phone = $2 AND m.clinic_id = $1
        ORDER BY m.created_at, m.direction = 'outbound', m.id`,
@@ -219,7 +222,8 @@ export class ConversationsRepository {
   ): Promise<ConversationMessageRow[]> {
     return this.ds.query(
       `SELECT * FROM (
-         SELECT id, direction, kind, body, status, created_at, appointment_id FROM messages
+         SELECT id, direction, kind, body, status, created_at, appointment_id, media
+         FROM messages
          WHERE clinic_id = $1 AND patient_id = $2
          ORDER BY created_at DESC, direction = 'outbound' DESC, id DESC LIMIT $3) newest
        -- An answer can share its message's instant: the message comes first.

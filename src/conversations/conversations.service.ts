@@ -149,5 +149,6 @@ function toMessage(r: ConversationMessageRow): ConversationMessageView {
     at: new Date(r.created_at).toISOString(),
     status: r.status,
     appointmentId: r.appointment_id,
+    media: r.media ?? [],
   };
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { returningRows } from '../database/returning-rows';
-import type { DeliveryStatus, ProviderType } from './providers/sms-provider.port';
+import type { DeliveryStatus, InboundMedia, ProviderType } from './providers/sms-provider.port';
 import { namedQuery } from '../database/named-query';
 
 export type MessageStatus = 'pending' | DeliveryStatus | 'received';
@@ -39,6 +39,7 @@ export interface InboundMessageWrite {
   providerType: ProviderType;
   providerMessageId: string;
   createdAt: Date;
+  media: InboundMedia[];
 }
 
 /** Rank of a status: a message only ever moves to a higher rank; rank 3 is final. */

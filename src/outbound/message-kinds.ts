@@ -37,6 +37,11 @@ export interface KindPolicy {
    * when the patient asked, whatever the hour; a broadcast when the clinic must say it.
    */
   quietHours: boolean;
+  /**
+   * The clinic speaking first, on its own schedule (reminders, surveys): held back by
+   * `requireConsentEvidence`. Answers, staff texts and broadcasts are not routine.
+   */
+  routine: boolean;
 }
 
 const ANSWER_EXPIRY_MS = 10 * 60_000;
@@ -47,21 +52,52 @@ const SURVEY_EXPIRY_MS = 12 * 3_600_000;
 const BROADCAST_EXPIRY_MS = 24 * 3_600_000;
 
 export const KIND_POLICIES: Readonly<Record<MessageKind, KindPolicy>> = {
-  reminder: { priority: ROUTINE_PRIORITY, expiresAfterMs: null, quietHours: true },
-  keyword_reply: { priority: ANSWER_PRIORITY, expiresAfterMs: ANSWER_EXPIRY_MS, quietHours: false },
+  reminder: { priority: ROUTINE_PRIORITY, expiresAfterMs: null, quietHours: true, routine: true },
+  keyword_reply: {
+    priority: ANSWER_PRIORITY,
+    expiresAfterMs: ANSWER_EXPIRY_MS,
+    quietHours: false,
+    routine: false,
+  },
   workflow_reply: {
     priority: ANSWER_PRIORITY,
     expiresAfterMs: ANSWER_EXPIRY_MS,
     quietHours: false,
+    routine: false,
   },
   // Staff write from the inbox, mostly in reply to the patient; same footing as an answer.
-  staff: { priority: ANSWER_PRIORITY, expiresAfterMs: ANSWER_EXPIRY_MS, quietHours: false },
+  staff: {
+    priority: ANSWER_PRIORITY,
+    expiresAfterMs: ANSWER_EXPIRY_MS,
+    quietHours: false,
+    routine: false,
+  },
   // Freed time offered from the waitlist: routine, but claimed with the producers' texts, so
   // ahead of reminders. Quiet hours: the wave is not run inside them, and an offer that could
   // not go within OFFER_EXPIRY_MS of its wave (so could reach them) is not sent at all.
-  backfill_offer: { priority: ROUTINE_PRIORITY, expiresAfterMs: OFFER_EXPIRY_MS, quietHours: true },
+  backfill_offer: {
+    priority: ROUTINE_PRIORITY,
+    expiresAfterMs: OFFER_EXPIRY_MS,
+    quietHours: true,
+    routine: true,
+  },
   // Routine; its producer moves it out of quiet hours when it writes it.
-  survey: { priority: ROUTINE_PRIORITY, expiresAfterMs: SURVEY_EXPIRY_MS, quietHours: true },
+  survey: {
+    priority: ROUTINE_PRIORITY,
+    expiresAfterMs: SURVEY_EXPIRY_MS,
+    quietHours: true,
+    routine: true,
+  },
   // A closure: ahead of every routine text, on the answers' footing.
-  broadcast: { priority: ANSWER_PRIORITY, expiresAfterMs: BROADCAST_EXPIRY_MS, quietHours: false },
+  broadcast: {
+    priority: ANSWER_PRIORITY,
+    expiresAfterMs: BROADCAST_EXPIRY_MS,
+    quietHours: false,
+    routine: false,
+  },
 };
+
+/** The kinds `requireConsentEvidence` holds back, as the claim statements read them. */
+export const ROUTINE_KINDS: readonly MessageKind[] = MESSAGE_KINDS.filter(
+  (k) => KIND_POLICIES[k].routine,
+);

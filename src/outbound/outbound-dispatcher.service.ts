@@ -334,6 +334,7 @@ function factsOf(r: ClaimedReminder) {
     plannedFor: r.plannedFor,
     optedOut: r.patientOptedOut,
     skipWhenConfirmed: r.skipWhenConfirmed,
+    lacksConsentEvidence: r.lacksConsentEvidence,
     zone: r.patientTimezone ?? r.clinic.timezone,
     quietHours: r.clinic.quietHours,
   };
@@ -354,10 +355,11 @@ function refused(m: ClaimedMessage, decision: Exclude<MessageDecision, { action:
   if (decision.action === 'expire') {
     return { ...target, kind: 'expired', reason: 'not sent within its time' } as const;
   }
-  const detail =
-    decision.reason === 'opted_out'
-      ? 'the patient has opted out'
-      : 'the consent change it confirms has since been reversed';
+  const detail = {
+    opted_out: 'the patient has opted out',
+    superseded: 'the consent change it confirms has since been reversed',
+    no_consent_evidence: 'the clinic requires an opt-in on record and this patient has none',
+  }[decision.reason];
   return {
     ...target,
     kind: 'failed',

@@ -155,6 +155,43 @@ export class PatientsRepository {
     );
   }
 
+  /**
+   * Keeps an upload's documented opt-ins as opt-in events (source `clinic`, the method in
+   * `word`), once per patient and time. A patient opted out now gets none: a later STOP wins,
+   * and an upload never opts back in a patient who opted out by text. A time in the future is
+   * taken as now, so the event never outranks a STOP sent after the upload.
+   */
+  async recordClinicOptIns(
+    m: EntityManager,
+    clinicId: string,
+    optIns: ClinicOptIn[],
+    now: Date,
+  ): Promise<void> {
+    if (optIns.length === 0) return;
+    await m.query(
+      `INSERT INTO consent_events (clinic_id, patient_id, sender_number, action, source, word,
+                                   note, at)
+       SELECT DISTINCT ON (p.id, least(v.at, $6)) p.clinic_id, p.id, cl.sender_number,
+              'opt_in', 'clinic', v.method, left(v.note, 500), least(v.at, $6)
+       FROM unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::text[])
+              AS v(patient_id, method, at, note)
+       JOIN patients p ON p.id = v.patient_id AND p.clinic_id = $1
+       JOIN clinics cl ON cl.id = p.clinic_id
+       WHERE p.opted_out_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM consent_events ce
+                         WHERE ce.patient_id = p.id AND ce.source = 'clinic'
+                           AND ce.at = least(v.at, $6))`,
+      [
+        clinicId,
+        optIns.map((o) => o.patientId),
+        optIns.map((o) => o.method),
+        optIns.map((o) => o.at),
+        optIns.map((o) => o.note),
+        now,
+      ],
+    );
+  }
+
   async exists(m: EntityManager, clinicId: string, phone: string): Promise<boolean> {
     const rows: unknown[] = await m.query(
       `SELECT 1 FROM patients WHERE clinic_id = $1 AND phone = $2`,
@@ -236,7 +273,15 @@ export interface ReplyPatient {
   opted_out: boolean;
 }
 
-export type ConsentSource = 'keyword' | 'phrase' | 'provider' | 'staff';
+export type ConsentSource = 'keyword' | 'phrase' | 'provider' | 'staff' | 'clinic';
+
+export interface ClinicOptIn {
+  patientId: string;
+  /** written, verbal, intake_form or portal */
+  method: string;
+  at: Date;
+  note: string | null;
+}
 
 export interface ConsentChange {
   clinicId: string;

@@ -106,7 +106,9 @@ describe('staff console in Chromium', () => {
       expect.arrayContaining(['+13125550123', DAN]),
     );
     await patientTexts('+13125550123', 'C');
-    await patientTexts(DAN, 'Can I bring my son along?');
+    await patientTexts(DAN, 'Can I bring my son along?', [
+      { url: DAN_PHOTO, contentType: 'image/jpeg' },
+    ]);
     t.clock.set(realNow);
     expect(await t.http.get(`/v1/appointments/${dan.id}`).set(clinic.auth)).toHaveProperty(
       'body.status',
@@ -166,20 +168,29 @@ describe('staff console in Chromium', () => {
   });
 
   const DAN = '+13125550126';
+  const DAN_PHOTO = 'https://media.example.test/dan-referral.jpg';
 
   /** A patient's text as Twilio delivers it: a signed form POST, then the inbox processed. */
-  async function patientTexts(from: string, body: string): Promise<void> {
+  async function patientTexts(
+    from: string,
+    body: string,
+    media: { url: string; contentType: string }[] = [],
+  ): Promise<void> {
     const path = '/webhooks/twilio/inbound';
     const sid = twilioSid();
-    const params = {
+    const params: Record<string, string> = {
       MessageSid: sid,
       SmsSid: sid,
       AccountSid: `AC${'1'.repeat(32)}`,
       From: from,
       To: sender,
       Body: body,
-      NumMedia: '0',
+      NumMedia: String(media.length),
     };
+    media.forEach((m, n) => {
+      params[`MediaUrl${n}`] = m.url;
+      params[`MediaContentType${n}`] = m.contentType;
+    });
     await t.http
       .post(path)
       .set('Content-Type', 'application/x-www-form-urlencoded')
@@ -293,6 +304,11 @@ describe('staff console in Chromium', () => {
     await row.click();
     await page.getByRole('heading', { name: `Dan Moreau · ${DAN}` }).waitFor();
     await page.locator('#inbox-thread').getByText('Can I bring my son along?').waitFor();
+    // The photo he sent is a link staff open on demand, never fetched or embedded.
+    const photo = page.locator('#inbox-thread').getByRole('link', { name: /Attachment 1/ });
+    expect(await photo.getAttribute('href')).toBe(DAN_PHOTO);
+    expect(await photo.getAttribute('rel')).toMatch(/noopener/);
+    expect(await page.locator('#inbox-thread img, #inbox-thread iframe').count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, 'inbox-desktop.png'), fullPage: true });
     await expectAccessible('inbox, desktop');
 

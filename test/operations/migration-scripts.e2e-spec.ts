@@ -164,6 +164,8 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await tableExists('appointment_risk')).toBe(true);
     expect(await tableExists('broadcast_recipients')).toBe(true);
     expect(await columnType('clinics', 'office_hours')).toBe('jsonb');
+    expect(await columnType('clinics', 'require_consent_evidence')).toBe('boolean');
+    expect(await columnType('messages', 'media')).toBe('jsonb');
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
@@ -172,6 +174,8 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await tableExists('calendar_store_syncs')).toBe(false);
     expect(await tableExists('calendar_store_links')).toBe(false);
     expect(await columnExists('clinics', 'calendar_store')).toBe(false);
+    expect(await columnExists('messages', 'media')).toBe(true);
+    expect(await columnExists('clinics', 'require_consent_evidence')).toBe(true);
     expect(await columnExists('clinics', 'office_hours')).toBe(true);
     expect(await tableExists('appointment_risk')).toBe(true);
     expect(await tableExists('risk_models')).toBe(true);

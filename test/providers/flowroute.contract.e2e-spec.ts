@@ -253,6 +253,34 @@ describe('FlowrouteProvider webhooks', () => {
     });
   });
 
+  it("keeps an MMS's included media as links, even without a body", () => {
+    const mms = {
+      data: { ...inbound.data, attributes: { ...inbound.data.attributes, body: '', is_mms: true } },
+      included: [
+        {
+          type: 'media',
+          id: 'mdr2-media-1',
+          attributes: {
+            url: 'https://mms-media.flowroute.example/1.png',
+            mime_type: 'image/png',
+            file_name: '1.png',
+            file_size: 2048,
+          },
+        },
+      ],
+    };
+    expect(provider.parseWebhook('inbound', request(mms))).toEqual({
+      kind: 'inbound',
+      message: {
+        providerMessageId: 'mdr2-39cadeace66e11e7aff806cd7f24ba2d',
+        from: '+13125550123',
+        to: '+13125550100',
+        body: '',
+        media: [{ url: 'https://mms-media.flowroute.example/1.png', contentType: 'image/png' }],
+      },
+    });
+  });
+
   it('ignores a message resource that is not inbound', () => {
     const outbound = {
       data: { ...inbound.data, attributes: { ...inbound.data.attributes, direction: 'outbound' } },

@@ -251,6 +251,33 @@ describe('TelnyxProvider webhooks', () => {
       });
     });
 
+    it("keeps an MMS's media array as links, even without text", () => {
+      const mms = event('message.received', {
+        ...(inbound.data as { payload: Record<string, unknown> }).payload,
+        type: 'MMS',
+        text: '',
+        media: [
+          {
+            url: 'https://media.telnyx.example/abc.jpg',
+            content_type: 'image/jpeg',
+            size: 1024,
+            hash_sha256: 'ab',
+          },
+          { url: 'javascript:alert(1)', content_type: 'text/html' },
+        ],
+      });
+      expect(provider.parseWebhook('inbound', unsigned(mms))).toEqual({
+        kind: 'inbound',
+        message: {
+          providerMessageId: MESSAGE_ID,
+          from: '+13125550123',
+          to: '+13125550100',
+          body: '',
+          media: [{ url: 'https://media.telnyx.example/abc.jpg', contentType: 'image/jpeg' }],
+        },
+      });
+    });
+
     it.each([
       ['message.sent', 'queued', 'queued'],
       ['message.sent', 'sending', 'queued'],

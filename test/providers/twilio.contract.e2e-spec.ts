@@ -342,6 +342,31 @@ describe('TwilioProvider webhooks', () => {
       });
     });
 
+    it("keeps an MMS's media (NumMedia, MediaUrlN, MediaContentTypeN) as links, even without a body", () => {
+      const mms = {
+        ...inboundParams,
+        Body: '',
+        NumMedia: '2',
+        MediaUrl0: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME0',
+        MediaContentType0: 'image/jpeg',
+        MediaUrl1: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1',
+        MediaContentType1: 'application/pdf',
+      };
+      expect(provider.parseWebhook('inbound', form(mms))).toEqual({
+        kind: 'inbound',
+        message: {
+          providerMessageId: 'SM0123456789abcdef0123456789abcdef',
+          from: '+13125550123',
+          to: '+13125550100',
+          body: '',
+          media: [
+            { url: mms.MediaUrl0, contentType: 'image/jpeg' },
+            { url: mms.MediaUrl1, contentType: 'application/pdf' },
+          ],
+        },
+      });
+    });
+
     it('decodes form encoding in the body (+ and %-escapes)', () => {
       const request: WebhookRequest = {
         url: inboundUrl,

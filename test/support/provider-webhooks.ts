@@ -5,6 +5,12 @@ import { signedTwilio, telnyxKeys, twilioSid } from './webhooks';
  * Well-formed provider webhooks, as each provider sends them, for tests that need a real one
  * to refuse, sign, break or replay.
  */
+/** An MMS attachment as the tests send it: the provider's URL and content type. */
+export interface WireMedia {
+  url: string;
+  contentType: string;
+}
+
 export interface WebhookCall {
   path: string;
   contentType: string;
@@ -18,17 +24,22 @@ export function twilioInbound(
   from: string,
   text: string,
   sid = twilioSid(),
+  media: WireMedia[] = [],
 ): WebhookCall {
   const path = '/webhooks/twilio/inbound';
-  const params = {
+  const params: Record<string, string> = {
     MessageSid: sid,
     SmsSid: sid,
     AccountSid: `AC${'0'.repeat(32)}`,
     From: from,
     To: to,
     Body: text,
-    NumMedia: '0',
+    NumMedia: String(media.length),
   };
+  media.forEach((m, n) => {
+    params[`MediaUrl${n}`] = m.url;
+    params[`MediaContentType${n}`] = m.contentType;
+  });
   const { body, signature } = signedTwilio(authToken, path, params);
   return {
     path,
@@ -71,6 +82,7 @@ export function telnyxInbound(
   from: string,
   text: string,
   id = randomUUID(),
+  media: WireMedia[] = [],
 ): WebhookCall {
   const body = JSON.stringify({
     data: {
@@ -81,10 +93,11 @@ export function telnyxInbound(
         id,
         record_type: 'message',
         direction: 'inbound',
-        type: 'SMS',
+        type: media.length > 0 ? 'MMS' : 'SMS',
         from: { phone_number: from },
         to: [{ phone_number: to, status: 'webhook_delivered' }],
         text,
+        media: media.map((m) => ({ url: m.url, content_type: m.contentType })),
         parts: 1,
       },
       record_type: 'event',
@@ -112,6 +125,7 @@ export function flowrouteInbound(
   from: string,
   text: string,
   id = flowrouteMessageId(),
+  media: WireMedia[] = [],
 ): WebhookCall {
   const body = JSON.stringify({
     data: {
@@ -122,13 +136,18 @@ export function flowrouteInbound(
         direction: 'inbound',
         from: from.slice(1),
         to: to.slice(1),
-        is_mms: false,
+        is_mms: media.length > 0,
         message_encoding: 0,
         message_type: 'longcode',
         status: 'delivered',
         timestamp: '2026-11-26T15:04:05.00Z',
       },
     },
+    included: media.map((m, n) => ({
+      type: 'media',
+      id: `${id}-media-${n}`,
+      attributes: { url: m.url, mime_type: m.contentType },
+    })),
   });
   return { path: inboundPath, contentType: 'application/vnd.api+json', body, headers: {} };
 }

@@ -1,3 +1,4 @@
+import { MediaView } from '../../messaging/dto/media.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { MESSAGE_STATUS_DESCRIPTION, MESSAGE_STATUSES } from '../../messaging/message-statuses';
 import { ConsentView } from '../../patients/dto/consent.dto';
@@ -45,6 +46,8 @@ export class MessageView {
   @ApiProperty({ enum: MESSAGE_STATUSES, description: MESSAGE_STATUS_DESCRIPTION })
   status: string;
   @ApiProperty() segments: number;
+  @ApiProperty({ type: [MediaView], description: "an inbound MMS's attachments (links)" })
+  media: MediaView[];
 }
 
 export class AppointmentExperimentView {

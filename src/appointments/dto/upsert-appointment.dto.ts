@@ -6,6 +6,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsISO8601,
   IsNotEmpty,
   IsObject,
   IsString,
@@ -16,6 +17,24 @@ import {
 } from 'class-validator';
 import { ValidatedPerItem } from '../../common/validation/storable-input.pipe';
 import { IsTimeZone, IsOmittable } from '../../common/validation/validators';
+
+/** Documented opt-in, kept as an opt-in event (source `clinic`) in the consent events. */
+export class PatientConsentDto {
+  @ApiProperty({ enum: ['written', 'verbal', 'intake_form', 'portal'] })
+  @IsIn(['written', 'verbal', 'intake_form', 'portal'])
+  method: 'written' | 'verbal' | 'intake_form' | 'portal';
+
+  @ApiProperty({ example: '2026-11-02T10:00:00Z', format: 'date-time' })
+  @IsISO8601({ strict: true })
+  @MaxLength(40)
+  at: string;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(500)
+  note?: string;
+}
 
 export class PatientInputDto {
   @ApiPropertyOptional({ example: 'Ana Diaz' })
@@ -42,6 +61,16 @@ export class PatientInputDto {
   @IsOmittable()
   @IsTimeZone()
   timezone?: string;
+
+  @ApiPropertyOptional({
+    type: PatientConsentDto,
+    description: 'documented opt-in; never opts back in a patient who opted out by text',
+  })
+  @IsOmittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PatientConsentDto)
+  consent?: PatientConsentDto;
 }
 
 export class UpsertAppointmentDto {

@@ -359,6 +359,16 @@ export class ClinicSettingsDto {
   backfill?: BackfillDto;
 
   @ApiPropertyOptional({
+    default: false,
+    description:
+      'when true, reminders and surveys go only to patients with an opt-in on record (an ' +
+      "upload's patient.consent, or START); the others are skipped (no_consent_evidence)",
+  })
+  @IsOmittable()
+  @IsBoolean()
+  requireConsentEvidence?: boolean;
+
+  @ApiPropertyOptional({
     type: SurveySettingDto,
     description: 'one 1-5 question by text after an attended visit; off by default',
   })

@@ -97,6 +97,8 @@ export class ClinicView {
   @ApiProperty({ type: BackfillView }) backfill: BackfillView;
   @ApiProperty({ type: [String] }) skipWhenConfirmed: string[];
   @ApiProperty({ type: CalendarStoreSettingsView }) calendarStore: CalendarStoreSettingsView;
+  @ApiProperty({ description: 'routine texts only to patients with an opt-in on record' })
+  requireConsentEvidence: boolean;
   @ApiProperty({ type: SurveySettingView }) survey: SurveySettingView;
   @ApiProperty({ type: ExtraReminderView, nullable: true }) extraReminder: ExtraReminderView | null;
   @ApiProperty({

@@ -1,3 +1,4 @@
+import { MediaView } from '../../messaging/dto/media.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -52,6 +53,11 @@ export class ConversationMessageView {
   @ApiProperty({ enum: MESSAGE_STATUSES, description: MESSAGE_STATUS_DESCRIPTION })
   status: string;
   @ApiProperty({ type: String, nullable: true }) appointmentId: string | null;
+  @ApiProperty({
+    type: [MediaView],
+    description: "an inbound MMS's attachments as the provider hosts them (links, never fetched)",
+  })
+  media: MediaView[];
 }
 
 export class ConversationSummaryView {

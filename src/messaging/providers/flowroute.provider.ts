@@ -22,6 +22,8 @@ import {
   SmsProvider,
   WebhookKind,
   WebhookRequest,
+  inboundMedia,
+  withMedia,
 } from './sms-provider.port';
 
 const JSON_API = 'application/vnd.api+json';
@@ -107,7 +109,8 @@ export class FlowrouteProvider implements SmsProvider {
     if (!data || !id || !isRecord(data.attributes)) {
       throw new MalformedWebhookError('flowroute callback is not a JSON:API resource');
     }
-    if (data.type === 'message') return parseInbound(id, data.attributes);
+    if (data.type === 'message')
+      return parseInbound(id, data.attributes, (json as Record<string, unknown>).included);
     if (data.type === 'delivery_receipt') return parseReceipt(id, data.attributes);
     return { kind: 'ignored', reason: `flowroute resource ${clip(String(data.type), 40)}` };
   }
@@ -147,7 +150,11 @@ function sendError(response: HttpResponse): ProviderError {
   return new ProviderError('permanent', text, code, undefined, status);
 }
 
-function parseInbound(id: string, attributes: Record<string, unknown>): ParsedWebhook {
+function parseInbound(
+  id: string,
+  attributes: Record<string, unknown>,
+  included: unknown,
+): ParsedWebhook {
   if (attributes.direction !== undefined && attributes.direction !== 'inbound') {
     return { kind: 'ignored', reason: 'flowroute outbound message echo' };
   }
@@ -155,7 +162,17 @@ function parseInbound(id: string, attributes: Record<string, unknown>): ParsedWe
   const to = typeof attributes.to === 'string' ? fromFlowrouteNumber(attributes.to) : null;
   if (!from || !to) throw new MalformedWebhookError('flowroute message lacks from or to');
   const body = typeof attributes.body === 'string' ? attributes.body : '';
-  return { kind: 'inbound', message: { providerMessageId: id, from, to, body } };
+  // MMS: `included` [{ type: 'media', attributes: { url, mime_type, file_name, file_size } }]
+  const media = inboundMedia(
+    (Array.isArray(included) ? included : [])
+      .filter((r): r is Record<string, unknown> => isRecord(r) && r.type === 'media')
+      .map((r) => (isRecord(r.attributes) ? r.attributes : {}))
+      .map((a) => ({ url: a.url, contentType: a.mime_type })),
+  );
+  return {
+    kind: 'inbound',
+    message: { providerMessageId: id, from, to, body, ...withMedia(media) },
+  };
 }
 
 function parseReceipt(id: string, attributes: Record<string, unknown>): ParsedWebhook {

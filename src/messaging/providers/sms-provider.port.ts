@@ -69,7 +69,37 @@ export interface InboundSms {
   from: string;
   /** +E.164 */
   to: string;
+  /** empty when the text is only media */
   body: string;
+  /** MMS attachments, as the provider hosts them: kept as links, never fetched */
+  media?: InboundMedia[];
+}
+
+export interface InboundMedia {
+  url: string;
+  contentType: string | null;
+}
+
+/** No provider sends more than 10 attachments on one MMS. */
+export const MAX_INBOUND_MEDIA = 10;
+
+/** A plain text carries no `media` key at all, as before MMS. */
+export function withMedia(media: InboundMedia[]): { media?: InboundMedia[] } {
+  return media.length > 0 ? { media } : {};
+}
+
+/** The attachments whose URL is an http(s) URL, at most MAX_INBOUND_MEDIA. */
+export function inboundMedia(items: { url: unknown; contentType: unknown }[]): InboundMedia[] {
+  return items
+    .filter(
+      (m): m is { url: string; contentType: unknown } =>
+        typeof m.url === 'string' && /^https?:\/\//i.test(m.url),
+    )
+    .slice(0, MAX_INBOUND_MEDIA)
+    .map((m) => ({
+      url: m.url,
+      contentType: typeof m.contentType === 'string' && m.contentType ? m.contentType : null,
+    }));
 }
 
 export interface StatusUpdate {

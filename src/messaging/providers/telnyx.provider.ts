@@ -23,6 +23,8 @@ import {
   TelnyxCredentials,
   WebhookKind,
   WebhookRequest,
+  inboundMedia,
+  withMedia,
 } from './sms-provider.port';
 
 /** Replays older (or clocks further apart) than this are refused, as Telnyx's SDKs do. */
@@ -189,7 +191,16 @@ function parseInbound(payload: Record<string, unknown>): ParsedWebhook {
     throw new MalformedWebhookError('telnyx inbound message lacks id, from or to');
   }
   const body = typeof payload.text === 'string' ? payload.text : '';
-  return { kind: 'inbound', message: { providerMessageId: id, from, to, body } };
+  // `media`: [{ url, content_type, size, hash_sha256 }]
+  const media = inboundMedia(
+    (Array.isArray(payload.media) ? payload.media : [])
+      .filter(isRecord)
+      .map((m) => ({ url: m.url, contentType: m.content_type })),
+  );
+  return {
+    kind: 'inbound',
+    message: { providerMessageId: id, from, to, body, ...withMedia(media) },
+  };
 }
 
 function parseStatus(payload: Record<string, unknown>): ParsedWebhook {

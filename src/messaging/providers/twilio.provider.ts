@@ -23,6 +23,10 @@ import {
   TwilioCredentials,
   WebhookKind,
   WebhookRequest,
+  inboundMedia,
+  withMedia,
+  type InboundMedia,
+  MAX_INBOUND_MEDIA,
 } from './sms-provider.port';
 import { isValidTwilioSignature } from './twilio-signature';
 
@@ -89,7 +93,13 @@ export class TwilioProvider implements SmsProvider {
     if (kind === 'inbound') {
       return {
         kind: 'inbound',
-        message: { providerMessageId: sid, from, to, body: params.get('Body') ?? '' },
+        message: {
+          providerMessageId: sid,
+          from,
+          to,
+          body: params.get('Body') ?? '',
+          ...withMedia(twilioMedia(params)),
+        },
       };
     }
     const rawStatus = params.get('MessageStatus');
@@ -164,6 +174,17 @@ function sendError(response: HttpResponse): ProviderError {
     return new ProviderError('transient', text, code, retryAfterMs(response.headers), status);
   }
   return new ProviderError('permanent', text, code, undefined, status);
+}
+
+/** `NumMedia` attachments as `MediaUrl{N}` / `MediaContentType{N}`, N from 0. */
+function twilioMedia(params: URLSearchParams): InboundMedia[] {
+  const count = Math.min(Number(params.get('NumMedia') ?? 0) || 0, MAX_INBOUND_MEDIA);
+  return inboundMedia(
+    Array.from({ length: count }, (_, n) => ({
+      url: params.get(`MediaUrl${n}`),
+      contentType: params.get(`MediaContentType${n}`),
+    })),
+  );
 }
 
 function formBody(request: WebhookRequest): URLSearchParams {

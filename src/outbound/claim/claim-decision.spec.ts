@@ -11,6 +11,7 @@ function facts(overrides: Partial<ClaimFacts> = {}): ClaimFacts {
     plannedFor: STARTS_AT,
     optedOut: false,
     skipWhenConfirmed: false,
+    lacksConsentEvidence: false,
     zone: 'America/New_York',
     quietHours: NIGHT,
     ...overrides,
@@ -77,6 +78,30 @@ describe('decideAtClaim', () => {
     expect(decideAtClaim(facts({ optedOut: true }), NOON_THE_DAY_BEFORE)).toEqual({
       action: 'skip',
       reason: 'opted_out',
+    });
+  });
+
+  it.each([
+    // [case, facts, expected reason]
+    [
+      'no opt-in on record where the clinic requires one',
+      { lacksConsentEvidence: true },
+      'no_consent_evidence',
+    ],
+    [
+      'an opted-out patient, whatever the evidence',
+      { optedOut: true, lacksConsentEvidence: true },
+      'opted_out',
+    ],
+    [
+      'a cancelled visit before missing evidence',
+      { appointmentStatus: 'cancelled', lacksConsentEvidence: true },
+      'appointment_not_live',
+    ],
+  ] as const)('skips %s', (_case, overrides, reason) => {
+    expect(decideAtClaim(facts(overrides), NOON_THE_DAY_BEFORE)).toEqual({
+      action: 'skip',
+      reason,
     });
   });
 

@@ -6,6 +6,7 @@ export type ClaimSkipReason =
   | 'appointment_not_live'
   | 'replanned'
   | 'opted_out'
+  | 'no_consent_evidence'
   | 'too_late'
   | 'quiet_hours'
   /** the patient confirmed, and the clinic skips this offset once they have */
@@ -26,6 +27,8 @@ export interface ClaimFacts {
   optedOut: boolean;
   /** the reminder's offset is one of the clinic's `skipWhenConfirmed` */
   skipWhenConfirmed: boolean;
+  /** the clinic requires documented consent and this patient has no opt-in on record */
+  lacksConsentEvidence: boolean;
   /** the patient's zone, else the clinic's */
   zone: string;
   quietHours: QuietHours | null;
@@ -58,6 +61,7 @@ export function stoppedSincePlanned(
 export function decideAtClaim(facts: ClaimFacts, now: Date): ClaimDecision {
   const stopped = stoppedSincePlanned(facts);
   if (stopped) return { action: 'skip', reason: stopped };
+  if (facts.lacksConsentEvidence) return { action: 'skip', reason: 'no_consent_evidence' };
   if (now.getTime() >= facts.startsAt.getTime()) return { action: 'skip', reason: 'too_late' };
   const allowed = applyQuietHours(now, facts.startsAt, facts.zone, facts.quietHours);
   if (allowed.getTime() > now.getTime()) return { action: 'reschedule', runAt: allowed };

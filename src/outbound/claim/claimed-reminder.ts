@@ -50,6 +50,8 @@ export interface ClaimedReminder {
   patientPhone: string;
   patientLanguage: string;
   patientTimezone: string | null;
+  /** the clinic requires documented consent and this patient has no opt-in on record */
+  lacksConsentEvidence: boolean;
   patientOptedOut: boolean;
   /** its offset is one the clinic skips once the patient confirmed */
   skipWhenConfirmed: boolean;

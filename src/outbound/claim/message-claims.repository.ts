@@ -10,7 +10,7 @@ import type {
   ProviderType,
 } from '../../messaging/providers/sms-provider.port';
 import { openPathSecret, type ClaimedClinic } from './claimed-reminder';
-import type { MessageKind } from '../message-kinds';
+import { ROUTINE_KINDS, type MessageKind } from '../message-kinds';
 import { namedQuery } from '../../database/named-query';
 
 /** A text a producer wrote (anything but a reminder), held by this instance for its lease. */
@@ -30,6 +30,8 @@ export interface ClaimedMessage {
   attempts: number;
   /** the recipient has opted out of this clinic's texts */
   optedOut: boolean;
+  /** a routine text, and the clinic requires an opt-in on record this recipient lacks */
+  lacksConsentEvidence: boolean;
   /** the text confirms a consent change (an opt-out or opt-in) */
   confirmsConsent: boolean;
   /** ... and that change is still the recipient's latest consent event */
@@ -52,6 +54,7 @@ interface ClaimRow {
   expires_at: Date | null;
   attempts: number;
   opted_out: boolean | null;
+  lacks_consent_evidence: boolean;
   confirms_consent_event: string | null;
   confirms_latest: boolean;
   clinic_id: string;
@@ -63,6 +66,9 @@ interface ClaimRow {
   /** as stored: sealed, or `{ flowroutePathSecret }` */
   flowroute_path_secret: unknown;
 }
+
+/** Constants of this build, never input: safe to inline. */
+const ROUTINE_KIND_LIST = ROUTINE_KINDS.map((k) => `'${k}'`).join(', ');
 
 /**
  * Producers' texts due now, answers first. Opt-out is read here, at the last moment, from the
@@ -78,6 +84,10 @@ const CLAIM_SQL = dueClaimSql({
     w.from_number, w.patient_id, w.appointment_id, w.run_at, w.expires_at, w.attempts,
     w.confirms_consent_event, (SELECT p.opted_out_at IS NOT NULL FROM patients p
      WHERE p.clinic_id = w.clinic_id AND p.phone = w.to_number) AS opted_out,
+    (w.kind IN (${ROUTINE_KIND_LIST}) AND cl.require_consent_evidence AND NOT EXISTS (
+      SELECT 1 FROM consent_events ce JOIN patients p ON p.id = ce.patient_id
+      WHERE p.clinic_id = w.clinic_id AND p.phone = w.to_number AND ce.action = 'opt_in'
+    )) AS lacks_consent_evidence,
     coalesce(w.confirms_consent_event = (
       SELECT ce.id FROM consent_events ce JOIN patients p ON p.id = ce.patient_id
       WHERE p.clinic_id = w.clinic_id AND p.phone = w.to_number
@@ -169,6 +179,7 @@ function toClaimed(r: ClaimRow, vault: CredentialsVault): ClaimedMessage {
     expiresAt: r.expires_at,
     attempts: r.attempts,
     optedOut: r.opted_out === true,
+    lacksConsentEvidence: r.lacks_consent_evidence,
     confirmsConsent: r.confirms_consent_event !== null,
     confirmsLatestConsent: r.confirms_latest,
     clinic: {

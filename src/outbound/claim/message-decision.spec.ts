@@ -4,6 +4,7 @@ const NOW = new Date('2026-12-01T15:00:00Z');
 const text = (o: Partial<Parameters<typeof decideAtSend>[0]> = {}) => ({
   expiresAt: new Date(NOW.getTime() + 60_000),
   optedOut: false,
+  lacksConsentEvidence: false,
   confirmsConsent: false,
   confirmsLatestConsent: false,
   ...o,
@@ -34,6 +35,13 @@ describe('decideAtSend (a producer’s text, at claim time)', () => {
     expect(decideAtSend(text({ ...stale, optedOut: true }), NOW)).toEqual({
       action: 'refuse',
       reason: 'superseded',
+    });
+  });
+
+  it('refuses a routine text (a survey) without the opt-in the clinic requires', () => {
+    expect(decideAtSend(text({ lacksConsentEvidence: true }), NOW)).toEqual({
+      action: 'refuse',
+      reason: 'no_consent_evidence',
     });
   });
 });

@@ -10,14 +10,17 @@ export type MessageDecision =
    * Nothing goes to an opted-out patient but the confirmation of that opt-out; and a
    * confirmation of a consent change the patient has since reversed would say the wrong thing.
    */
-  | { action: 'refuse'; reason: 'opted_out' | 'superseded' };
+  | { action: 'refuse'; reason: 'opted_out' | 'superseded' | 'no_consent_evidence' };
 
 /**
  * The last check before a producer's text goes out, at claim time. Pure, so each rule is a unit
  * test. Quiet hours are not among them: only reminders wait for the morning (their own re-check).
  */
 export function decideAtSend(
-  m: Pick<ClaimedMessage, 'expiresAt' | 'optedOut' | 'confirmsConsent' | 'confirmsLatestConsent'>,
+  m: Pick<
+    ClaimedMessage,
+    'expiresAt' | 'optedOut' | 'lacksConsentEvidence' | 'confirmsConsent' | 'confirmsLatestConsent'
+  >,
   now: Date,
 ): MessageDecision {
   if (m.expiresAt && now.getTime() >= m.expiresAt.getTime()) return { action: 'expire' };
@@ -25,6 +28,8 @@ export function decideAtSend(
     return { action: 'refuse', reason: 'superseded' };
   }
   if (m.optedOut && !m.confirmsLatestConsent) return { action: 'refuse', reason: 'opted_out' };
+  // A survey, like a reminder, needs the documented opt-in the clinic asks for.
+  if (m.lacksConsentEvidence) return { action: 'refuse', reason: 'no_consent_evidence' };
   return { action: 'send' };
 }
 

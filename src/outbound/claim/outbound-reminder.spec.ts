@@ -19,6 +19,7 @@ function reminder(overrides: Partial<ClaimedReminder> = {}): ClaimedReminder {
     patientTimezone: null,
     patientOptedOut: false,
     skipWhenConfirmed: false,
+    lacksConsentEvidence: false,
     clinic: {
       id: 'c-1',
       name: 'Lakeside Dental',

@@ -29,6 +29,7 @@ interface ClaimRow {
   patient_timezone: string | null;
   patient_opted_out: boolean;
   skip_when_confirmed: boolean;
+  lacks_consent_evidence: boolean;
   variant_templates: Partial<Record<string, string>> | null;
   clinic_id: string;
   clinic_name: string;
@@ -65,6 +66,9 @@ const CLAIM_SQL = dueClaimSql({
     p.id AS patient_id, p.phone AS patient_phone, p.language AS patient_language,
     p.timezone AS patient_timezone, p.opted_out_at IS NOT NULL AS patient_opted_out,
     w."offset" = ANY(cl.skip_when_confirmed) AS skip_when_confirmed,
+    cl.require_consent_evidence AND NOT EXISTS (
+      SELECT 1 FROM consent_events ce WHERE ce.patient_id = p.id AND ce.action = 'opt_in'
+    ) AS lacks_consent_evidence,
     (SELECT e.variants -> ea.variant_index -> 'templates'
      FROM experiment_assignments ea JOIN experiments e ON e.id = ea.experiment_id
      WHERE ea.appointment_id = w.appointment_id) AS variant_templates,
@@ -219,6 +223,7 @@ function toClaimed(r: ClaimRow, vault: CredentialsVault): ClaimedReminder {
     patientTimezone: r.patient_timezone,
     patientOptedOut: r.patient_opted_out,
     skipWhenConfirmed: r.skip_when_confirmed,
+    lacksConsentEvidence: r.lacks_consent_evidence,
     variantTemplates: r.variant_templates,
     clinic: {
       id: r.clinic_id,

@@ -13,11 +13,12 @@ export class StaffOptOutDto {
 export class ConsentView {
   @ApiProperty() optedOut: boolean;
   @ApiProperty({ description: 'when the last change happened' }) since: string;
-  @ApiProperty({ enum: ['keyword', 'phrase', 'provider', 'staff'] }) source: string;
+  @ApiProperty({ enum: ['keyword', 'phrase', 'provider', 'staff', 'clinic'] }) source: string;
   @ApiProperty({
     type: String,
     nullable: true,
-    description: 'the keyword or phrase, or the provider error; null for staff',
+    description:
+      'the keyword or phrase, the provider error, or the method of a documented opt-in (clinic); null for staff',
   })
   word: string | null;
 }
@@ -25,7 +26,7 @@ export class ConsentView {
 export class ConsentEventView {
   @ApiProperty() id: string;
   @ApiProperty({ enum: ['opt_out', 'opt_in'] }) action: string;
-  @ApiProperty({ enum: ['keyword', 'phrase', 'provider', 'staff'] }) source: string;
+  @ApiProperty({ enum: ['keyword', 'phrase', 'provider', 'staff', 'clinic'] }) source: string;
   @ApiProperty({ type: String, nullable: true }) word: string | null;
   @ApiProperty({ type: String, nullable: true }) note: string | null;
   @ApiProperty({ description: "the clinic's number the patient was talking to" })

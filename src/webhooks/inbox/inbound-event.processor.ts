@@ -53,6 +53,7 @@ export class InboundEventProcessor {
           providerType: item.providerType,
           providerMessageId: item.sms.providerMessageId,
           createdAt: item.receivedAt,
+          media: item.sms.media ?? [],
         };
       }),
     );

@@ -24,15 +24,17 @@ export class InboxEffectsRepository {
         m,
         'inbound_insert',
         `INSERT INTO messages (clinic_id, patient_id, appointment_id, direction, kind, body, status,
-         segments, encoding, from_number, to_number, provider_type, provider_message_id, created_at)
+         segments, encoding, from_number, to_number, provider_type, provider_message_id, created_at,
+         media)
        SELECT v.clinic_id, v.patient_id, v.appointment_id, 'inbound', 'reply', v.body, 'received',
               v.segments, v.encoding, v.from_number, v.to_number, v.provider_type,
-              v.provider_message_id, v.created_at
+              v.provider_message_id, v.created_at, v.media::jsonb
        FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::text[],
-                   $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
+                   $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[],
+                   $12::text[])
             WITH ORDINALITY AS v(clinic_id, patient_id, appointment_id, body, segments, encoding,
                                  from_number, to_number, provider_type, provider_message_id,
-                                 created_at, ord)
+                                 created_at, media, ord)
        ORDER BY v.ord
        -- the partial unique index of known provider ids (1795830300000) is the arbiter
        ON CONFLICT (provider_type, provider_message_id) WHERE provider_message_id IS NOT NULL
@@ -50,6 +52,7 @@ export class InboxEffectsRepository {
           writes.map((w) => w.providerType),
           writes.map((w) => w.providerMessageId),
           writes.map((w) => w.createdAt),
+          writes.map((w) => (w.media.length > 0 ? JSON.stringify(w.media) : null)),
         ],
       ),
     );
