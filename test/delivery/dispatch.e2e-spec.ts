@@ -51,6 +51,7 @@ describe('reminder dispatch', () => {
         at: P2D_DUE,
         status: 'queued',
         segments: 1,
+        media: [],
       },
     ]);
     const [message] = await messagesOf(t, a.id);
