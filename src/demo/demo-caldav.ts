@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import {
   accessSync,
   constants,
@@ -37,7 +37,7 @@ export async function startDemoRadicale(
   executable: string,
   dataDir: string,
 ): Promise<{ url: string; folder: string; stop(): void }> {
-  const root = join(dataDir, `radicale-${Date.now().toString(36)}`);
+  const root = join(dataDir, `radicale-${randomBytes(6).toString('hex')}`);
   mkdirSync(root, { recursive: true });
   const port = await pickFreePort();
   const config = join(root, 'config');

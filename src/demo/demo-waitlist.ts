@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { DemoClient } from './demo-client';
 import { addDays } from './demo-week';
 import type { Progress } from './progress';
@@ -28,7 +29,7 @@ export async function runWaitlist(
   await c.patch('/v1/clinic', { backfill: { enabled: true, waveSize: 2, minNoticeMinutes: 60 } });
   const day = addDays(today, DAYS_AHEAD);
   await c.post('/v1/appointments', {
-    externalId: `WL-${Date.now().toString(36)}`,
+    externalId: `WL-${randomBytes(6).toString('hex')}`,
     patient: MIA,
     startsAt: `${day}T17:00:00`,
     durationMinutes: 30,
