@@ -2,7 +2,7 @@
  * Logistic regression by Newton's method (iteratively reweighted least squares), with an
  * optional ridge penalty on the slopes (never on the intercept).
  *
- * Why not ml-logistic-regression (installed for this): its two-class fit is plain gradient
+ * Why not ml-logistic-regression (a dev dependency, kept for the spec that shows it): its two-class fit is plain gradient
  * ascent with a fixed step (5e-4) on the summed, not averaged, gradient for a fixed 50,000 steps,
  * with no intercept and no convergence test. On a clinic's year (10^5-10^6 rows) the step
  * overshoots and the fit oscillates, and 50,000 passes over the data take hours; on the
