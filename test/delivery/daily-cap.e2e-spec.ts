@@ -179,6 +179,35 @@ describe('the per-patient daily cap of routine texts', () => {
     ]);
   });
 
+  it('a survey over the cap that is still fresh tomorrow waits for the clinic’s next day', async () => {
+    const c = await createClinic(t, {
+      quietHours: null,
+      reminderOffsets: ['PT1H'],
+      maxRoutineTextsPerPatientPerDay: 1,
+      survey: { enabled: true, afterMinutes: 30 },
+    });
+    const phone = uniquePhone();
+    // 20:00-20:30 Chicago: the reminder at 19:00 (01:00Z), the survey at 21:00 (03:00Z), which
+    // stays fresh for 12 hours: past the clinic's midnight (06:00Z).
+    const id = await book(c, phone, '2026-12-08T20:00:00', { practitioner: 'Dr. Kim' });
+    await dispatchAt('2026-12-09T01:00:00Z');
+    t.clock.set('2026-12-09T03:00:00Z');
+    await t.http.patch(`/v1/appointments/${id}`).set(c.auth).send({ status: 'completed' });
+    expect(await t.app.get(SurveySender).runOnce()).toBe(1);
+    await dispatcherOf(t).tick();
+    const [waiting] = await t.ds.query(
+      `SELECT status, run_at FROM messages WHERE clinic_id = $1 AND kind = 'survey'`,
+      [c.id],
+    );
+    expect(waiting).toEqual({ status: 'pending', run_at: new Date('2026-12-09T06:00:00Z') });
+
+    await dispatchAt('2026-12-09T06:00:00Z');
+    expect(await textsTo(c, phone)).toEqual([
+      { kind: 'reminder', status: 'queued', error_code: null },
+      { kind: 'survey', status: 'queued', error_code: null },
+    ]);
+  });
+
   it('counts the clinic’s local day: the 25 hours of a fall-back day are one day', async () => {
     const c = await createClinic(t, {
       timezone: 'America/New_York',
