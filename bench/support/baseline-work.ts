@@ -136,6 +136,7 @@ function toClaimed(r: Record<string, never>): ClaimedReminder {
       senderNumber: r.sender_number,
       sendRatePerSecond: r.send_rate_per_second,
       flowroutePathSecret: r.flowroute_path_secret,
+      maxRoutineTextsPerDay: null,
     },
   };
 }

@@ -19,6 +19,8 @@ const ALL_CREDENTIAL_FIELDS = Object.values(CREDENTIAL_FIELDS).flat();
 
 export const DEFAULT_REMINDER_OFFSETS = ['P2D', 'PT2H'];
 export const DEFAULT_QUIET_HOURS = { start: '20:00', end: '08:00' };
+/** Routine texts to one patient on one local day, when the clinic does not say. */
+export const DEFAULT_MAX_ROUTINE_TEXTS_PER_DAY = 3;
 export const DEFAULT_BACKFILL: BackfillSettings = {
   enabled: false,
   minNoticeMinutes: 120,

@@ -127,6 +127,7 @@ export function toClinicView(
     skipWhenConfirmed: clinic.skipWhenConfirmed,
     calendarStore: calendarStoreView(clinic),
     requireConsentEvidence: clinic.requireConsentEvidence,
+    maxRoutineTextsPerPatientPerDay: clinic.maxRoutineTextsPerPatientPerDay,
     survey: { enabled: clinic.surveyEnabled, afterMinutes: clinic.surveyAfterMinutes },
     extraReminder: clinic.extraReminder,
     webhooks: webhookUrls(clinic, publicBaseUrl, flowroutePathSecret),

@@ -129,6 +129,10 @@ export class ClinicEntity {
   @Column({ name: 'require_consent_evidence', type: 'boolean' })
   requireConsentEvidence: boolean;
 
+  /** Routine texts to one patient on one local day (the clinic's); null: no cap. */
+  @Column({ name: 'max_routine_texts_per_patient_per_day', type: 'integer', nullable: true })
+  maxRoutineTextsPerPatientPerDay: number | null;
+
   @Column({ name: 'survey_enabled', type: 'boolean' })
   surveyEnabled: boolean;
 

@@ -19,6 +19,7 @@ import { ClinicEntity } from './clinic.entity';
 import {
   DEFAULT_BACKFILL,
   DEFAULT_QUIET_HOURS,
+  DEFAULT_MAX_ROUTINE_TEXTS_PER_DAY,
   backfillOf,
   patchBackfill,
   skippedOffsets,
@@ -84,6 +85,10 @@ export class ClinicsService {
             dto.reminderOffsets ?? DEFAULT_REMINDER_OFFSETS,
           ),
           requireConsentEvidence: dto.requireConsentEvidence ?? false,
+          maxRoutineTextsPerPatientPerDay:
+            dto.maxRoutineTextsPerPatientPerDay === undefined
+              ? DEFAULT_MAX_ROUTINE_TEXTS_PER_DAY
+              : dto.maxRoutineTextsPerPatientPerDay,
           surveyEnabled: dto.survey?.enabled ?? false,
           surveyAfterMinutes: dto.survey?.afterMinutes ?? 60,
           extraReminder: extraReminderOf(dto.extraReminder),
@@ -181,6 +186,9 @@ export class ClinicsService {
       }
       if (dto.requireConsentEvidence !== undefined) {
         changes.requireConsentEvidence = dto.requireConsentEvidence;
+      }
+      if (dto.maxRoutineTextsPerPatientPerDay !== undefined) {
+        changes.maxRoutineTextsPerPatientPerDay = dto.maxRoutineTextsPerPatientPerDay;
       }
       if (dto.survey !== undefined) {
         changes.surveyEnabled = dto.survey.enabled;

@@ -9,7 +9,9 @@ import { INSTANCE_ID } from '../common/instance/instance-id';
 import { InFlight } from './record/in-flight';
 import { MessageClaimsRepository, type ClaimedMessage } from './claim/message-claims.repository';
 import { decideAtSend, messageJob, type MessageDecision } from './claim/message-decision';
-import { ANSWER_PRIORITY, OUTBOUND_TEXTS, OUTBOUND_WORK } from './message-kinds';
+import { ANSWER_PRIORITY, KIND_POLICIES, OUTBOUND_TEXTS, OUTBOUND_WORK } from './message-kinds';
+import { capDay, isCounted, nextDayRunAt, type CapAsk } from './claim/daily-cap';
+import { DailyCapsRepository } from './claim/daily-caps.repository';
 import { OutboundSender } from './send/outbound-sender';
 import { buildSendJob } from './claim/outbound-reminder';
 import { OutcomeRecorder } from './record/outcome-recorder';
@@ -79,6 +81,7 @@ export class OutboundDispatcher {
     private readonly slots: SlotReserver,
     private readonly sender: OutboundSender,
     private readonly recorder: OutcomeRecorder,
+    private readonly caps: DailyCapsRepository,
   ) {
     this.leaseSweepMs = Math.min(5_000, config.dispatchLeaseMs / 4);
     // How long a claimed text may wait in this process for its sender's turn: far inside the
@@ -239,36 +242,72 @@ export class OutboundDispatcher {
       this.looks = textsDrained(this.looks, now.getTime(), textsNext);
     }
     const jobs: SendJob[] = [];
+    // Routine texts (surveys, offers) on their first attempt are admitted under the patient's
+    // daily cap, in one statement alongside the reminders' own (see DailyCapsRepository).
+    const textAsks: { key: string; ask: CapAsk; text: ClaimedMessage; job: SendJob }[] = [];
     for (const text of texts) {
       const decision = decideAtSend(text, now);
-      if (decision.action === 'send') {
-        jobs.push(messageJob(text, now, this.config.publicBaseUrl));
-      } else {
+      if (decision.action !== 'send') {
         this.recording.track(this.finish(refused(text, decision), counts));
+        continue;
+      }
+      const job = messageJob(text, now, this.config.publicBaseUrl);
+      const cap = text.clinic.maxRoutineTextsPerDay;
+      if (isCounted({ ...text, routine: KIND_POLICIES[text.kind].routine }, cap)) {
+        const ask = { patientId: text.patientId!, day: capDay(now, text.clinic.timezone), cap };
+        textAsks.push({ key: text.id, ask, text, job });
+      } else {
+        jobs.push(job);
       }
     }
-    const reminderJobs: SendJob[] = [];
-    // A reminder taken ahead of its time is decided for that time (what it re-checks was read
-    // by this claim either way) and held until then; one not to be sent is recorded at once.
-    const held: { job: SendJob; at: number }[] = [];
+    const reminderJobs: {
+      job: SendJob;
+      ask: CapAsk | null;
+      at: Date;
+      reminder: ClaimedReminder;
+    }[] = [];
     for (const reminder of rows) {
+      // A reminder taken ahead of its time is decided for that time (what it re-checks was read
+      // by this claim either way) and held until then; one not to be sent is recorded at once.
       const at = new Date(Math.max(now.getTime(), reminder.runAt.getTime()));
       const decision = decideAtClaim(factsOf(reminder), at);
       if (decision.action === 'send') {
         const id = this.random.uuid();
         const job = buildSendJob(reminder, decision.template, at, this.config.publicBaseUrl, id);
-        reminderJobs.push(job);
-        if (at.getTime() > now.getTime()) {
-          held.push({ job, at: at.getTime() });
-        } else {
-          jobs.push(job);
-        }
+        const cap = reminder.clinic.maxRoutineTextsPerDay;
+        const ask = isCounted({ ...reminder, routine: true }, cap)
+          ? { patientId: reminder.patientId, day: capDay(at, reminder.clinic.timezone), cap }
+          : null;
+        reminderJobs.push({ job, ask, at, reminder });
       } else {
         this.recording.track(this.finish(notSent(reminder, decision), counts));
       }
     }
-    // Written before any provider call: a crash mid-send leaves a trace of what may have gone out.
-    await this.claims.insertMessages(reminderJobs, now, lease);
+    // Written before any provider call: a crash mid-send leaves a trace of what may have gone
+    // out. Those over the cap are not written.
+    const [overCap, admittedTexts] = await Promise.all([
+      this.claims.insertMessages(
+        reminderJobs.map((r) => r.job),
+        now,
+        lease,
+        reminderJobs.map((r) => r.ask),
+      ),
+      this.caps.admit(textAsks),
+    ]);
+    const held: { job: SendJob; at: number }[] = [];
+    for (const { job, at, reminder } of reminderJobs) {
+      if (overCap.has(reminder.id)) {
+        this.recording.track(this.finish(reminderOverCap(reminder, at), counts));
+      } else if (at.getTime() > now.getTime()) {
+        held.push({ job, at: at.getTime() });
+      } else {
+        jobs.push(job);
+      }
+    }
+    for (const { key, text, job } of textAsks) {
+      if (admittedTexts.has(key)) jobs.push(job);
+      else this.recording.track(this.finish(textOverCap(text, now), counts));
+    }
     this.pump.push(jobs);
     const heldFrom = this.clock.now().getTime();
     this.pump.hold(held.map(({ job, at }) => ({ job, inMs: at - heldFrom })));
@@ -348,6 +387,40 @@ function notSent(
   return decision.action === 'skip'
     ? { ...target, kind: 'skipped', reason: decision.reason }
     : { ...target, kind: 'rescheduled', runAt: decision.runAt, reason: 'quiet_hours' };
+}
+
+/** The reason a text over the patient's daily cap is not sent (API.md). */
+const OVER_CAP = 'patient_daily_cap';
+
+/** A reminder over the cap waits for the next day when its visit is still ahead then. */
+function reminderOverCap(r: ClaimedReminder, at: Date): SendOutcome {
+  const target = { messageId: null, reminderId: r.id, messageKind: 'reminder' as const };
+  const zone = r.patientTimezone ?? r.clinic.timezone;
+  const runAt = nextDayRunAt(at, r.clinic.timezone, zone, r.clinic.quietHours, r.startsAt);
+  return runAt
+    ? { ...target, kind: 'rescheduled', runAt, reason: OVER_CAP }
+    : { ...target, kind: 'skipped', reason: OVER_CAP };
+}
+
+/**
+ * A survey or offer over the cap waits for the next day (after the clinic's quiet hours, for
+ * kinds that keep them) when it has not expired by then; otherwise it is not sent (`failed`,
+ * never attempted, code `patient_daily_cap`).
+ */
+function textOverCap(m: ClaimedMessage, now: Date): SendOutcome {
+  const target = { messageId: m.id, reminderId: null, messageKind: m.kind };
+  const quiet = KIND_POLICIES[m.kind].quietHours ? m.clinic.quietHours : null;
+  const zone = m.clinic.timezone;
+  const runAt = nextDayRunAt(now, zone, zone, quiet, m.expiresAt);
+  if (runAt) return { ...target, kind: 'deferred', runAt };
+  return {
+    ...target,
+    kind: 'failed',
+    attempted: false,
+    reason: OVER_CAP,
+    code: OVER_CAP,
+    detail: 'the patient had all the routine texts the clinic allows in a day',
+  };
 }
 
 function refused(m: ClaimedMessage, decision: Exclude<MessageDecision, { action: 'send' }>) {

@@ -3,6 +3,7 @@ import { ReminderClaimsRepository } from './claim/reminder-claims.repository';
 import { INSTANCE_ID, newInstanceId } from '../common/instance/instance-id';
 import { DispatchMetrics } from './record/dispatch.metrics';
 import { MessageClaimsRepository } from './claim/message-claims.repository';
+import { DailyCapsRepository } from './claim/daily-caps.repository';
 import { OutboundDispatcher } from './outbound-dispatcher.service';
 import { OutboundMessages } from './outbound-messages';
 import { OutboundSender } from './send/outbound-sender';
@@ -26,6 +27,7 @@ import { SlotReserver } from './send/slot-reserver';
     { provide: Randomness, useClass: SystemRandomness },
     ReminderClaimsRepository,
     MessageClaimsRepository,
+    DailyCapsRepository,
     OutcomesRepository,
     SenderBudgetRepository,
     SenderHealth,

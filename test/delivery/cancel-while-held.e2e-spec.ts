@@ -46,15 +46,16 @@ describe('a cancellation while a reminder is held for its time', () => {
     const claims = t.app.get(ReminderClaimsRepository);
     const insert = claims.insertMessages.bind(claims);
     let cancelled = false;
-    jest.spyOn(claims, 'insertMessages').mockImplementation(async (jobs, at, lease) => {
-      await insert(jobs, at, lease);
-      if (cancelled || !jobs.some((j) => j.appointmentId === appointmentId)) return;
+    jest.spyOn(claims, 'insertMessages').mockImplementation(async (jobs, at, lease, asks) => {
+      const overCap = await insert(jobs, at, lease, asks);
+      if (cancelled || !jobs.some((j) => j.appointmentId === appointmentId)) return overCap;
       cancelled = true;
       await t.http
         .post('/v1/appointments')
         .set(c.auth)
         .send({ ...input, status: 'cancelled' })
         .expect(200);
+      return overCap;
     });
 
     t.clock.set(new Date(P2D_DUE.getTime() - 90));

@@ -10,20 +10,27 @@ type Route = { method: string; template: string; pattern: RegExp; operation: Ope
 const DOC_ID = 'openapi.json';
 
 /**
- * OpenAPI 3.0 spells a nullable reference `{ nullable: true, allOf: [{ $ref }] }`, which client
- * generators read as "the referenced object or null"; JSON Schema (ajv) would still apply the
- * allOf to null. Rewritten here to the JSON Schema that means the same.
+ * An OpenAPI 3.0 Schema Object read as JSON Schema the way Stoplight Prism's validating proxy
+ * reads it (@stoplight/http-spec, `keywords/nullable.ts`), which is what OpenAPI 3.0.3 says:
+ * `nullable: true` adds null to the `type` of the schema it is declared on, and only when that
+ * schema declares a `type` (an `enum` there gains null too). Anywhere else it adds nothing: beside
+ * an `allOf` or `oneOf` of a reference, the referenced object still applies to null and refuses
+ * it. Then ajv checks the rest as JSON Schema does: `required`, `type`, `enum`, `format` (ajv-formats:
+ * date-time, date, uuid, email, uri...), `additionalProperties` where the document says so.
  */
-function nullableRefsAsJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(nullableRefsAsJsonSchema);
+export function asPrismReadsIt(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(asPrismReadsIt);
   if (typeof node !== 'object' || node === null) return node;
-  const entries = Object.entries(node).map(([k, v]) => [k, nullableRefsAsJsonSchema(v)] as const);
-  const copy = Object.fromEntries(entries) as Record<string, unknown>;
-  if (copy.nullable === true && Array.isArray(copy.allOf)) {
-    const { nullable: _nullable, type: _type, ...rest } = copy;
-    return { anyOf: [rest, { type: 'null' }] };
+  const copy = Object.fromEntries(
+    Object.entries(node).map(([k, v]) => [k, asPrismReadsIt(v)] as const),
+  ) as Record<string, unknown>;
+  if (typeof copy.nullable !== 'boolean') return copy;
+  const { nullable, ...schema } = copy;
+  if (nullable && typeof schema.type === 'string') {
+    schema.type = [schema.type, 'null'];
+    if (Array.isArray(schema.enum)) schema.enum = [...(schema.enum as unknown[]), null];
   }
-  return copy;
+  return schema;
 }
 
 /** JSON pointer escaping (RFC 6901) of one path segment. */
@@ -41,7 +48,7 @@ export class OpenApiChecker {
 
   constructor(doc: { paths: Record<string, Record<string, Operation>> }) {
     addFormats(this.ajv);
-    this.ajv.addSchema(nullableRefsAsJsonSchema(doc) as object, DOC_ID);
+    this.ajv.addSchema(asPrismReadsIt(doc) as object, DOC_ID);
     for (const [template, operations] of Object.entries(doc.paths)) {
       const source = template
         .split(/\{[^}]+\}/)

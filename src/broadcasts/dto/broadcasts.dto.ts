@@ -59,7 +59,7 @@ export class CreateBroadcastDto {
 }
 
 export class CreatedBroadcastView {
-  @ApiProperty({ type: String, nullable: true, description: 'null for a dry run' })
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'null for a dry run' })
   id: string | null;
   @ApiProperty({ description: 'patients who get the text (each once, opted-out ones excluded)' })
   recipients: number;
@@ -82,8 +82,8 @@ export class BroadcastMessageCountsView {
 }
 
 export class BroadcastView {
-  @ApiProperty() id: string;
-  @ApiProperty({ example: '2026-12-08' }) date: string;
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'date', example: '2026-12-08' }) date: string;
   @ApiProperty({ type: String, nullable: true }) practitioner: string | null;
   @ApiProperty({ type: String, nullable: true }) location: string | null;
   @ApiProperty() body: string;

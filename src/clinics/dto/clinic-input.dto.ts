@@ -369,6 +369,24 @@ export class ClinicSettingsDto {
   requireConsentEvidence?: boolean;
 
   @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 100,
+    default: 3,
+    nullable: true,
+    description:
+      'routine texts (reminders, waitlist offers, surveys) to one patient on one local day of ' +
+      'the clinic; one over waits for the next day when still useful, else is skipped ' +
+      '(patient_daily_cap). Answers, staff texts and broadcasts are never capped. null: no cap',
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  maxRoutineTextsPerPatientPerDay?: number | null;
+
+  @ApiPropertyOptional({
     type: SurveySettingDto,
     description: 'one 1-5 question by text after an attended visit; off by default',
   })

@@ -99,6 +99,12 @@ export class ClinicView {
   @ApiProperty({ type: CalendarStoreSettingsView }) calendarStore: CalendarStoreSettingsView;
   @ApiProperty({ description: 'routine texts only to patients with an opt-in on record' })
   requireConsentEvidence: boolean;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'routine texts to one patient on one local day; null: no cap',
+  })
+  maxRoutineTextsPerPatientPerDay: number | null;
   @ApiProperty({ type: SurveySettingView }) survey: SurveySettingView;
   @ApiProperty({ type: ExtraReminderView, nullable: true }) extraReminder: ExtraReminderView | null;
   @ApiProperty({

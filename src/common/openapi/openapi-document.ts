@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { addSecuritySchemes } from './auth';
 import { addSharedErrors } from './shared-errors';
+import { nullableReferences } from './nullable-references';
 
 /** The document served at /docs-json and written to openapi.json by `npm run openapi`. */
 export function openApiDocument(app: INestApplication): OpenAPIObject {
@@ -13,9 +14,11 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
   ).build();
   // Explicit operationIds only: a generated `AppointmentsController_upsert` would change
   // whenever a method is renamed.
-  return addSharedErrors(
-    SwaggerModule.createDocument(app, config, {
-      operationIdFactory: (_controller, method) => method,
-    }),
+  return nullableReferences(
+    addSharedErrors(
+      SwaggerModule.createDocument(app, config, {
+        operationIdFactory: (_controller, method) => method,
+      }),
+    ),
   );
 }

@@ -44,15 +44,15 @@ export class StaffReplyDto {
 }
 
 export class ConversationMessageView {
-  @ApiProperty() id: string;
+  @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: ['outbound', 'inbound'] }) direction: string;
   @ApiProperty({ example: 'workflow_reply', description: 'reminder, workflow_reply, staff, ...' })
   kind: string;
   @ApiProperty() body: string;
-  @ApiProperty() at: string;
+  @ApiProperty({ format: 'date-time' }) at: string;
   @ApiProperty({ enum: MESSAGE_STATUSES, description: MESSAGE_STATUS_DESCRIPTION })
   status: string;
-  @ApiProperty({ type: String, nullable: true }) appointmentId: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) appointmentId: string | null;
   @ApiProperty({
     type: [MediaView],
     description: "an inbound MMS's attachments as the provider hosts them (links, never fetched)",
@@ -63,14 +63,19 @@ export class ConversationMessageView {
 export class ConversationSummaryView {
   @ApiProperty({ example: '+13125550123' }) patientPhone: string;
   @ApiProperty() patientName: string;
-  @ApiProperty({ type: String, nullable: true, description: 'the appointment it is about' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'the appointment it is about',
+  })
   appointmentId: string | null;
   @ApiProperty() needsAttention: boolean;
   // OpenAPI 3.0: a nullable enum lists null among its values (null: nothing waits for staff).
   @ApiProperty({ enum: [...ATTENTION_REASONS, null], nullable: true, type: String })
   reason: string | null;
-  @ApiProperty({ type: String, nullable: true }) flaggedAt: string | null;
-  @ApiProperty() lastMessageAt: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) flaggedAt: string | null;
+  @ApiProperty({ format: 'date-time' }) lastMessageAt: string;
   @ApiProperty({ type: ConversationMessageView, nullable: true })
   lastMessage: ConversationMessageView | null;
   @ApiProperty({
@@ -99,7 +104,7 @@ export class ConversationExportItemView {
   @ApiProperty({ type: String, nullable: true, description: 'message kind' }) kind: string | null;
   @ApiProperty({ type: String, nullable: true }) status: string | null;
   @ApiProperty({ type: String, nullable: true }) body: string | null;
-  @ApiProperty({ type: String, nullable: true }) appointmentId: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) appointmentId: string | null;
   @ApiProperty({ enum: ['opt_out', 'opt_in', null], nullable: true, type: String })
   action: 'opt_out' | 'opt_in' | null;
   @ApiProperty({ type: String, nullable: true, description: 'consent source' })
@@ -121,12 +126,12 @@ export class ConversationList {
 export class ConversationView {
   @ApiProperty({ example: '+13125550123' }) patientPhone: string;
   @ApiProperty() patientName: string;
-  @ApiProperty({ type: String, nullable: true }) appointmentId: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) appointmentId: string | null;
   @ApiProperty() needsAttention: boolean;
   // OpenAPI 3.0: a nullable enum lists null among its values (null: nothing waits for staff).
   @ApiProperty({ enum: [...ATTENTION_REASONS, null], nullable: true, type: String })
   reason: string | null;
-  @ApiProperty({ type: String, nullable: true }) flaggedAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) flaggedAt: string | null;
   @ApiProperty({ type: [ConversationMessageView], description: 'newest last' })
   messages: ConversationMessageView[];
 }

@@ -18,6 +18,8 @@ export interface ClaimedClinic {
   sendRatePerSecond: number;
   /** opened (see openPathSecret): it goes in Flowroute's dlr_callback URL */
   flowroutePathSecret: string | null;
+  /** routine texts to one patient on one of the clinic's days; null: no cap */
+  maxRoutineTextsPerDay: number | null;
 }
 
 /**

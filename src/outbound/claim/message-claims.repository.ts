@@ -63,6 +63,9 @@ interface ClaimRow {
   provider_type: ProviderType;
   provider_credentials: ProviderCredentials;
   send_rate_per_second: number;
+  quiet_hours_start: string | null;
+  quiet_hours_end: string | null;
+  max_routine_texts: number | null;
   /** as stored: sealed, or `{ flowroutePathSecret }` */
   flowroute_path_secret: unknown;
 }
@@ -94,7 +97,8 @@ const CLAIM_SQL = dueClaimSql({
       ORDER BY ce.at DESC, ce.id DESC LIMIT 1), false) AS confirms_latest,
     cl.id AS clinic_id, cl.name AS clinic_name, cl.timezone AS clinic_timezone,
     cl.provider_type, cl.provider_credentials, cl.send_rate_per_second,
-    cl.flowroute_path_secret`,
+    cl.flowroute_path_secret, cl.quiet_hours_start, cl.quiet_hours_end,
+    cl.max_routine_texts_per_patient_per_day AS max_routine_texts`,
 });
 
 /**
@@ -186,12 +190,16 @@ function toClaimed(r: ClaimRow, vault: CredentialsVault): ClaimedMessage {
       id: r.clinic_id,
       name: r.clinic_name,
       timezone: r.clinic_timezone,
-      quietHours: null,
+      quietHours:
+        r.quiet_hours_start && r.quiet_hours_end
+          ? { start: r.quiet_hours_start, end: r.quiet_hours_end }
+          : null,
       providerType: r.provider_type,
       credentials: r.provider_credentials,
       senderNumber: r.from_number,
       sendRatePerSecond: r.send_rate_per_second,
       flowroutePathSecret: openPathSecret(vault, r.flowroute_path_secret),
+      maxRoutineTextsPerDay: r.max_routine_texts,
     },
   };
 }

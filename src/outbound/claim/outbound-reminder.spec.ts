@@ -30,6 +30,7 @@ function reminder(overrides: Partial<ClaimedReminder> = {}): ClaimedReminder {
       senderNumber: '+13125550100',
       sendRatePerSecond: 1,
       flowroutePathSecret: null,
+      maxRoutineTextsPerDay: null,
     },
     ...overrides,
   };

@@ -11,6 +11,8 @@ import { openPathSecret, type ClaimedReminder } from './claimed-reminder';
 import { dueClaimSql } from '../../common/due-work/due-claim';
 import { KIND_POLICIES } from '../message-kinds';
 import type { SendJob } from '../send/send-job';
+import type { CapAsk } from './daily-cap';
+import { ADMIT_CTES } from './daily-caps.repository';
 import { namedQuery } from '../../database/named-query';
 import { returningRows } from '../../database/returning-rows';
 
@@ -40,6 +42,7 @@ interface ClaimRow {
   provider_credentials: ProviderCredentials;
   sender_number: string;
   send_rate_per_second: number;
+  max_routine_texts: number | null;
   /** as stored: sealed, or `{ flowroutePathSecret }` */
   flowroute_path_secret: unknown;
 }
@@ -74,21 +77,34 @@ const CLAIM_SQL = dueClaimSql({
      WHERE ea.appointment_id = w.appointment_id) AS variant_templates,
     cl.id AS clinic_id, cl.name AS clinic_name, cl.timezone AS clinic_timezone,
     cl.quiet_hours_start, cl.quiet_hours_end, cl.provider_type, cl.provider_credentials,
-    cl.sender_number, cl.send_rate_per_second, cl.flowroute_path_secret`,
+    cl.sender_number, cl.send_rate_per_second, cl.flowroute_path_secret,
+    cl.max_routine_texts_per_patient_per_day AS max_routine_texts`,
 });
 
-/** A reminder's text, written already held under the reminder's lease by this instance. */
+/**
+ * Reminders' texts, written already held under the reminders' lease by this instance, those over
+ * the patient's daily cap left out (ADMIT_CTES: the cap's counter is taken from in this same
+ * statement, so the cap costs the hot path no round trip). Returns the reminders left out.
+ */
 const INSERT_MESSAGES_SQL = `
-  INSERT INTO messages (id, clinic_id, patient_id, appointment_id, direction, kind, body,
-    status, segments, encoding, from_number, to_number, provider_type, created_at, run_at,
-    lease_until, leased_by, priority, expires_at, reminder_id)
-  SELECT v.id, v.clinic_id, v.patient_id, v.appointment_id, 'outbound', 'reminder', v.body,
-         'pending', v.segments, v.encoding, v.from_number, v.to_number, v.provider_type, $2,
-         v.due_at, $3, $4, $5, v.expires_at, v.reminder_id
-  FROM json_to_recordset($1::json) AS v(id uuid, clinic_id uuid, patient_id uuid,
-    appointment_id uuid, body text, segments int, encoding text, from_number text,
-    to_number text, provider_type text, due_at timestamptz, expires_at timestamptz,
-    reminder_id uuid)`;
+  WITH v AS (
+    SELECT * FROM json_to_recordset($1::json) AS v(id uuid, clinic_id uuid, patient_id uuid,
+      appointment_id uuid, body text, segments int, encoding text, from_number text,
+      to_number text, provider_type text, due_at timestamptz, expires_at timestamptz,
+      reminder_id uuid, day date, cap int, ord int)
+  ), asks AS (
+    SELECT reminder_id::text AS key, patient_id, day, cap, ord FROM v
+  ), ${ADMIT_CTES}, written AS (
+    INSERT INTO messages (id, clinic_id, patient_id, appointment_id, direction, kind, body,
+      status, segments, encoding, from_number, to_number, provider_type, created_at, run_at,
+      lease_until, leased_by, priority, expires_at, reminder_id)
+    SELECT v.id, v.clinic_id, v.patient_id, v.appointment_id, 'outbound', 'reminder', v.body,
+           'pending', v.segments, v.encoding, v.from_number, v.to_number, v.provider_type, $2,
+           v.due_at, $3, $4, $5, v.expires_at, v.reminder_id
+    FROM v JOIN admitted a ON a.key = v.reminder_id::text
+  )
+  SELECT v.reminder_id FROM v
+  WHERE NOT EXISTS (SELECT 1 FROM admitted a WHERE a.key = v.reminder_id::text)`;
 
 /**
  * What may have stopped claimed reminders since their claim, read by primary key: a reminder
@@ -147,17 +163,20 @@ export class ReminderClaimsRepository {
   /**
    * The outbound rows, written before any provider call and held under the reminder's lease: if
    * the process dies mid-send, the lease runs out and the row is settled `unknown` (see
-   * MessageClaimsRepository.settleAbandoned): it may or may not have gone out.
+   * MessageClaimsRepository.settleAbandoned): it may or may not have gone out. Those whose
+   * `ask` the patient's daily cap refuses are not written; their reminder ids are returned.
    */
   async insertMessages(
     jobs: SendJob[],
     at: Date,
     lease: { until: Date; by: string },
-  ): Promise<void> {
-    if (jobs.length === 0) return;
-    await namedQuery(this.ds, 'dispatch_insert_messages', INSERT_MESSAGES_SQL, [
+    /** per job (same order): what the daily cap is asked, null when it does not count */
+    asks: readonly (CapAsk | null)[] = [],
+  ): Promise<Set<string>> {
+    if (jobs.length === 0) return new Set();
+    const result = await namedQuery(this.ds, 'dispatch_insert_messages', INSERT_MESSAGES_SQL, [
       JSON.stringify(
-        jobs.map((j) => ({
+        jobs.map((j, ord) => ({
           id: j.messageId,
           clinic_id: j.clinic.id,
           patient_id: j.patientId,
@@ -171,6 +190,7 @@ export class ReminderClaimsRepository {
           due_at: j.dueAt,
           expires_at: j.giveUpAt,
           reminder_id: j.reminderId,
+          ...capOf(asks[ord] ?? null, ord),
         })),
       ),
       at,
@@ -178,6 +198,7 @@ export class ReminderClaimsRepository {
       lease.by,
       KIND_POLICIES.reminder.priority,
     ]);
+    return new Set((result as { reminder_id: string }[]).map((r) => r.reminder_id));
   }
 
   async recheck(reminderIds: string[]): Promise<RecheckedReminder[]> {
@@ -205,6 +226,10 @@ export class ReminderClaimsRepository {
     }[];
     return rows[0]?.next ?? null;
   }
+}
+
+function capOf(ask: CapAsk | null, ord: number) {
+  return ask ? { day: ask.day, cap: ask.cap, ord } : { cap: null };
 }
 
 function toClaimed(r: ClaimRow, vault: CredentialsVault): ClaimedReminder {
@@ -238,6 +263,7 @@ function toClaimed(r: ClaimRow, vault: CredentialsVault): ClaimedReminder {
       senderNumber: r.sender_number,
       sendRatePerSecond: r.send_rate_per_second,
       flowroutePathSecret: openPathSecret(vault, r.flowroute_path_secret),
+      maxRoutineTextsPerDay: r.max_routine_texts,
     },
   };
 }

@@ -12,7 +12,8 @@ export class StaffOptOutDto {
 /** A patient's current consent, as its last event says. */
 export class ConsentView {
   @ApiProperty() optedOut: boolean;
-  @ApiProperty({ description: 'when the last change happened' }) since: string;
+  @ApiProperty({ format: 'date-time', description: 'when the last change happened' })
+  since: string;
   @ApiProperty({ enum: ['keyword', 'phrase', 'provider', 'staff', 'clinic'] }) source: string;
   @ApiProperty({
     type: String,
@@ -31,9 +32,14 @@ export class ConsentEventView {
   @ApiProperty({ type: String, nullable: true }) note: string | null;
   @ApiProperty({ description: "the clinic's number the patient was talking to" })
   senderNumber: string;
-  @ApiProperty({ type: String, nullable: true, description: 'the inbound message it came from' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'the inbound message it came from',
+  })
   inboundMessageId: string | null;
-  @ApiProperty() at: string;
+  @ApiProperty({ format: 'date-time' }) at: string;
 }
 
 export class ConsentHistoryView {

@@ -94,8 +94,8 @@ export class SurveyGroupView extends SurveyMetricsView {
 }
 
 export class SurveyReportView {
-  @ApiProperty({ example: '2026-11-01' }) from: string;
-  @ApiProperty({ example: '2026-12-01' }) to: string;
+  @ApiProperty({ format: 'date', example: '2026-11-01' }) from: string;
+  @ApiProperty({ format: 'date', example: '2026-12-01' }) to: string;
   @ApiProperty({ example: 'America/Chicago' }) timezone: string;
   @ApiProperty({ enum: SURVEY_GROUPS }) groupBy: SurveyGroupBy;
   @ApiProperty({ type: SurveyMetricsView }) totals: SurveyMetricsView;
@@ -104,8 +104,8 @@ export class SurveyReportView {
 }
 
 export class SurveyAnswerView {
-  @ApiProperty() id: string;
-  @ApiProperty() appointmentId: string;
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) appointmentId: string;
   @ApiProperty({ example: '+13125550123' }) patientPhone: string;
   @ApiProperty({ type: String, nullable: true }) patientName: string | null;
   @ApiProperty({ type: String, nullable: true }) practitioner: string | null;
