@@ -133,7 +133,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('CalendarStores1795950000000');
+    expect(last).toBe('CalendarWriteConflicts1795981000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
