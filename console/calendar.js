@@ -27,6 +27,9 @@ async function showStore(clinic) {
     facts.splice(1, 0, `last read ${when(s.lastReadAt)}`, `${s.counts.appointments} appointments`);
     if (s.counts.writeConflicts)
       facts.push(`${s.counts.writeConflicts} edited meanwhile, re-applied`);
+    if (s.counts.calendarKept)
+      facts.push(`${s.counts.calendarKept} moved meanwhile, calendar kept`);
+    if (s.counts.unmapped) facts.push(`${s.counts.unmapped} not read`);
   }
   root.append(h('p', { class: 'store-facts' }, facts.join(' · ')));
   if (s.lastError) {
@@ -35,6 +38,23 @@ async function showStore(clinic) {
         'p',
         { class: 'error', role: 'alert' },
         `Last error (${dateTime(s.lastError.at, tz)}): ${s.lastError.message}`,
+      ),
+    );
+  }
+  if (s.conflicts?.length > 0) {
+    root.append(
+      h('h3', {}, `Moved in the calendar meanwhile: its time kept (${s.counts.calendarKept})`),
+      h(
+        'ul',
+        { class: 'conflicts' },
+        s.conflicts.map((k) =>
+          h(
+            'li',
+            {},
+            h('span', { class: 'what' }, k.externalId),
+            ` — ${k.message} (${dateTime(k.at, tz)})`,
+          ),
+        ),
       ),
     );
   }
