@@ -166,14 +166,16 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await columnType('clinics', 'office_hours')).toBe('jsonb');
     expect(await columnType('clinics', 'require_consent_evidence')).toBe('boolean');
     expect(await columnType('messages', 'media')).toBe('jsonb');
+    expect(await columnExists('calendar_store_syncs', 'calendar_kept')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await tableExists('calendar_store_syncs')).toBe(false);
-    expect(await tableExists('calendar_store_links')).toBe(false);
-    expect(await columnExists('clinics', 'calendar_store')).toBe(false);
+    expect(await columnExists('calendar_store_syncs', 'calendar_kept')).toBe(false);
+    expect(await columnExists('calendar_store_syncs', 'reconciled_at')).toBe(false);
+    expect(await tableExists('calendar_store_links')).toBe(true);
+    expect(await columnExists('clinics', 'calendar_store')).toBe(true);
     expect(await columnExists('messages', 'media')).toBe(true);
     expect(await columnExists('clinics', 'require_consent_evidence')).toBe(true);
     expect(await columnExists('clinics', 'office_hours')).toBe(true);
