@@ -12,10 +12,14 @@ const TYPES = {
 
 const STORES = { webhook: 'Webhook', caldav: 'CalDAV calendar', fhir: 'FHIR R4 server' };
 
+// Renders of the page may overlap (a route and a filter change): only the latest one draws.
+let latest = 0;
+
 /** The store's state: where the calendar is, last read and write, its error, unmapped events. */
-async function showStore(clinic) {
+async function showStore(clinic, mine) {
   const root = clear(document.getElementById('calendar-store'));
   const s = await api('/v1/calendar-store');
+  if (mine !== latest) return;
   const tz = clinic.timezone;
   const when = (at) => (at ? dateTime(at, tz) : 'never');
   const facts = [
@@ -73,12 +77,15 @@ async function showStore(clinic) {
 }
 
 export async function showCalendar(clinic) {
-  await showStore(clinic);
+  const mine = ++latest;
+  await showStore(clinic, mine);
+  if (mine !== latest) return;
   const form = document.getElementById('calendar-form');
   form.onchange = () => void showCalendar(clinic);
   const status = form.status.value;
   const root = clear(document.getElementById('calendar-list'));
   const page = await api(`/v1/calendar-deliveries${status ? `?status=${status}` : ''}`);
+  if (mine !== latest) return;
   if (page.items.length === 0) {
     root.append(h('p', { class: 'hint' }, 'No deliveries.'));
     return;

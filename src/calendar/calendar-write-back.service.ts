@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
 import { DueWork } from '../common/due-work/due-work';
+import { wallTimeOf } from '../common/time/starts-at';
 import { ClaimedDelivery, CalendarDeliveriesRepository } from './calendar-deliveries.repository';
 import { CALENDAR_WORK } from './calendar-outbox';
 import { CalendarMetrics } from './calendar.metrics';
@@ -68,9 +69,11 @@ export class CalendarWriteBack {
     const record = { id: d.id, leaseUntil: d.lease_until, statusCode, error, now };
     if (calendarKept) {
       // Not written, and never retried: the calendar's own move stands (its next read applies it).
+      const at = (iso: string) => clinicTime(iso, d.timezone);
       const note =
-        `not written: the calendar moved it to ${calendarKept.calendar.startsAt} since Turnout ` +
-        `read it; the calendar's time is kept (Turnout's move was to ${calendarKept.wanted.startsAt})`;
+        `not written: the calendar moved it to ${at(calendarKept.calendar.startsAt)} since ` +
+        `Turnout read it; the calendar's time is kept (Turnout's move was to ` +
+        `${at(calendarKept.wanted.startsAt)})`;
       const kept = await this.deliveries.markConflict({ ...record, statusCode: 412, error: note });
       this.metrics.attempts.inc({ outcome: kept ? 'conflict' : 'lease_lost' });
       return;
@@ -88,4 +91,11 @@ export class CalendarWriteBack {
       this.logger.warn(`calendar event ${d.id} failed after ${d.attempts} attempts: ${error}`);
     }
   }
+}
+
+/** An instant as the clinic's staff read it: "2026-12-04 11:00 America/Chicago". */
+function clinicTime(iso: string, zone: string): string {
+  const w = wallTimeOf(new Date(iso), zone);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${w.year}-${two(w.month)}-${two(w.day)} ${two(w.hour)}:${two(w.minute)} ${zone}`;
 }

@@ -267,7 +267,9 @@ describe('CalDAV calendar store', () => {
       type: 'appointment.rescheduled',
       status: 'conflict',
       lastStatusCode: 412,
-      lastError: expect.stringContaining('the calendar moved it to 2026-12-04T17:00:00.000Z'),
+      lastError:
+        'not written: the calendar moved it to 2026-12-04 11:00 America/Chicago since Turnout read it; ' +
+        "the calendar's time is kept (Turnout's move was to 2026-12-05 10:00 America/Chicago)",
     });
     // settled: never retried, and not offered for retry
     await deliver();

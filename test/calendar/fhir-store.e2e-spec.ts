@@ -232,7 +232,9 @@ describe('FHIR R4 calendar store', () => {
       type: 'appointment.rescheduled',
       status: 'conflict',
       lastStatusCode: 412,
-      lastError: expect.stringContaining('the calendar moved it to 2026-12-04T17:00:00.000Z'),
+      lastError:
+        'not written: the calendar moved it to 2026-12-04 11:00 America/Chicago since Turnout read it; ' +
+        "the calendar's time is kept (Turnout's move was to 2026-12-05 10:00 America/Chicago)",
     });
     const state = (await t.http.get('/v1/calendar-store').set(c.auth)).body;
     expect(state.counts).toMatchObject({ calendarKept: 1, writes: 0 });

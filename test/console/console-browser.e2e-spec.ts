@@ -760,7 +760,8 @@ describe('staff console in Chromium', () => {
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
       await page.getByRole('link', { name: 'Calendar deliveries' }).click();
       const store = page.locator('#calendar-store');
-      await store.locator('.store-facts').waitFor();
+      // this clinic's store, not what the page showed of the first clinic's webhook before
+      await store.locator('.store-facts', { hasText: /^Store: FHIR R4 server/ }).waitFor();
       const facts = await store.locator('.store-facts').innerText();
       expect(facts).toMatch(/^Store: FHIR R4 server · last read (?!never)/);
       expect(facts).toMatch(/2 appointments/);

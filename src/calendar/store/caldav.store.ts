@@ -36,6 +36,9 @@ interface SyncedObject {
  */
 @Injectable()
 export class CalDavStore implements CalendarStoreAdapter {
+  readonly type = 'caldav' as const;
+  readonly linked = true;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -116,9 +119,6 @@ export class CalDavStore implements CalendarStoreAdapter {
     return { token: scalar(next), objects };
   }
 
-  readonly type = 'caldav' as const;
-  readonly linked = true;
-
   async write(ctx: StoreContext, change: StoreChange, link: StoreLink | null): Promise<StoreWrite> {
     const settings = ctx.settings as CalDavStoreSettings;
     const http = countingFetch(this.config.calendarTimeoutMs);
@@ -164,7 +164,10 @@ export class CalDavStore implements CalendarStoreAdapter {
       let conflicts = 0;
       for (;;) {
         if (current.source === null) current = await this.get(link.href, headers, http.fetch);
-        const kept = conflicts > 0 && wanted.moved && calendarMoved(current.source!, known, wanted);
+        const kept =
+          conflicts > 0 &&
+          wanted.moved &&
+          calendarMoved(current.source!, known, wanted, ctx.timezone);
         if (kept) {
           // The calendar moved it too since Turnout read it: its time stands, Turnout's is dropped.
           return {
@@ -251,8 +254,9 @@ function calendarMoved(
   ics: string,
   known: { start: number; end: number },
   wanted: { startsAt: Date; endsAt: Date },
+  zone: string,
 ): CalendarKept | null {
-  const now = readIcsEvent(ics, 'UTC');
+  const now = readIcsEvent(ics, zone);
   if (!now.start) return null;
   const start = now.start.getTime();
   const end = now.end?.getTime() ?? start;
