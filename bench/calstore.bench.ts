@@ -5,27 +5,29 @@
  * test/support/fhir: a calendar of BENCH_EVENTS events (default 5,000) read into appointments
  * the first time, then an incremental read after BENCH_EDITS of them changed (default 50), then
  * BENCH_CHANGES staff cancellations (default 1,000) written back through the outbox. Prints, for
- * each step, the wall time, the requests made to the store, and the CPU of the Turnout process
- * (service and, for FHIR, the in-process test server) and of Radicale's process. Runs the app in
- * process on a fresh database (DATABASE_URL's server, or an embedded PostgreSQL).
+ * each step, the wall time, the requests made to the store, the CPU of the Turnout process
+ * (the service, run in this process) and of the store's own process (Radicale; the FHIR test
+ * server, run in a child process for this). Seeding is setup, not measured: Radicale's .ics files
+ * are written straight into its collection folder, the FHIR server seeds itself. Runs the app
+ * in process on a fresh database (DATABASE_URL's server, or an embedded PostgreSQL).
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { CalendarWriteBack } from '../src/calendar/calendar-write-back.service';
 import { CalendarSync } from '../src/calendar/store/calendar-sync.service';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { runMigrations } from '../src/database/migrations';
 import { createClinic, TestClinic } from '../test/support/factories';
-import { FhirTestServer } from '../test/support/fhir/fhir-test-server';
 import { CalendarApp, RADICALE_USER, startRadicale } from '../test/support/radicale';
 import { startTestApp, TestApp } from '../test/support/test-app';
+import { visitIcs } from './support/calstore-fixtures';
 import { freshDatabase } from './support/database';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5_000);
 const EDITS = Number(process.env.BENCH_EDITS ?? 50);
 const CHANGES = Math.min(Number(process.env.BENCH_CHANGES ?? 1_000), EVENTS);
-const PRACTITIONERS = 50;
 
 let requests = 0;
 const realFetch = globalThis.fetch;
@@ -33,20 +35,6 @@ globalThis.fetch = (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
   requests += 1;
   return realFetch(input, init);
 };
-
-/** Visit i: practitioner i % 50, weekdays from 2027-01-04 in 30-minute slots 08:00-17:00 (UTC). */
-function slot(i: number): { practitioner: string; start: Date } {
-  const j = Math.floor(i / PRACTITIONERS);
-  const day = Math.floor(j / 18);
-  const start = new Date(Date.UTC(2027, 0, 4 + day, 14 + Math.floor((j % 18) / 2), (j % 2) * 30));
-  return { practitioner: `Dr. P${i % PRACTITIONERS}`, start };
-}
-const phone = (i: number) => `+1312${2 + (i % 8)}${String(100_000 + i).padStart(6, '0')}`;
-const ics = (d: Date) =>
-  d
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
 
 function procCpuMs(pid: number | undefined): number {
   if (!pid) return 0;
@@ -138,22 +126,13 @@ async function caldav(t: TestApp): Promise<Step[]> {
   try {
     const pid = radicalePid(radicale.folder);
     const cal = new CalendarApp(await radicale.calendar('bench'));
-    for (let i = 0; i < EVENTS; i += 16) {
-      await Promise.all(
-        Array.from({ length: Math.min(16, EVENTS - i) }, (_, k) => {
-          const n = i + k;
-          const { practitioner, start } = slot(n);
-          return cal.put(`b-${n}`, [
-            `DTSTART:${ics(start)}`,
-            `DTEND:${ics(new Date(start.getTime() + 30 * 60_000))}`,
-            `ORGANIZER;CN=${practitioner}:mailto:p${n % PRACTITIONERS}@x.example`,
-            `ATTENDEE;CN=Patient ${n}:tel:${phone(n)}`,
-            'LOCATION:Main St',
-            'CATEGORIES:checkup',
-          ]);
-        }),
-      );
-    }
+    // Seeding is setup: the .ics files written straight into the collection's folder (Radicale's
+    // storage is one file per event), not PUT one by one (each PUT rescans the folder's caches).
+    const folder = radicale.calendarFolder(cal.url);
+    for (let n = 0; n < EVENTS; n++) writeFileSync(join(folder, `b-${n}.ics`), visitIcs(n));
+    // One read of the whole calendar builds Radicale's item cache and sync history, as PUTs would
+    // have: the first read measured below is Turnout's, not the cache's construction.
+    await warmUp(cal.url);
     const c = await createClinic(t);
     await t.http
       .patch('/v1/clinic')
@@ -183,39 +162,70 @@ async function caldav(t: TestApp): Promise<Step[]> {
   }
 }
 
+async function warmUp(url: string): Promise<void> {
+  const res = await realFetch(url, {
+    method: 'REPORT',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${RADICALE_USER}:x`).toString('base64')}`,
+      depth: '1',
+      'content-type': 'application/xml',
+    },
+    body:
+      '<?xml version="1.0"?><d:sync-collection xmlns:d="DAV:"><d:sync-token/>' +
+      '<d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>',
+  });
+  if (res.status !== 207) throw new Error(`warm-up REPORT: ${res.status}`);
+  await res.text();
+}
+
 function radicalePid(folder: string): number | undefined {
   const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
   const line = out.split('\n').find((l) => l.includes(folder) && l.includes('radicale'));
   return line ? Number(line.trim().split(/\s+/)[0]) : undefined;
 }
 
+/** The FHIR test server in its own process (its CPU apart from Turnout's), seeded there. */
+async function startFhirProcess(): Promise<{
+  base: string;
+  token: string;
+  pid: number;
+  stop: () => Promise<void>;
+}> {
+  const child = spawn(
+    process.execPath,
+    [
+      require.resolve('ts-node/dist/bin.js'),
+      '--transpile-only',
+      join(__dirname, 'support/fhir-server-process.ts'),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, BENCH_EVENTS: String(EVENTS) } },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]);
+    });
+    child.once('exit', (code) => reject(new Error(`FHIR server process exited: ${code}`)));
+  });
+  const { base, token } = JSON.parse(line) as { base: string; token: string };
+  return {
+    base,
+    token,
+    pid: child.pid!,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
 async function fhir(t: TestApp): Promise<Step[]> {
-  const server = new FhirTestServer();
-  server.maxPageSize = 100;
-  await server.start();
+  const server = await startFhirProcess();
+  const auth = { authorization: `Bearer ${server.token}` };
+  const label = 'FHIR R4 (test server, own process)';
   try {
-    for (let n = 0; n < EVENTS; n++) {
-      const { practitioner, start } = slot(n);
-      server.put({
-        resourceType: 'Patient',
-        id: `p${n}`,
-        name: [{ text: `Patient ${n}` }],
-        telecom: [{ system: 'sms', value: phone(n) }],
-      });
-      if (n < PRACTITIONERS)
-        server.put({ resourceType: 'Practitioner', id: `d${n}`, name: [{ text: practitioner }] });
-      server.put({
-        resourceType: 'Appointment',
-        id: `a${n}`,
-        status: 'booked',
-        start: start.toISOString(),
-        end: new Date(start.getTime() + 30 * 60_000).toISOString(),
-        participant: [
-          { actor: { reference: `Patient/p${n}` }, status: 'needs-action' },
-          { actor: { reference: `Practitioner/d${n % PRACTITIONERS}` }, status: 'accepted' },
-        ],
-      });
-    }
     const c = await createClinic(t);
     await t.http
       .patch('/v1/clinic')
@@ -224,37 +234,28 @@ async function fhir(t: TestApp): Promise<Step[]> {
         calendarStore: {
           type: 'fhir',
           baseUrl: server.base,
-          auth: { type: 'bearer', token: server.staticToken },
+          auth: { type: 'bearer', token: server.token },
         },
       });
     const steps = [
-      await measure(
-        'FHIR R4 (test server, in process)',
-        `first read, ${EVENTS} appointments`,
-        undefined,
-        () => syncAll(t, c),
-      ),
+      await measure(label, `first read, ${EVENTS} appointments`, server.pid, () => syncAll(t, c)),
     ];
-    for (let n = 0; n < EDITS; n++)
-      server.put({ ...server.get(`Appointment/a${n}`)!, comment: 'edited' });
+    // The EHR edits some (a comment), through its own REST API.
+    for (let n = 0; n < EDITS; n++) {
+      const res = await realFetch(`${server.base}/Appointment/a${n}`, {
+        method: 'PATCH',
+        headers: { ...auth, 'content-type': 'application/json-patch+json' },
+        body: JSON.stringify([{ op: 'add', path: '/comment', value: 'edited' }]),
+      });
+      if (res.status !== 200) throw new Error(`edit a${n}: ${res.status}`);
+      await res.text();
+    }
     steps.push(
-      await measure(
-        'FHIR R4 (test server, in process)',
-        `incremental read, ${EDITS} changed`,
-        undefined,
-        () => syncAll(t, c),
-      ),
+      await measure(label, `incremental read, ${EDITS} changed`, server.pid, () => syncAll(t, c)),
     );
     const changes = cancelAndWrite(t, c);
     await changes.prepare();
-    steps.push(
-      await measure(
-        'FHIR R4 (test server, in process)',
-        `write-back, ${CHANGES} changes`,
-        undefined,
-        changes.write,
-      ),
-    );
+    steps.push(await measure(label, `write-back, ${CHANGES} changes`, server.pid, changes.write));
     return steps;
   } finally {
     await server.stop();

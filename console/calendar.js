@@ -12,10 +12,14 @@ const TYPES = {
 
 const STORES = { webhook: 'Webhook', caldav: 'CalDAV calendar', fhir: 'FHIR R4 server' };
 
+// Renders of the page may overlap (a route and a filter change): only the latest one draws.
+let latest = 0;
+
 /** The store's state: where the calendar is, last read and write, its error, unmapped events. */
-async function showStore(clinic) {
+async function showStore(clinic, mine) {
   const root = clear(document.getElementById('calendar-store'));
   const s = await api('/v1/calendar-store');
+  if (mine !== latest) return;
   const tz = clinic.timezone;
   const when = (at) => (at ? dateTime(at, tz) : 'never');
   const facts = [
@@ -27,6 +31,9 @@ async function showStore(clinic) {
     facts.splice(1, 0, `last read ${when(s.lastReadAt)}`, `${s.counts.appointments} appointments`);
     if (s.counts.writeConflicts)
       facts.push(`${s.counts.writeConflicts} edited meanwhile, re-applied`);
+    if (s.counts.calendarKept)
+      facts.push(`${s.counts.calendarKept} moved meanwhile, calendar kept`);
+    if (s.counts.unmapped) facts.push(`${s.counts.unmapped} not read`);
   }
   root.append(h('p', { class: 'store-facts' }, facts.join(' · ')));
   if (s.lastError) {
@@ -35,6 +42,23 @@ async function showStore(clinic) {
         'p',
         { class: 'error', role: 'alert' },
         `Last error (${dateTime(s.lastError.at, tz)}): ${s.lastError.message}`,
+      ),
+    );
+  }
+  if (s.conflicts?.length > 0) {
+    root.append(
+      h('h3', {}, `Moved in the calendar meanwhile: its time kept (${s.counts.calendarKept})`),
+      h(
+        'ul',
+        { class: 'conflicts' },
+        s.conflicts.map((k) =>
+          h(
+            'li',
+            {},
+            h('span', { class: 'what' }, k.externalId),
+            ` — ${k.message} (${dateTime(k.at, tz)})`,
+          ),
+        ),
       ),
     );
   }
@@ -53,12 +77,15 @@ async function showStore(clinic) {
 }
 
 export async function showCalendar(clinic) {
-  await showStore(clinic);
+  const mine = ++latest;
+  await showStore(clinic, mine);
+  if (mine !== latest) return;
   const form = document.getElementById('calendar-form');
   form.onchange = () => void showCalendar(clinic);
   const status = form.status.value;
   const root = clear(document.getElementById('calendar-list'));
   const page = await api(`/v1/calendar-deliveries${status ? `?status=${status}` : ''}`);
+  if (mine !== latest) return;
   if (page.items.length === 0) {
     root.append(h('p', { class: 'hint' }, 'No deliveries.'));
     return;

@@ -32,9 +32,13 @@ describe('appointment machine', () => {
   });
 
   it('moving a confirmed appointment needs a new confirmation and a new reminder plan', () => {
+    // a staff move is written back to the calendar; the calendar's own move (import) is not
     expect(ok('confirmed', 'STAFF_RESCHEDULE')).toMatchObject({
       to: 'scheduled',
-      effects: [{ type: 'replanReminders' }],
+      effects: [
+        { type: 'replanReminders' },
+        { type: 'emitCalendarEvent', eventType: 'appointment.rescheduled' },
+      ],
     });
     expect(ok('scheduled', 'IMPORT_RESCHEDULE')).toMatchObject({
       to: 'scheduled',

@@ -119,7 +119,12 @@ const ATTEND = {
 } as const;
 /** A new time needs a new confirmation: back to scheduled with a new reminder plan. */
 const MOVE = {
-  STAFF_RESCHEDULE: { target: 'scheduled', reenter: true, actions: ['replanReminders'] },
+  // Staff moved it: the calendar is told, like any move by Turnout.
+  STAFF_RESCHEDULE: {
+    target: 'scheduled',
+    reenter: true,
+    actions: ['replanReminders', emit('appointment.rescheduled')],
+  },
   IMPORT_RESCHEDULE: { target: 'scheduled', reenter: true, actions: ['replanReminders'] },
 } as const;
 

@@ -10,7 +10,7 @@ import type {
 import type { StoredWebhookSecret } from '../clinics/clinic.entity';
 import { returningRows } from '../database/returning-rows';
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'conflict';
 
 export interface DeliveryWrite {
   clinicId: string;
@@ -124,6 +124,11 @@ export class CalendarDeliveriesRepository {
 
   async markRetry(r: AttemptRecord, at: Date): Promise<boolean> {
     return this.settle(r, `next_attempt_at = $5`, [at]);
+  }
+
+  /** Settled unwritten: the calendar's newer move stands (never retried). */
+  async markConflict(r: AttemptRecord): Promise<boolean> {
+    return this.settle(r, `status = 'conflict'`, []);
   }
 
   async markFailed(r: AttemptRecord): Promise<boolean> {

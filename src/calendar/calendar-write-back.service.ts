@@ -1,12 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { WebhookSecret } from '../clinics/clinic.entity';
 import { Clock } from '../common/clock/clock';
-import { CredentialsVault } from '../common/crypto/credentials-vault';
 import { DueWork } from '../common/due-work/due-work';
+import { wallTimeOf } from '../common/time/starts-at';
 import { ClaimedDelivery, CalendarDeliveriesRepository } from './calendar-deliveries.repository';
-import { calendarSignature } from './calendar-signature';
 import { CALENDAR_WORK } from './calendar-outbox';
-import { CalendarWebhookClient } from './calendar-webhook.client';
 import { CalendarMetrics } from './calendar.metrics';
 import { afterAttempt } from './delivery-policy';
 import { CalendarStoreWriter } from './store/calendar-store-writer';
@@ -27,10 +24,8 @@ export class CalendarWriteBack {
 
   constructor(
     private readonly deliveries: CalendarDeliveriesRepository,
-    private readonly client: CalendarWebhookClient,
     private readonly clock: Clock,
     private readonly metrics: CalendarMetrics,
-    private readonly vault: CredentialsVault,
     private readonly storeWriter: CalendarStoreWriter,
   ) {}
 
@@ -60,38 +55,29 @@ export class CalendarWriteBack {
   }
 
   private async attempt(d: ClaimedDelivery): Promise<void> {
-    let ok = false;
-    let statusCode: number | null = null;
-    let error: string | null = null;
-    let retryAt: Date | undefined;
-    if (d.store) {
-      const answer = await this.storeWriter.write({
-        clinicId: d.clinic_id,
-        timezone: d.timezone,
-        store: d.store,
-        secret: d.store_secret,
-        body: d.body,
-      });
-      ({ ok, statusCode, error, retryAt } = answer);
-    } else if (!d.url) {
-      error = 'the clinic has no calendarWebhookUrl any more';
-    } else {
-      try {
-        const { webhookSecret } = this.vault.open<WebhookSecret>(d.secret);
-        const answer = await this.client.post(
-          d.url,
-          d.body,
-          calendarSignature(webhookSecret, d.body, this.clock.now()),
-        );
-        statusCode = answer.status;
-        ok = answer.status >= 200 && answer.status < 300;
-        if (!ok) error = answer.body || `HTTP ${answer.status}`;
-      } catch (e: unknown) {
-        error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      }
-    }
+    // Every store, the webhook included, is written through its adapter.
+    const { ok, statusCode, error, retryAt, calendarKept } = await this.storeWriter.write({
+      clinicId: d.clinic_id,
+      timezone: d.timezone,
+      store: d.store,
+      secret: d.store_secret,
+      url: d.url,
+      webhookSecret: d.secret,
+      body: d.body,
+    });
     const now = this.clock.now();
     const record = { id: d.id, leaseUntil: d.lease_until, statusCode, error, now };
+    if (calendarKept) {
+      // Not written, and never retried: the calendar's own move stands (its next read applies it).
+      const at = (iso: string) => clinicTime(iso, d.timezone);
+      const note =
+        `not written: the calendar moved it to ${at(calendarKept.calendar.startsAt)} since ` +
+        `Turnout read it; the calendar's time is kept (Turnout's move was to ` +
+        `${at(calendarKept.wanted.startsAt)})`;
+      const kept = await this.deliveries.markConflict({ ...record, statusCode: 412, error: note });
+      this.metrics.attempts.inc({ outcome: kept ? 'conflict' : 'lease_lost' });
+      return;
+    }
     const outcome = afterAttempt(ok, d.attempts, now, d.give_up_at, retryAt);
     const kept =
       outcome.kind === 'delivered'
@@ -105,4 +91,11 @@ export class CalendarWriteBack {
       this.logger.warn(`calendar event ${d.id} failed after ${d.attempts} attempts: ${error}`);
     }
   }
+}
+
+/** An instant as the clinic's staff read it: "2026-12-04 11:00 America/Chicago". */
+function clinicTime(iso: string, zone: string): string {
+  const w = wallTimeOf(new Date(iso), zone);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${w.year}-${two(w.month)}-${two(w.day)} ${two(w.hour)}:${two(w.minute)} ${zone}`;
 }

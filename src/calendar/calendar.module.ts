@@ -13,6 +13,7 @@ import { CalendarStoreWriter } from './store/calendar-store-writer';
 import { CalendarStores } from './store/calendar-stores';
 import { FhirStore } from './store/fhir.store';
 import { SmartBackendTokens } from './store/smart-backend-tokens';
+import { WebhookStore } from './store/webhook.store';
 
 /**
  * Calendar write-back: the outbox status changes are written to, and its delivery, to the
@@ -27,6 +28,7 @@ import { SmartBackendTokens } from './store/smart-backend-tokens';
     CalendarMetrics,
     { provide: CalendarEvents, useClass: CalendarOutbox },
     { provide: CalendarWebhookClient, useClass: FetchCalendarWebhookClient },
+    WebhookStore,
     CalDavStore,
     FhirStore,
     SmartBackendTokens,

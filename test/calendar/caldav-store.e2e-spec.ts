@@ -226,6 +226,104 @@ describe('CalDAV calendar store', () => {
     expect(deliveries).toEqual([expect.objectContaining({ status: 'delivered', attempts: 1 })]);
   });
 
+  /** Staff move the appointment in Turnout (PATCH startsAt, clinic time): a move to write back. */
+  async function staffMove(externalId: string, startsAt: string) {
+    const a = await appointment(externalId);
+    const res = await t.http.patch(`/v1/appointments/${a.id}`).set(c.auth).send({ startsAt });
+    expect(res.status).toBe(200);
+  }
+
+  it('a staff move is written back: DTSTART/DTEND moved in the event', async () => {
+    await cal.put('v-10', visit(uniquePhone()));
+    await useStore();
+    await sync();
+    await staffMove('v-10', '2026-12-05T10:00:00');
+    await deliver();
+    const event = (await cal.get(cal.href('v-10'))).body;
+    expect(event).toContain('DTSTART;TZID=America/Chicago:20261205T100000');
+    expect(event).toContain('DTEND;TZID=America/Chicago:20261205T103000');
+    const [d] = (await t.http.get('/v1/calendar-deliveries').set(c.auth)).body.items;
+    expect(d).toMatchObject({ type: 'appointment.rescheduled', status: 'delivered' });
+  });
+
+  it('both moved it: on the 412 the calendar’s time is kept, imported, and the conflict shown', async () => {
+    await cal.put('v-11', visit(uniquePhone()));
+    await useStore();
+    await sync();
+    // The front desk moves it in the calendar; meanwhile staff move it in Turnout.
+    await cal.edit('v-11', (ics) =>
+      ics
+        .replace('20261203T093000', '20261204T110000')
+        .replace('20261203T100000', '20261204T113000'),
+    );
+    await staffMove('v-11', '2026-12-05T10:00:00');
+    await deliver();
+
+    const event = (await cal.get(cal.href('v-11'))).body;
+    expect(event).toContain('DTSTART;TZID=America/Chicago:20261204T110000'); // not overwritten
+    expect(event).not.toContain('20261205T100000');
+    const [d] = (await t.http.get('/v1/calendar-deliveries').set(c.auth)).body.items;
+    expect(d).toMatchObject({
+      type: 'appointment.rescheduled',
+      status: 'conflict',
+      lastStatusCode: 412,
+      lastError:
+        'not written: the calendar moved it to 2026-12-04 11:00 America/Chicago since Turnout read it; ' +
+        "the calendar's time is kept (Turnout's move was to 2026-12-05 10:00 America/Chicago)",
+    });
+    // settled: never retried, and not offered for retry
+    await deliver();
+    expect((await t.http.get('/v1/calendar-deliveries').set(c.auth)).body.items[0].attempts).toBe(
+      1,
+    );
+    expect((await t.http.post(`/v1/calendar-deliveries/${d.id}/retry`).set(c.auth)).status).toBe(
+      409,
+    );
+    const state = (await t.http.get('/v1/calendar-store').set(c.auth)).body;
+    expect(state.counts).toMatchObject({ calendarKept: 1, writes: 0 });
+    expect(state.conflicts).toEqual([
+      expect.objectContaining({
+        deliveryId: d.id,
+        externalId: 'v-11',
+        message: expect.stringContaining("the calendar's time is kept"),
+      }),
+    ]);
+    // The store is read right away, and the calendar's time goes through the import.
+    expect(Date.parse(state.nextReadAt)).toBeLessThanOrEqual(t.clock.now().getTime());
+    expect(await sync()).toMatchObject({ updated: 1 });
+    const a = await appointment('v-11');
+    expect(a.startsAt).toBe('2026-12-04T17:00:00.000Z');
+    expect(a.history.at(-1)).toMatchObject({ event: 'IMPORT_RESCHEDULE', source: 'import' });
+    const pending = a.reminders.filter((r: { status: string }) => r.status === 'pending');
+    expect(pending.map((r: { dueAt: string }) => r.dueAt)).toEqual([
+      '2026-12-02T17:00:00.000Z',
+      '2026-12-04T15:00:00.000Z',
+    ]);
+  });
+
+  it('the calendar changed only the description: on the 412 Turnout’s move is applied again', async () => {
+    await cal.put('v-12', visit(uniquePhone()));
+    await useStore();
+    await sync();
+    await cal.edit('v-12', (ics) =>
+      ics.replace('LOCATION:Main St', 'LOCATION:Main St\r\nDESCRIPTION:bring x-rays'),
+    );
+    await staffMove('v-12', '2026-12-05T10:00:00');
+    await deliver();
+
+    const event = (await cal.get(cal.href('v-12'))).body;
+    expect(event).toContain('DTSTART;TZID=America/Chicago:20261205T100000');
+    expect(event).toContain('DESCRIPTION:bring x-rays'); // the calendar's edit is kept
+    const [d] = (await t.http.get('/v1/calendar-deliveries').set(c.auth)).body.items;
+    expect(d).toMatchObject({ status: 'delivered', attempts: 1 });
+    const state = (await t.http.get('/v1/calendar-store').set(c.auth)).body;
+    expect(state.counts).toMatchObject({ writes: 1, writeConflicts: 1, calendarKept: 0 });
+    expect(state.conflicts).toEqual([]);
+    t.clock.set('2026-11-26T15:01:00Z');
+    await sync();
+    expect((await appointment('v-12')).startsAt).toBe('2026-12-05T16:00:00.000Z');
+  });
+
   it('an event deleted from the calendar cancels its appointment (kept, not deleted)', async () => {
     await cal.put('v-6', visit(uniquePhone()));
     await useStore();

@@ -204,6 +204,127 @@ describe('FHIR R4 calendar store', () => {
     expect((await appointment(`Appointment/${resource.id}`)).status).toBe('confirmed');
   });
 
+  async function staffMove(externalId: string, startsAt: string) {
+    const a = await appointment(externalId);
+    const res = await t.http.patch(`/v1/appointments/${a.id}`).set(c.auth).send({ startsAt });
+    expect(res.status).toBe(200);
+  }
+
+  it('both moved it: on the 412 the EHR’s time is kept, imported, and the conflict shown', async () => {
+    const resource = booked();
+    const ref = `Appointment/${resource.id}`;
+    await useStore();
+    await sync();
+    // The EHR moves it (version 2) while staff move it in Turnout.
+    fhir.put({ ...fhir.get(ref)!, start: '2026-12-04T17:00:00Z', end: '2026-12-04T17:30:00Z' });
+    await staffMove(ref, '2026-12-05T10:00:00');
+    fhir.requests.length = 0;
+    await deliver();
+
+    // one PATCH (412), the re-read, and no second PATCH
+    expect(fhir.requests).toEqual([`PATCH /fhir/R4/${ref}`, `GET /fhir/R4/${ref}`]);
+    expect(fhir.get(ref)).toMatchObject({
+      start: '2026-12-04T17:00:00Z',
+      meta: { versionId: '2' },
+    });
+    const [d] = (await t.http.get('/v1/calendar-deliveries').set(c.auth)).body.items;
+    expect(d).toMatchObject({
+      type: 'appointment.rescheduled',
+      status: 'conflict',
+      lastStatusCode: 412,
+      lastError:
+        'not written: the calendar moved it to 2026-12-04 11:00 America/Chicago since Turnout read it; ' +
+        "the calendar's time is kept (Turnout's move was to 2026-12-05 10:00 America/Chicago)",
+    });
+    const state = (await t.http.get('/v1/calendar-store').set(c.auth)).body;
+    expect(state.counts).toMatchObject({ calendarKept: 1, writes: 0 });
+    expect(state.conflicts).toEqual([
+      expect.objectContaining({ deliveryId: d.id, externalId: ref }),
+    ]);
+    expect(Date.parse(state.nextReadAt)).toBeLessThanOrEqual(t.clock.now().getTime());
+    expect(await sync()).toMatchObject({ updated: 1 });
+    const a = await appointment(ref);
+    expect(a.startsAt).toBe('2026-12-04T17:00:00.000Z');
+    expect(a.history.at(-1)).toMatchObject({ event: 'IMPORT_RESCHEDULE', source: 'import' });
+    const pending = a.reminders.filter((r: { status: string }) => r.status === 'pending');
+    expect(pending.map((r: { dueAt: string }) => r.dueAt)).toEqual([
+      '2026-12-02T17:00:00.000Z',
+      '2026-12-04T15:00:00.000Z',
+    ]);
+  });
+
+  it('the EHR changed only the description: on the 412 Turnout’s move is applied again', async () => {
+    const resource = booked();
+    const ref = `Appointment/${resource.id}`;
+    await useStore();
+    await sync();
+    fhir.put({ ...fhir.get(ref)!, description: 'bring x-rays' });
+    await staffMove(ref, '2026-12-05T10:00:00');
+    fhir.requests.length = 0;
+    await deliver();
+
+    expect(fhir.requests).toEqual([
+      `PATCH /fhir/R4/${ref}`,
+      `GET /fhir/R4/${ref}`,
+      `PATCH /fhir/R4/${ref}`,
+    ]);
+    expect(fhir.get(ref)).toMatchObject({
+      description: 'bring x-rays',
+      start: '2026-12-05T16:00:00.000Z',
+      end: '2026-12-05T16:30:00.000Z',
+      meta: { versionId: '3' },
+    });
+    const [d] = (await t.http.get('/v1/calendar-deliveries').set(c.auth)).body.items;
+    expect(d).toMatchObject({ status: 'delivered', attempts: 1 });
+    const state = (await t.http.get('/v1/calendar-store').set(c.auth)).body;
+    expect(state.counts).toMatchObject({ writes: 1, writeConflicts: 1, calendarKept: 0 });
+    expect(state.conflicts).toEqual([]);
+  });
+
+  it('an Appointment deleted outright on the server is found by the reconcile and cancelled', async () => {
+    const gone = booked();
+    const kept = booked(uniquePhone(), '2026-12-04T15:30:00Z');
+    await useStore();
+    await sync();
+    fhir.delete(`Appointment/${gone.id}`);
+
+    // The incremental search cannot say so: a deleted resource is simply not returned.
+    t.clock.set('2026-11-26T15:01:00Z');
+    expect(await sync()).toMatchObject({ ok: true, cancelledByDeletion: 0 });
+    expect((await appointment(`Appointment/${gone.id}`)).status).toBe('scheduled');
+
+    // Every 15 minutes a read also looks up the ids Turnout holds for upcoming appointments.
+    t.clock.set('2026-11-26T15:15:00Z');
+    fhir.requests.length = 0;
+    expect(await sync()).toMatchObject({ ok: true, cancelledByDeletion: 1 });
+    const lookups = fhir.requests.filter((r) => r.includes('_id='));
+    expect(lookups).toHaveLength(1);
+    expect(decodeURIComponent(lookups[0])).toContain(`_id=${[gone.id, kept.id].sort().join(',')}`);
+    const a = await appointment(`Appointment/${gone.id}`);
+    expect(a.status).toBe('cancelled');
+    expect(a.reminders.every((r: { status: string }) => r.status === 'cancelled')).toBe(true);
+    expect(a.history.at(-1)).toMatchObject({ event: 'IMPORT_CANCEL', source: 'import' });
+    expect((await appointment(`Appointment/${kept.id}`)).status).toBe('scheduled');
+
+    // The next reconcile asks only for what is still upcoming and held.
+    t.clock.set('2026-11-26T15:30:00Z');
+    fhir.requests.length = 0;
+    expect(await sync()).toMatchObject({ ok: true, cancelledByDeletion: 0 });
+    expect(fhir.requests.filter((r) => r.includes('_id='))).toEqual([
+      expect.stringContaining(`_id=${kept.id}&`),
+    ]);
+    // R4 delete over HTTP: 204, then 410 Gone on a read
+    const del = await fetch(`${fhir.base}/Appointment/${kept.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${fhir.staticToken}` },
+    });
+    expect(del.status).toBe(204);
+    const read = await fetch(`${fhir.base}/Appointment/${kept.id}`, {
+      headers: { authorization: `Bearer ${fhir.staticToken}` },
+    });
+    expect(read.status).toBe(410);
+  });
+
   it('429 waits for Retry-After; the OperationOutcome is shown; then the cancel is written', async () => {
     const resource = booked();
     await useStore();

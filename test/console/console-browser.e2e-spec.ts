@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { BroadcastSender } from '../../src/broadcasts/broadcast-sender.service';
 import { CalendarWriteBack } from '../../src/calendar/calendar-write-back.service';
+import { CalendarSync } from '../../src/calendar/store/calendar-sync.service';
 import { BackfillWaves } from '../../src/waitlist/backfill-waves.service';
 import { localDate } from '../../src/common/time/starts-at';
 import { twilioSignature } from '../../src/messaging/providers/twilio-signature';
 import { CalendarReceiver } from '../support/calendar-receiver';
 import { dispatcherOf, upload } from '../support/dispatch-helpers';
 import { findTool } from '../support/external-tools';
+import { FhirTestServer } from '../support/fhir/fhir-test-server';
 import { createClinic, TestClinic, uniquePhone } from '../support/factories';
 import { RecordingTwilioServer } from '../support/recording-twilio.server';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -666,6 +668,128 @@ describe('staff console in Chromium', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       PHONE.width,
     );
+  });
+
+  it("shows a calendar store's state: last read and write, the error, unmapped events, conflicts", async () => {
+    // A second clinic whose calendar is an EHR (the local FHIR R4 server), read and written.
+    const fhir = new FhirTestServer();
+    await fhir.start();
+    try {
+      const ehr = await createClinic(t, {
+        name: 'Hillside Clinic',
+        timezone: ZONE,
+        senderNumber: uniquePhone(),
+      });
+      await t.http
+        .patch('/v1/clinic')
+        .set(ehr.auth)
+        .send({
+          calendarStore: {
+            type: 'fhir',
+            baseUrl: fhir.base,
+            auth: { type: 'bearer', token: fhir.staticToken },
+            syncSeconds: 60,
+          },
+        })
+        .expect(200);
+      const visit = (id: string, phone: string | null, start: string) => {
+        fhir.put({
+          resourceType: 'Patient',
+          id: `p-${id}`,
+          name: [{ given: ['Eve'], family: id }],
+          telecom: phone ? [{ system: 'sms', value: phone }] : [],
+        });
+        fhir.put({
+          resourceType: 'Appointment',
+          id,
+          status: 'booked',
+          start,
+          end: new Date(Date.parse(start) + 30 * 60_000).toISOString(),
+          description: `Visit ${id}`,
+          participant: [{ actor: { reference: `Patient/p-${id}` }, status: 'needs-action' }],
+        });
+      };
+      const tomorrowAt = (h: number) =>
+        new Date(t.clock.now().getTime() + 24 * 3600_000 + h * 3600_000).toISOString();
+      visit('kept', uniquePhone(), tomorrowAt(0));
+      visit('moved', uniquePhone(), tomorrowAt(1));
+      visit('nophone', null, tomorrowAt(2));
+      const sync = async () => {
+        await t.ds.query(
+          `UPDATE calendar_store_syncs
+           SET next_sync_at = CASE WHEN clinic_id = $1 THEN $2::timestamptz ELSE 'infinity' END`,
+          [ehr.id, t.clock.now()],
+        );
+        await t.app.get(CalendarSync).runOnce();
+      };
+      await sync();
+      const idOf = async (externalId: string): Promise<string> =>
+        (await t.http.get(`/v1/appointments?externalId=${externalId}`).set(ehr.auth)).body.items[0]
+          .id;
+      // A write that lands: staff cancel one.
+      await t.http
+        .patch(`/v1/appointments/${await idOf('Appointment/kept')}`)
+        .set(ehr.auth)
+        .send({ status: 'cancelled' })
+        .expect(200);
+      await deliverCalendar();
+      // Both moved the other: the EHR's time is kept, and shown.
+      fhir.put({ ...fhir.get('Appointment/moved')!, start: tomorrowAt(3), end: tomorrowAt(3.5) });
+      const moved = await idOf('Appointment/moved');
+      await t.http
+        .patch(`/v1/appointments/${moved}`)
+        .set(ehr.auth)
+        .send({ startsAt: tomorrowAt(5) })
+        .expect(200);
+      await deliverCalendar();
+      await sync();
+      // Then the EHR is down: the OperationOutcome is the last error.
+      fhir.script({ status: 503, retryAfter: '600', outcome: 'EHR down for maintenance' });
+      await t.http
+        .patch(`/v1/appointments/${moved}`)
+        .set(ehr.auth)
+        .send({ status: 'cancelled' })
+        .expect(200);
+      await deliverCalendar();
+
+      await page.setViewportSize(DESKTOP);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await page.getByLabel('Clinic API key').fill(ehr.apiKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      await page.getByRole('link', { name: 'Calendar deliveries' }).click();
+      const store = page.locator('#calendar-store');
+      // this clinic's store, not what the page showed of the first clinic's webhook before
+      await store.locator('.store-facts', { hasText: /^Store: FHIR R4 server/ }).waitFor();
+      const facts = await store.locator('.store-facts').innerText();
+      expect(facts).toMatch(/^Store: FHIR R4 server · last read (?!never)/);
+      expect(facts).toMatch(/2 appointments/);
+      expect(facts).toMatch(/last write (?!never)/);
+      expect(facts).toMatch(/1 waiting, 0 failed/);
+      expect(facts).toMatch(/1 moved meanwhile, calendar kept/);
+      expect(facts).toMatch(/1 not read/);
+      expect(await store.getByRole('alert').innerText()).toMatch(
+        /^Last error \(.+\): PATCH \/fhir\/R4\/Appointment\/moved answered 503: .*EHR down for maintenance/,
+      );
+      expect(await store.locator('ul.unmapped').innerText()).toBe(
+        'Visit nophone — the patient has no sms or mobile phone telecom',
+      );
+      expect(await store.locator('ul.conflicts').innerText()).toMatch(
+        /^Appointment\/moved — not written: the calendar moved it to .+; the calendar's time is kept/,
+      );
+      await page.locator('#calendar-list li.delivery-conflict').waitFor();
+      expect(await page.locator('#calendar-list li.delivery-conflict').innerText()).toMatch(
+        /Rescheduled[\s\S]*conflict[\s\S]*last answer 412/,
+      );
+      await page.screenshot({
+        path: join(ARTIFACTS, 'calendar-store-desktop.png'),
+        fullPage: true,
+      });
+      await expectAccessible('calendar store, desktop');
+    } finally {
+      await fhir.stop();
+    }
   });
 
   it('signs out, and nothing failed in the page under the CSP', async () => {

@@ -133,7 +133,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('PatientDailyCap1795971000000');
+    expect(last).toBe('CalendarWriteConflicts1795981000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -168,14 +168,16 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await columnType('messages', 'media')).toBe('jsonb');
     expect(await columnType('clinics', 'max_routine_texts_per_patient_per_day')).toBe('integer');
     expect(await tableExists('patient_daily_texts')).toBe(true);
+    expect(await columnExists('calendar_store_syncs', 'calendar_kept')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await tableExists('patient_daily_texts')).toBe(false);
-    expect(await columnExists('clinics', 'max_routine_texts_per_patient_per_day')).toBe(false);
-    expect(await tableExists('calendar_store_syncs')).toBe(true);
+    expect(await columnExists('calendar_store_syncs', 'calendar_kept')).toBe(false);
+    expect(await columnExists('calendar_store_syncs', 'reconciled_at')).toBe(false);
+    expect(await tableExists('calendar_store_links')).toBe(true);
+    expect(await tableExists('patient_daily_texts')).toBe(true);
     expect(await columnExists('clinics', 'calendar_store')).toBe(true);
     expect(await columnExists('messages', 'media')).toBe(true);
     expect(await columnExists('clinics', 'require_consent_evidence')).toBe(true);

@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 
-export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+/** conflict: a move not written because the calendar had moved the appointment meanwhile */
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'conflict'] as const;
 
 export class ListCalendarDeliveriesQuery {
   @ApiPropertyOptional({ enum: DELIVERY_STATUSES })

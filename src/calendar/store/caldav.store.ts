@@ -5,10 +5,11 @@ import type { AppointmentStatus } from '../../appointments/appointment.machine';
 import type { CalDavStoreSettings } from '../../clinics/calendar-store-settings';
 import { Clock } from '../../common/clock/clock';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { applyChange, mapCalDavEvent, newEvent } from './caldav-mapping';
+import { applyChange, mapCalDavEvent, newEvent, readIcsEvent } from './caldav-mapping';
 import {
   CalendarStoreAdapter,
   StoreChange,
+  CalendarKept,
   StoreContext,
   StoreError,
   StoreLink,
@@ -35,6 +36,9 @@ interface SyncedObject {
  */
 @Injectable()
 export class CalDavStore implements CalendarStoreAdapter {
+  readonly type = 'caldav' as const;
+  readonly linked = true;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -156,9 +160,24 @@ export class CalDavStore implements CalendarStoreAdapter {
         };
       }
       let current = { etag: link.etag, source: link.source };
+      const known = timeOf(link, ctx.timezone);
       let conflicts = 0;
       for (;;) {
         if (current.source === null) current = await this.get(link.href, headers, http.fetch);
+        const kept =
+          conflicts > 0 &&
+          wanted.moved &&
+          calendarMoved(current.source!, known, wanted, ctx.timezone);
+        if (kept) {
+          // The calendar moved it too since Turnout read it: its time stands, Turnout's is dropped.
+          return {
+            ok: true,
+            link: { ...link, etag: current.etag, source: current.source },
+            conflicts,
+            requests: http.requests(),
+            calendarKept: kept,
+          };
+        }
         const edited = applyChange(current.source!, wanted, ctx.timezone);
         if (edited === null) {
           return {
@@ -217,6 +236,36 @@ export class CalDavStore implements CalendarStoreAdapter {
       password: ctx.secret.password ?? '',
     });
   }
+}
+
+/** The time Turnout last knew of the event: the version it read or wrote. */
+function timeOf(link: StoreLink, zone: string): { start: number; end: number } {
+  const read = link.source ? readIcsEvent(link.source, zone) : null;
+  const start = read?.start?.getTime() ?? Date.parse(link.item.startsAt);
+  const end = read?.end?.getTime() ?? start + link.item.durationMinutes * 60_000;
+  return { start, end };
+}
+
+/**
+ * When the event re-read after a 412 has a time other than the one Turnout knew (the calendar
+ * moved it meanwhile) and other than Turnout's: what stands and what was dropped.
+ */
+function calendarMoved(
+  ics: string,
+  known: { start: number; end: number },
+  wanted: { startsAt: Date; endsAt: Date },
+  zone: string,
+): CalendarKept | null {
+  const now = readIcsEvent(ics, zone);
+  if (!now.start) return null;
+  const start = now.start.getTime();
+  const end = now.end?.getTime() ?? start;
+  if (start === known.start && end === known.end) return null;
+  if (start === wanted.startsAt.getTime() && end === wanted.endsAt.getTime()) return null;
+  return {
+    wanted: { startsAt: wanted.startsAt.toISOString(), endsAt: wanted.endsAt.toISOString() },
+    calendar: { startsAt: new Date(start).toISOString(), endsAt: new Date(end).toISOString() },
+  };
 }
 
 function failed(res: Response, body: string, requests: number): StoreWrite {

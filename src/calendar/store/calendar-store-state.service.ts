@@ -12,10 +12,11 @@ export class CalendarStoreState {
   constructor(private readonly repository: CalendarStoreRepository) {}
 
   async view(clinic: ClinicEntity): Promise<CalendarStoreStateView> {
-    const [state, deliveries, unmapped] = await Promise.all([
+    const [state, deliveries, unmapped, conflicts] = await Promise.all([
       clinic.calendarStore ? this.repository.state(clinic.id) : null,
       this.repository.deliveryCounts(clinic.id),
       clinic.calendarStore ? this.repository.unmapped(clinic.id, UNMAPPED_SHOWN) : [],
+      clinic.calendarStore ? this.repository.conflicts(clinic.id, UNMAPPED_SHOWN) : [],
     ]);
     const errorAt = state?.last_error_at ?? deliveries.last_error_at;
     const readError = state?.last_error ?? null;
@@ -35,6 +36,7 @@ export class CalendarStoreState {
         appointments: state?.appointments ?? 0,
         writes: state ? state.writes : deliveries.delivered,
         writeConflicts: state?.write_conflicts ?? 0,
+        calendarKept: state?.calendar_kept ?? 0,
         pendingWrites: deliveries.pending,
         failedWrites: deliveries.failed,
         unmapped: state?.unmapped ?? 0,
@@ -45,6 +47,13 @@ export class CalendarStoreState {
         summary: u.summary,
         reason: u.reason,
         seenAt: u.seen_at.toISOString(),
+      })),
+      conflicts: conflicts.map((k) => ({
+        deliveryId: k.id,
+        appointmentId: k.appointment_id,
+        externalId: k.external_id,
+        message: k.last_error ?? '',
+        at: iso(k.last_attempt_at) ?? '',
       })),
     };
   }

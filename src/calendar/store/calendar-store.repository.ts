@@ -5,6 +5,8 @@ import type {
   CalendarStoreSettings,
   StoredCalendarStoreSecret,
 } from '../../clinics/calendar-store-settings';
+import { CALENDAR_SYNC_WORK } from '../../clinics/calendar-store-settings';
+import { DueSignals } from '../../common/due-work/due-signals';
 import { returningRows } from '../../database/returning-rows';
 import type { StoreLink, UnmappedEvent } from './calendar-store.port';
 
@@ -12,6 +14,16 @@ export interface ClaimedSync {
   clinic_id: string;
   cursor: string | null;
   lease_until: Date;
+  /** when the store's deletions were last looked for by ref (FHIR), null: never */
+  reconciled_at: Date | null;
+}
+
+export interface ConflictRow {
+  id: string;
+  appointment_id: string;
+  external_id: string;
+  last_error: string | null;
+  last_attempt_at: Date | null;
 }
 
 export interface StoreState {
@@ -22,6 +34,7 @@ export interface StoreState {
   events_read: number;
   writes: number;
   write_conflicts: number;
+  calendar_kept: number;
   last_error: string | null;
   last_error_at: Date | null;
   next_sync_at: Date;
@@ -47,7 +60,7 @@ export class CalendarStoreRepository {
          FOR UPDATE SKIP LOCKED)
        UPDATE calendar_store_syncs s SET lease_until = $2, leased_by = $3
        FROM due WHERE s.clinic_id = due.clinic_id
-       RETURNING s.clinic_id, s.cursor, s.lease_until`,
+       RETURNING s.clinic_id, s.cursor, s.lease_until, s.reconciled_at`,
       [now, leaseUntil, by, limit],
     );
     return returningRows<ClaimedSync>(result);
@@ -65,15 +78,16 @@ export class CalendarStoreRepository {
   async readDone(
     clinicId: string,
     leaseUntil: Date,
-    r: { cursor: string | null; at: Date; next: Date; events: number },
+    r: { cursor: string | null; at: Date; next: Date; events: number; reconciled: boolean },
   ): Promise<boolean> {
     const result: unknown = await this.ds.query(
       `UPDATE calendar_store_syncs
        SET cursor = $3, last_read_at = $4, next_sync_at = $5, reads = reads + 1,
            events_read = events_read + $6, lease_until = NULL, leased_by = NULL,
-           last_error = NULL, last_error_at = NULL
+           last_error = NULL, last_error_at = NULL,
+           reconciled_at = CASE WHEN $7 THEN $4 ELSE reconciled_at END
        WHERE clinic_id = $1 AND lease_until = $2 RETURNING clinic_id`,
-      [clinicId, leaseUntil, r.cursor, r.at, r.next, r.events],
+      [clinicId, leaseUntil, r.cursor, r.at, r.next, r.events, r.reconciled],
     );
     return returningRows(result).length > 0;
   }
@@ -94,6 +108,44 @@ export class CalendarStoreRepository {
        SET last_write_at = $2, writes = writes + 1, write_conflicts = write_conflicts + $3
        WHERE clinic_id = $1`,
       [clinicId, at, conflicts],
+    );
+  }
+
+  /**
+   * A move not written because the calendar had moved the appointment meanwhile: counted, and
+   * the store is read right away so its time goes through the import.
+   */
+  async conflicted(clinicId: string, at: Date): Promise<void> {
+    await this.ds.query(
+      `UPDATE calendar_store_syncs
+       SET calendar_kept = calendar_kept + 1, next_sync_at = least(next_sync_at, $2)
+       WHERE clinic_id = $1`,
+      [clinicId, at],
+    );
+    const wake = DueSignals.wake(CALENDAR_SYNC_WORK);
+    await this.ds.query(`SELECT pg_notify($1, $2)`, [wake.channel, wake.payload]);
+  }
+
+  /** The refs of linked appointments still to come and not cancelled (a reconcile's list). */
+  async upcomingRefs(clinicId: string, now: Date): Promise<string[]> {
+    const rows: { href: string }[] = await this.ds.query(
+      `SELECT l.href FROM calendar_store_links l
+       JOIN appointments a ON a.clinic_id = l.clinic_id AND a.external_id = l.external_id
+       WHERE l.clinic_id = $1 AND a.starts_at >= $2 AND a.status <> 'cancelled'
+       ORDER BY l.href`,
+      [clinicId, now],
+    );
+    return rows.map((r) => r.href);
+  }
+
+  /** Moves the calendar kept over Turnout's (write-back events settled as conflict). */
+  async conflicts(clinicId: string, limit: number): Promise<ConflictRow[]> {
+    return this.ds.query(
+      `SELECT d.id, d.appointment_id, a.external_id, d.last_error, d.last_attempt_at
+       FROM calendar_deliveries d JOIN appointments a ON a.id = d.appointment_id
+       WHERE d.clinic_id = $1 AND d.status = 'conflict'
+       ORDER BY d.last_attempt_at DESC NULLS LAST, d.seq DESC LIMIT $2`,
+      [clinicId, limit],
     );
   }
 
@@ -200,7 +252,7 @@ export class CalendarStoreRepository {
   async state(clinicId: string): Promise<StoreState | null> {
     const rows: StoreState[] = await this.ds.query(
       `SELECT s.store_type, s.last_read_at, s.last_write_at, s.reads, s.events_read, s.writes,
-              s.write_conflicts, s.last_error, s.last_error_at, s.next_sync_at,
+              s.write_conflicts, s.calendar_kept, s.last_error, s.last_error_at, s.next_sync_at,
               (SELECT count(*)::int FROM calendar_store_links l WHERE l.clinic_id = s.clinic_id)
                 AS appointments,
               (SELECT count(*)::int FROM calendar_store_unmapped u WHERE u.clinic_id = s.clinic_id)

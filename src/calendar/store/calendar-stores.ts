@@ -1,20 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import type { CalendarStoreType } from '../../clinics/calendar-store-settings';
-import type { CalendarStoreAdapter } from './calendar-store.port';
+import type { CalendarStoreAdapter, StoreSettings } from './calendar-store.port';
 import { CalDavStore } from './caldav.store';
 import { FhirStore } from './fhir.store';
+import { WebhookStore } from './webhook.store';
 
-/** The adapter of each store type Turnout reads and writes (the webhook is the outbox's own). */
+/** The adapter of each store type: the clinic's store, or the webhook when it has none. */
 @Injectable()
 export class CalendarStores {
-  constructor(
-    private readonly caldav: CalDavStore,
-    private readonly fhir: FhirStore,
-  ) {}
+  private readonly byType: Record<StoreSettings['type'], CalendarStoreAdapter>;
 
-  of(type: CalendarStoreType): CalendarStoreAdapter | null {
-    if (type === 'caldav') return this.caldav;
-    if (type === 'fhir') return this.fhir;
-    return null;
+  constructor(webhook: WebhookStore, caldav: CalDavStore, fhir: FhirStore) {
+    this.byType = { webhook, caldav, fhir };
+  }
+
+  of(type: StoreSettings['type']): CalendarStoreAdapter {
+    return this.byType[type];
   }
 }

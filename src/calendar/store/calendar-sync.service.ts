@@ -15,6 +15,11 @@ import { errorText } from './store-http';
 /** Long enough for a first read of a large calendar; a dead instance's clinic waits this long. */
 const LEASE_MS = 10 * 60_000;
 const CLINICS_PER_CLAIM = 5;
+/**
+ * How often a read also looks for events deleted outright from a store whose search cannot say
+ * so (FHIR): the refs of the upcoming appointments Turnout holds, looked up by id.
+ */
+export const RECONCILE_MS = 15 * 60_000;
 
 export interface SyncOutcome {
   clinicId: string;
@@ -82,7 +87,7 @@ export class CalendarSync {
     };
     const clinic = await this.clinics.findById(claim.clinic_id);
     const settings = clinic?.calendarStore;
-    const adapter = settings && this.stores.of(settings.type);
+    const adapter = settings ? this.stores.of(settings.type) : null;
     const next = (from: Date) => new Date(from.getTime() + (settings?.syncSeconds ?? 60) * 1000);
     if (!clinic || !settings || !adapter) {
       await this.syncs.readFailed(
@@ -96,9 +101,15 @@ export class CalendarSync {
     }
     try {
       const secret = clinic.calendarStoreSecret ? this.vault.open(clinic.calendarStoreSecret) : {};
+      const now = this.clock.now();
+      const reconcile =
+        claim.cursor !== null &&
+        (!claim.reconciled_at || now.getTime() - claim.reconciled_at.getTime() >= RECONCILE_MS);
+      const held = { upcoming: () => this.syncs.upcomingRefs(clinic.id, now) };
       const read = await adapter.read(
         { clinicId: clinic.id, timezone: clinic.timezone, settings, secret },
         claim.cursor,
+        reconcile ? held : undefined,
       );
       outcome.requests = read.requests;
       await this.apply(clinic, read, outcome);
@@ -108,6 +119,8 @@ export class CalendarSync {
         at,
         next: next(at),
         events: read.mapped.length + read.unmapped.length + read.deleted.length,
+        // a first read saw everything there is: it counts as reconciled
+        reconciled: reconcile || claim.cursor === null,
       });
       outcome.ok = true;
     } catch (e: unknown) {

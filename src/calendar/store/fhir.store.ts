@@ -7,6 +7,8 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import {
   CalendarStoreAdapter,
   StoreChange,
+  CalendarKept,
+  HeldRefs,
   StoreContext,
   StoreError,
   StoreLink,
@@ -26,6 +28,8 @@ import { countingFetch, errorText, retryAfter } from './store-http';
 const FHIR_JSON = 'application/fhir+json';
 const PAGE_SIZE = 100;
 const MAX_CONFLICTS = 3;
+/** Ids per `_id` search of a reconcile: short enough for any server's URL limit. */
+const ID_BATCH = 50;
 /** How far back the search reaches: today's appointments stay in view all day. */
 const LOOK_BACK_MS = 24 * 3600_000;
 
@@ -42,7 +46,15 @@ export class FhirStore implements CalendarStoreAdapter {
     private readonly tokens: SmartBackendTokens,
   ) {}
 
-  async read(ctx: StoreContext, cursor: string | null): Promise<StoreRead> {
+  readonly type = 'fhir' as const;
+  readonly linked = true;
+
+  /**
+   * The changes since `cursor`; with `held`, also the Appointments deleted outright since
+   * Turnout read them, which no search returns any more: the ids Turnout holds for upcoming
+   * appointments are searched by `_id` in batches, and those not found are reported deleted.
+   */
+  async read(ctx: StoreContext, cursor: string | null, held?: HeldRefs): Promise<StoreRead> {
     const settings = ctx.settings as FhirStoreSettings;
     const http = countingFetch(this.config.calendarTimeoutMs);
     const since = new Date(this.clock.now().getTime() - LOOK_BACK_MS).toISOString();
@@ -77,8 +89,33 @@ export class FhirStore implements CalendarStoreAdapter {
       }
       url = bundle.link?.find((l) => l.relation === 'next')?.url ?? null;
     }
+    if (held) read.deleted = await this.missing(ctx, http.fetch, await held.upcoming());
     read.requests = http.requests();
     return read;
+  }
+
+  /** Of these refs (`Appointment/<id>`), the ones the server no longer has. */
+  private async missing(ctx: StoreContext, fetcher: typeof fetch, refs: string[]) {
+    const settings = ctx.settings as FhirStoreSettings;
+    const gone: string[] = [];
+    for (let i = 0; i < refs.length; i += ID_BATCH) {
+      const batch = refs.slice(i, i + ID_BATCH);
+      const ids = batch.map((r) => r.replace(/^Appointment\//, ''));
+      const found = new Set<string>();
+      const query = new URLSearchParams({ _id: ids.join(','), _count: String(ID_BATCH) });
+      let url: string | null = `${base(settings)}/Appointment?${query.toString()}`;
+      while (url) {
+        const bundle = (await this.call(ctx, fetcher, 'GET', url)).body as Bundle;
+        for (const e of bundle.entry ?? []) {
+          if (e.resource?.resourceType === 'Appointment' && e.resource.id) found.add(e.resource.id);
+        }
+        url = bundle.link?.find((l) => l.relation === 'next')?.url ?? null;
+      }
+      batch.forEach((ref, k) => {
+        if (!found.has(ids[k])) gone.push(ref);
+      });
+    }
+    return gone;
   }
 
   async write(ctx: StoreContext, change: StoreChange, link: StoreLink | null): Promise<StoreWrite> {
@@ -123,12 +160,26 @@ export class FhirStore implements CalendarStoreAdapter {
         ? (JSON.parse(link.source) as Appointment)
         : null;
       let version = link.etag;
+      const known = current
+        ? { start: current.start, end: current.end }
+        : { start: link.item.startsAt, end: undefined };
       let conflicts = 0;
       for (;;) {
         if (!current) {
           const got = await this.call(ctx, http.fetch, 'GET', `${base(settings)}/${link.href}`);
           current = got.body as Appointment;
           version = current.meta?.versionId ?? null;
+        }
+        const kept = conflicts > 0 && wanted.moved && ehrMoved(current, known, wanted);
+        if (kept) {
+          // The EHR moved it too since Turnout read it: its time stands, Turnout's is dropped.
+          return {
+            ok: true,
+            link: { ...link, etag: version, source: JSON.stringify(current) },
+            conflicts,
+            requests: http.requests(),
+            calendarKept: kept,
+          };
         }
         const ops = patchFor(current, wanted);
         if (ops.length === 0) {
@@ -230,6 +281,32 @@ export class FhirStore implements CalendarStoreAdapter {
     if (settings.auth.type === 'bearer') return ctx.secret.token ?? '';
     return this.tokens.token(ctx.clinicId, settings.auth, ctx.secret, fetcher);
   }
+}
+
+const same = (a: string | undefined, b: string | undefined) =>
+  a === b || (!!a && !!b && Date.parse(a) === Date.parse(b));
+
+/**
+ * When the Appointment re-read after a 412 has a start or end other than the one Turnout knew
+ * (the EHR moved it meanwhile) and other than Turnout's: what stands and what was dropped.
+ */
+function ehrMoved(
+  current: Appointment,
+  known: { start?: string; end?: string },
+  wanted: { startsAt: string; endsAt: string },
+): CalendarKept | null {
+  if (!current.start) return null;
+  const unchanged =
+    same(current.start, known.start) && (!known.end || same(current.end, known.end));
+  if (unchanged) return null;
+  if (same(current.start, wanted.startsAt) && same(current.end, wanted.endsAt)) return null;
+  return {
+    wanted: { startsAt: wanted.startsAt, endsAt: wanted.endsAt },
+    calendar: {
+      startsAt: new Date(current.start).toISOString(),
+      endsAt: current.end ? new Date(current.end).toISOString() : current.start,
+    },
+  };
 }
 
 const base = (s: FhirStoreSettings) => s.baseUrl.replace(/\/+$/, '');

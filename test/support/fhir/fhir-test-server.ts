@@ -32,6 +32,8 @@ const OUTCOME = (code: string, diagnostics: string) => ({
 export class FhirTestServer {
   private server?: Server;
   private readonly store = new Map<string, Stored>();
+  /** resources deleted outright: a read of one is 410 Gone, no search returns it */
+  private readonly deleted = new Set<string>();
   private readonly tokens = new Map<string, number>();
   private readonly usedJti = new Set<string>();
   private readonly clients = new Map<string, JWK>();
@@ -91,6 +93,11 @@ export class FhirTestServer {
     return stored;
   }
 
+  /** Deletes a resource outright, as the EHR itself would (R4 `delete`). */
+  delete(key: string): void {
+    if (this.store.delete(key)) this.deleted.add(key);
+  }
+
   get(key: string): Stored['resource'] | undefined {
     return this.store.get(key)?.resource;
   }
@@ -132,6 +139,14 @@ export class FhirTestServer {
     if (req.method === 'GET' && !id) return this.search(url, res);
     if (req.method === 'POST' && !id) return this.create(type, req, body, res);
     const stored = this.store.get(`${type}/${id}`);
+    if (req.method === 'DELETE') {
+      // R4 delete: 204 whether or not it existed; a later read of it is 410 Gone
+      this.delete(`${type}/${id}`);
+      res.writeHead(204).end();
+      return;
+    }
+    if (!stored && this.deleted.has(`${type}/${id}`))
+      return send(res, 410, OUTCOME('deleted', `${type}/${id} was deleted`));
     if (!stored) return send(res, 404, OUTCOME('not-found', `${type}/${id} is not known`));
     if (req.method === 'GET') return send(res, 200, stored.resource, etag(stored));
     if (req.method === 'PATCH') return this.patch(req, body, stored, res);
@@ -144,9 +159,12 @@ export class FhirTestServer {
     const count = Math.min(Number(q.get('_count') ?? this.maxPageSize), this.maxPageSize);
     const date = q.get('date');
     const lastUpdated = q.get('_lastUpdated');
+    // _id: a token parameter; a comma-separated list is any of them (R4 search, "OR")
+    const ids = q.has('_id') ? new Set(q.getAll('_id').flatMap((v) => v.split(','))) : null;
     const matches = [...this.store.values()]
       .map((s) => s.resource)
       .filter((r) => r.resourceType === 'Appointment')
+      .filter((r) => !ids || ids.has(r.id))
       .filter((r) => !date || compare(typeof r.start === 'string' ? r.start : '', date))
       .filter((r) => !lastUpdated || compare(r.meta.lastUpdated, lastUpdated))
       .sort(

@@ -15,6 +15,11 @@ export class StoreCountsView {
   @ApiProperty({ description: 'changes written to the store' }) writes: number;
   @ApiProperty({ description: 'writes that met a newer version (412) and were applied again' })
   writeConflicts: number;
+  @ApiProperty({
+    description:
+      "moves by Turnout not written because the calendar had moved the appointment meanwhile (the calendar's time kept)",
+  })
+  calendarKept: number;
   @ApiProperty({ description: 'write-back events waiting (retried with backoff)' })
   pendingWrites: number;
   @ApiProperty({ description: 'write-back events given up after a day' }) failedWrites: number;
@@ -30,6 +35,16 @@ export class UnmappedEventView {
   @ApiProperty() seenAt: string;
 }
 
+export class StoreConflictView {
+  @ApiProperty({ description: 'the write-back event, status conflict in /v1/calendar-deliveries' })
+  deliveryId: string;
+  @ApiProperty() appointmentId: string;
+  @ApiProperty() externalId: string;
+  @ApiProperty({ description: 'what the calendar had, and the move of Turnout it kept out' })
+  message: string;
+  @ApiProperty() at: string;
+}
+
 export class CalendarStoreStateView {
   @ApiProperty({ enum: ['webhook', 'caldav', 'fhir'] }) type: string;
   @ApiProperty({ type: String, nullable: true, description: 'last successful read' })
@@ -42,4 +57,10 @@ export class CalendarStoreStateView {
   @ApiProperty({ type: StoreErrorView, nullable: true }) lastError: StoreErrorView | null;
   @ApiProperty({ type: [UnmappedEventView], description: 'newest first, at most 100' })
   unmapped: UnmappedEventView[];
+  @ApiProperty({
+    type: [StoreConflictView],
+    description:
+      "moves where the calendar's newer time was kept over Turnout's; newest first, at most 100",
+  })
+  conflicts: StoreConflictView[];
 }
