@@ -389,6 +389,11 @@ describe('staff console in Chromium', () => {
     await form.locator('input[name=to]').fill(addDays(today, 1));
     await form.locator('select[name=maxScore]').selectOption('2');
     await form.getByRole('button', { name: 'Show' }).click();
+    // The page drew every answer of its default range on arrival; wait for the filtered list
+    // (one answer scored 2 or less), not for a text both lists contain.
+    await page.waitForFunction(
+      () => document.querySelectorAll('#surveys-comments li').length === 1,
+    );
     await page.locator('#surveys-comments').getByText('The wait was long').waitFor();
     // 6 attended visits: one scored 2, five scored 5.
     expect(await page.locator('#surveys-totals').innerText()).toMatch(/Answered\s+6/);
