@@ -1,6 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -65,7 +64,6 @@ export class AppModule {
               dataSourceFactory: () => Promise.resolve(dataSource),
             })
           : TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
-        ScheduleModule.forRoot(),
         ThrottlerModule.forRoot(rateLimits(config)),
         CommonModule,
         AuthModule,

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { ClinicEntity } from '../clinics/clinic.entity';
+import { VISIT_ATTENDED_WORK } from '../common/due-work/due-kinds';
+import { DueSignals } from '../common/due-work/due-signals';
 import { AppointmentReminders } from '../reminders/appointment-reminders.port';
 import {
   AppointmentEffect,
@@ -14,6 +16,9 @@ import { AppointmentDetailsRepository } from './appointment-details.repository';
 import { toAppointmentView } from './appointment-view.mapper';
 import { CalendarEvents } from './calendar-events.port';
 import { FreedReason, FreedTime } from './freed-time.port';
+
+/** Statuses of a visit the patient came to: surveys and the risk model's outcomes follow them. */
+const ATTENDED: readonly AppointmentStatus[] = ['arrived', 'completed'];
 
 /**
  * Staff changes that give the appointment's time back, freed here. A patient's own cancel or
@@ -43,6 +48,7 @@ export class AppointmentWorkflowService {
     private readonly details: AppointmentDetailsRepository,
     private readonly calendar: CalendarEvents,
     private readonly freed: FreedTime,
+    private readonly signals: DueSignals,
   ) {}
 
   async apply(
@@ -71,6 +77,9 @@ export class AppointmentWorkflowService {
         detail: newTime ? { startsAt: startsAt.toISOString() } : null,
       },
     );
+    if (ATTENDED.includes(result.to) && !ATTENDED.includes(row.status)) {
+      await this.signals.notify(m, VISIT_ATTENDED_WORK);
+    }
     const reason = FREES[event];
     // A no-show frees time only when marked before the visit starts.
     if (reason && (event !== 'STAFF_NO_SHOW' || now < row.starts_at)) {

@@ -18,8 +18,11 @@ export class AuditRetention {
     private readonly clock: Clock,
   ) {}
 
-  /** The due-work engine's pass: purges what is due, then when to look again. */
-  @DueWork({ name: 'audit-retention', poll: 'dispatchIntervalMs' })
+  /**
+   * The due-work engine's pass: purges what is due, then when to look again. Nothing signals
+   * it: it runs at start and every LOOK_AGAIN_MS (a lowered retention applies within that).
+   */
+  @DueWork({ name: 'audit-retention', poll: 'dispatchIntervalMs', safetyPollMs: LOOK_AGAIN_MS })
   async pass(): Promise<Date | null> {
     const now = this.clock.now();
     const purged = new Map<string, number>();

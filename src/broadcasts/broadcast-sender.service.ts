@@ -5,7 +5,7 @@ import { AppointmentWorkflowService } from '../appointments/appointment-workflow
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ClinicsRepository } from '../clinics/clinics.repository';
 import { Clock } from '../common/clock/clock';
-import { DueWork } from '../common/due-work/due-work';
+import { DueWork, SAFETY_POLL_MS } from '../common/due-work/due-work';
 import { OutboundMessages } from '../outbound/outbound-messages';
 import { BroadcastsRepository } from './broadcasts.repository';
 import { BROADCAST_WORK } from './broadcasts.service';
@@ -31,8 +31,14 @@ export class BroadcastSender {
     private readonly clock: Clock,
   ) {}
 
-  // Signalled by a new broadcast; a batch another instance holds is left to it.
-  @DueWork({ name: 'broadcasts', kinds: [BROADCAST_WORK], poll: 'dispatchIntervalMs' })
+  // Signalled by a new broadcast; a batch another instance holds is left to it (if that
+  // instance dies, its batch is taken at the safety poll).
+  @DueWork({
+    name: 'broadcasts',
+    kinds: [BROADCAST_WORK],
+    poll: 'dispatchIntervalMs',
+    safetyPollMs: SAFETY_POLL_MS,
+  })
   async pass(): Promise<Date | null> {
     while ((await this.runOnce()) === BATCH_SIZE);
     return null;

@@ -42,7 +42,7 @@ const CONFIDENCE = 0.95;
 /** R's fisher.test: probabilities within this ratio of the observed one count as "as extreme" */
 const FISHER_RELATIVE_TOLERANCE = 1 + 1e-7;
 
-const zQuantile = (p: number): number => jStat.normal.inv(p, 0, 1);
+const zQuantile = (p: number): number => jStat().normal.inv(p, 0, 1);
 
 /** Wilson's score interval for `successes` out of `n`; null when n is 0. */
 export function wilsonInterval(
@@ -85,7 +85,7 @@ export function fisherExact(a: number, b: number, c: number, d: number): number 
   const row1 = a + b;
   const col1 = a + c;
   const total = a + b + c + d;
-  const pdf = (k: number) => jStat.hypgeom.pdf(k, total, col1, row1);
+  const pdf = (k: number) => jStat().hypgeom.pdf(k, total, col1, row1);
   const observed = pdf(a) * FISHER_RELATIVE_TOLERANCE;
   let p = 0;
   for (let k = Math.max(0, row1 + col1 - total); k <= Math.min(row1, col1); k++) {
@@ -103,7 +103,7 @@ export function chiSquareStatistic(a: number, b: number, c: number, d: number): 
 }
 
 export function chiSquareP(a: number, b: number, c: number, d: number): number {
-  return 1 - jStat.chisquare.cdf(chiSquareStatistic(a, b, c, d), 1);
+  return 1 - jStat().chisquare.cdf(chiSquareStatistic(a, b, c, d), 1);
 }
 
 /** Fisher when any expected count is below 5 (where the chi-square approximation fails). */

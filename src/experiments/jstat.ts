@@ -10,5 +10,10 @@ interface JStat {
   binomial: { cdf(k: number, n: number, p: number): number };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const { jStat } = require('jstat') as { jStat: JStat };
+let loaded: JStat | undefined;
+
+/** jStat, loaded at its first use (an experiment's results), not at every start. */
+export function jStat(): JStat {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (loaded ??= (require('jstat') as { jStat: JStat }).jStat);
+}

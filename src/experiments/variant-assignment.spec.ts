@@ -55,7 +55,7 @@ describe('assignVariant', () => {
       }, 0);
       // Threshold: the chi-square quantile at 0.999 with k - 1 degrees of freedom (16.27 for
       // four variants): a fair hash fails this one time in a thousand, a biased one every time.
-      const threshold = jStat.chisquare.inv(0.999, weights.length - 1);
+      const threshold = jStat().chisquare.inv(0.999, weights.length - 1);
       expect(statistic).toBeLessThan(threshold);
     },
   );

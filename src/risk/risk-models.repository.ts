@@ -33,6 +33,16 @@ export interface VisitRow {
   prior_no_shows: number;
 }
 
+export interface ClinicToLook {
+  clinic_id: string;
+  /** finished visits counted now */
+  finished: number;
+  /** not looked at within the last check period: may be taken now */
+  takeable: boolean;
+  /** when it may be taken, if not now */
+  takeable_at: Date | null;
+}
+
 export interface TrainingRow extends VisitRow {
   no_show: boolean;
 }
@@ -48,14 +58,56 @@ export interface UpcomingRow extends VisitRow {
 export class RiskModelsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  /** Clinics not looked at since `before` (or never). */
-  async dueClinics(before: Date): Promise<string[]> {
-    const rows: { id: string }[] = await this.ds.query(
-      `SELECT c.id FROM clinics c LEFT JOIN risk_models m ON m.clinic_id = c.id
-       WHERE m.clinic_id IS NULL OR m.checked_at <= $1`,
-      [before],
+  /**
+   * The clinics whose model or scores may have work, found in one statement for all clinics:
+   * never looked at; without a model and their count of finished visits changed since it was
+   * last saved (or enough of them, and a day since a fit found too little to learn); with a model that a refit is due for (the rule of `refitDue`, in SQL) or that
+   * too few visits would drop; or with an upcoming live appointment whose score is missing or
+   * stale (the rule of `upcomingToScore`). Each with its finished visits counted now, and
+   * whether it may be taken now (not looked at since `before`), else when it may.
+   */
+  async clinicsToLook(
+    now: Date,
+    before: Date,
+    checkEveryMs: number,
+    rule: { refitEveryMs: number; minVisits: number },
+  ): Promise<ClinicToLook[]> {
+    return this.ds.query(
+      `SELECT k.clinic_id, k.finished, coalesce(k.checked_at <= $2, true) AS takeable,
+              k.checked_at + make_interval(secs => $3) AS takeable_at
+       FROM (
+         SELECT c.id AS clinic_id, m.clinic_id IS NOT NULL AS known, m.checked_at, m.fitted_at,
+                m.finished_visits, m.training_size,
+                (SELECT count(*) FROM appointments a
+                 WHERE a.clinic_id = c.id AND a.status = ANY($4::text[])
+                   AND a.starts_at < $1)::int AS finished
+         FROM clinics c LEFT JOIN risk_models m ON m.clinic_id = c.id) k
+       WHERE NOT k.known
+          OR (k.fitted_at IS NULL AND k.finished <> k.finished_visits)
+          OR (k.fitted_at IS NULL AND k.finished >= $6
+              AND k.checked_at <= $1::timestamptz - make_interval(secs => $5))
+          OR (k.fitted_at IS NOT NULL AND (
+                k.fitted_at <= $1::timestamptz - make_interval(secs => $5)
+             OR k.finished < $6
+             OR k.finished - k.finished_visits
+                  >= greatest(50, ceil(coalesce(k.training_size, 0) * 0.1))
+             OR EXISTS (
+                  SELECT 1 FROM appointments a
+                  LEFT JOIN appointment_risk r ON r.appointment_id = a.id
+                  WHERE a.clinic_id = k.clinic_id AND a.starts_at > $1
+                    AND a.status = ANY($7::text[])
+                    AND (r.appointment_id IS NULL OR r.version <> a.version
+                         OR r.fitted_at <> k.fitted_at))))`,
+      [
+        now,
+        before,
+        checkEveryMs / 1000,
+        FINISHED_STATUSES,
+        rule.refitEveryMs / 1000,
+        rule.minVisits,
+        LIVE_STATUSES,
+      ],
     );
-    return rows.map((r) => r.id);
   }
 
   /**

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ClinicsRepository } from '../clinics/clinics.repository';
 import { Clock } from '../common/clock/clock';
-import { DueWork } from '../common/due-work/due-work';
+import { DueWork, SAFETY_POLL_MS } from '../common/due-work/due-work';
 import { AppointmentReminders } from '../reminders/appointment-reminders.port';
 import type { VisitFacts } from './risk-features';
 import { fitRiskModel, MIN_TRAINING_VISITS, scoreVisit, type RiskModel } from './risk-model';
@@ -17,7 +17,8 @@ const REFIT_EVERY_MS = 86_400_000;
 
 /**
  * A refit is due when there is no model yet, the model is a day old, or enough new outcomes
- * arrived since it was fitted: max(50, 10% of what it learned from).
+ * arrived since it was fitted: max(50, 10% of what it learned from). The pass's look
+ * (RiskModelsRepository.clinicsToLook) holds the same rule in SQL; change both together.
  */
 export function refitDue(
   last: { fittedAt: Date | null; finishedVisits: number; trainingSize: number | null },
@@ -61,24 +62,44 @@ export class RiskRefit {
   ) {}
 
   /**
-   * The due-work pass: every clinic not looked at for a minute. No producer signals it (a
-   * signal per confirmation would cost more than a minute's wait is worth to staff); it runs
-   * at the poll, and a pass that finds every clinic looked at recently costs one small query.
+   * The due-work pass, once a minute (SAFETY_POLL_MS): one statement finds the clinics with
+   * work (`clinicsToLook`: finished visits changed, a refit due, a score missing or stale); each
+   * is checked when it was not looked at within CHECK_EVERY_MS. No producer signals it (a signal
+   * per finished visit would cost more than a minute's wait is worth to staff); it returns when
+   * a clinic it had to leave may be taken, else a minute on.
    */
-  @DueWork({ name: 'risk-refit', poll: 'dispatchIntervalMs' })
+  @DueWork({
+    name: 'risk-refit',
+    poll: 'dispatchIntervalMs',
+    safetyPollMs: SAFETY_POLL_MS,
+    minGapMs: 1_000,
+  })
   async pass(): Promise<Date | null> {
     const now = this.clock.now();
     const before = new Date(now.getTime() - CHECK_EVERY_MS);
-    for (const clinicId of await this.models.dueClinics(before)) {
-      const row = await this.models.take(clinicId, before, now);
-      const clinic = row && (await this.clinics.findById(clinicId));
-      if (row && clinic) await this.check(clinic, row, now);
+    let next = now.getTime() + CHECK_EVERY_MS;
+    const looks = await this.models.clinicsToLook(now, before, CHECK_EVERY_MS, {
+      refitEveryMs: REFIT_EVERY_MS,
+      minVisits: MIN_TRAINING_VISITS,
+    });
+    for (const look of looks) {
+      if (!look.takeable) {
+        if (look.takeable_at) next = Math.min(next, look.takeable_at.getTime());
+        continue;
+      }
+      const row = await this.models.take(look.clinic_id, before, now);
+      const clinic = row && (await this.clinics.findById(look.clinic_id));
+      if (row && clinic) await this.check(clinic, row, look.finished, now);
     }
-    return new Date(now.getTime() + CHECK_EVERY_MS);
+    return new Date(next);
   }
 
-  private async check(clinic: ClinicEntity, row: ModelRow, now: Date): Promise<void> {
-    const finished = await this.models.finishedVisits(clinic.id, now);
+  private async check(
+    clinic: ClinicEntity,
+    row: ModelRow,
+    finished: number,
+    now: Date,
+  ): Promise<void> {
     let model = row.model;
     let fittedAt = row.fitted_at;
     const refit = refitDue(

@@ -1,13 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransportFuture,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransportFuture,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { DataSource } from 'typeorm';
 import { AuditRepository } from '../audit/audit.repository';
@@ -23,6 +19,12 @@ import { StaffRepository } from './staff.repository';
 const CHALLENGE_TTL_MS = 5 * 60 * 1000;
 
 export type Session = { token: string; maxAgeMs: number };
+
+/**
+ * @simplewebauthn/server with its ASN.1, X.509 and CBOR libraries, loaded at the first passkey
+ * ceremony instead of at every start (it was about a tenth of a start's module loading).
+ */
+const webauthn = () => import('@simplewebauthn/server');
 
 /**
  * Passkeys (WebAuthn) with @simplewebauthn/server. A challenge goes to the browser and only its
@@ -50,6 +52,7 @@ export class PasskeysService {
     const link = await this.links.peek(sha256Hex(linkToken), now);
     const person = link?.staffId ? await this.staff.findActive(link.staffId) : null;
     if (!person) return null;
+    const { generateRegistrationOptions } = await webauthn();
     const options = await generateRegistrationOptions({
       rpName: 'Turnout',
       rpID: this.config.webauthnRpId,
@@ -78,6 +81,7 @@ export class PasskeysService {
   ): Promise<Session | null> {
     const now = this.clock.now();
     const linkHash = sha256Hex(linkToken);
+    const { verifyRegistrationResponse } = await webauthn();
     const verified = await verifyRegistrationResponse({
       response: response as unknown as RegistrationResponseJSON,
       expectedChallenge: (c) =>
@@ -115,6 +119,7 @@ export class PasskeysService {
 
   async signInOptions(): Promise<Record<string, unknown>> {
     const now = this.clock.now();
+    const { generateAuthenticationOptions } = await webauthn();
     const options = await generateAuthenticationOptions({
       rpID: this.config.webauthnRpId,
       userVerification: 'preferred',
@@ -139,6 +144,7 @@ export class PasskeysService {
     const passkey =
       typeof answer.id === 'string' ? await this.passkeys.findActive(answer.id) : null;
     if (!passkey) return null;
+    const { verifyAuthenticationResponse } = await webauthn();
     const verified = await verifyAuthenticationResponse({
       response: answer,
       expectedChallenge: (c) => this.passkeys.consumeChallenge(sha256Hex(c), 'sign_in', null, now),

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock/clock';
-import { DueWork } from '../common/due-work/due-work';
+import { VISIT_ATTENDED_WORK } from '../common/due-work/due-kinds';
+import { DueWork, SAFETY_POLL_MS } from '../common/due-work/due-work';
 import { applyQuietHours } from '../common/time/quiet-hours';
 import { languageOf } from '../messaging/templates';
 import { OutboundMessages } from '../outbound/outbound-messages';
@@ -28,8 +29,15 @@ export class SurveySender {
     private readonly clock: Clock,
   ) {}
 
-  // No producer signals it: a visit marked attended is due afterMinutes later at the earliest.
-  @DueWork({ name: 'visit-survey', poll: 'dispatchIntervalMs', minGapMs: 1_000 })
+  // A visit marked attended is signalled (VISIT_ATTENDED_WORK); the pass then reads when its
+  // survey falls due. A changed survey setting is seen at the safety poll.
+  @DueWork({
+    name: 'visit-survey',
+    kinds: [VISIT_ATTENDED_WORK],
+    poll: 'dispatchIntervalMs',
+    safetyPollMs: SAFETY_POLL_MS,
+    minGapMs: 1_000,
+  })
   async pass(): Promise<Date | null> {
     while ((await this.runOnce()) === BATCH_SIZE);
     return this.surveys.nextDue(this.clock.now());

@@ -5,7 +5,7 @@ import type { ClinicEntity } from '../clinics/clinic.entity';
 import { backfillOf } from '../clinics/clinic-settings';
 import { ClinicsRepository } from '../clinics/clinics.repository';
 import { Clock } from '../common/clock/clock';
-import { DueWork } from '../common/due-work/due-work';
+import { DueWork, SAFETY_POLL_MS } from '../common/due-work/due-work';
 import { applyQuietHours, type QuietHours } from '../common/time/quiet-hours';
 import { wallTimeOf } from '../common/time/starts-at';
 import { languageOf } from '../messaging/templates';
@@ -40,8 +40,17 @@ export class BackfillWaves {
     private readonly clock: Clock,
   ) {}
 
-  /** The due-work engine's pass: every wave due now, then when the next one is. */
-  @DueWork({ name: 'backfill-waves', kinds: [FREED_TIME_WORK], poll: 'dispatchIntervalMs' })
+  /**
+   * The due-work engine's pass: every wave due now, then when the next one is. Freed time is
+   * signalled (FREED_TIME_WORK) and every later wave's time is in `slots.next_wave_at`, so the
+   * loop sleeps until then and polls only as a safety net.
+   */
+  @DueWork({
+    name: 'backfill-waves',
+    kinds: [FREED_TIME_WORK],
+    poll: 'dispatchIntervalMs',
+    safetyPollMs: SAFETY_POLL_MS,
+  })
   async pass(): Promise<Date | null> {
     while ((await this.runOnce()) === BATCH_SIZE);
     return this.repo.nextWaveDue();

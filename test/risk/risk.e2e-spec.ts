@@ -295,6 +295,33 @@ describe('no-show risk', () => {
     expect(list.items).toEqual([expect.objectContaining({ id: a.id, risk: null })]);
   });
 
+  it('looks again only at a clinic with something new: a new appointment is scored a minute on, an unchanged clinic is left alone', async () => {
+    const c = await createClinic(t);
+    await seedHistory(t, c, simulatedPast(400, 13));
+    t.clock.advance(60_000);
+    await refit();
+    const fitted = (await t.http.get('/v1/risk/model').set(c.auth).expect(200)).body;
+    expect(fitted).toMatchObject({ status: 'fitted', finishedVisits: 400 });
+    const checkedAt = async () =>
+      (await t.ds.query('SELECT checked_at FROM risk_models WHERE clinic_id = $1', [c.id]))[0]
+        .checked_at as Date;
+    const firstLook = await checkedAt();
+
+    // Nothing new: the next minute's pass leaves the clinic alone (not taken, not refitted).
+    t.clock.advance(60_000);
+    await refit();
+    expect(await checkedAt()).toEqual(firstLook);
+
+    // A new appointment has no score: the next pass takes the clinic and scores it, model kept.
+    const a = await upcoming(c, uniquePhone(), '2026-12-10T10:00:00');
+    t.clock.advance(60_000);
+    await refit();
+    expect(await checkedAt()).not.toEqual(firstLook);
+    expect((await view(c, a.id)).risk.score).toBeGreaterThan(0);
+    const after = (await t.http.get('/v1/risk/model').set(c.auth).expect(200)).body;
+    expect(after.fittedAt).toBe(fitted.fittedAt);
+  });
+
   it('takes the call list’s day on the clinic’s clock, across a DST change (a 23-hour day)', async () => {
     const c = await createClinic(t);
     // Chicago springs forward on Sunday 14 March 2027: the local day is 23 hours long.

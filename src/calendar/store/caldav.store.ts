@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { getBasicAuthHeaders, syncCollection, updateObject, createObject } from 'tsdav';
 import type { AppointmentStatus } from '../../appointments/appointment.machine';
 import type { CalDavStoreSettings } from '../../clinics/calendar-store-settings';
 import { Clock } from '../../common/clock/clock';
@@ -19,6 +18,8 @@ import {
 import { countingFetch, errorText } from './store-http';
 
 const ICS = 'text/calendar; charset=utf-8';
+/** tsdav, loaded at the first CalDAV read or write, not at every start. */
+const tsdav = () => import('tsdav');
 /** Conflicts in a row before the write is left for the next attempt. */
 const MAX_CONFLICTS = 3;
 
@@ -86,12 +87,13 @@ export class CalDavStore implements CalendarStoreAdapter {
     token: string | null,
     fetcher: typeof fetch,
   ): Promise<{ token: string | null; objects: SyncedObject[] } | 'token-expired'> {
+    const { syncCollection } = await tsdav();
     const responses = await syncCollection({
       url: collectionUrl(settings),
       props: { 'd:getetag': {}, 'c:calendar-data': {} },
       syncLevel: 1,
       syncToken: token ?? '',
-      headers: { ...this.auth(settings, ctx), depth: '1' },
+      headers: { ...(await this.auth(settings, ctx)), depth: '1' },
       fetch: fetcher,
     });
     const first = responses[0] as { raw?: unknown; status?: number; ok?: boolean } | undefined;
@@ -122,7 +124,8 @@ export class CalDavStore implements CalendarStoreAdapter {
   async write(ctx: StoreContext, change: StoreChange, link: StoreLink | null): Promise<StoreWrite> {
     const settings = ctx.settings as CalDavStoreSettings;
     const http = countingFetch(this.config.calendarTimeoutMs);
-    const headers = { ...this.auth(settings, ctx), 'content-type': ICS };
+    const { createObject, updateObject } = await tsdav();
+    const headers = { ...(await this.auth(settings, ctx)), 'content-type': ICS };
     const a = change.appointment;
     const wanted = {
       status: a.status as AppointmentStatus,
@@ -229,8 +232,12 @@ export class CalDavStore implements CalendarStoreAdapter {
     return { etag: res.headers.get('etag'), source: body };
   }
 
-  private auth(settings: CalDavStoreSettings, ctx: StoreContext): Record<string, string> {
+  private async auth(
+    settings: CalDavStoreSettings,
+    ctx: StoreContext,
+  ): Promise<Record<string, string>> {
     if (!settings.username) return {};
+    const { getBasicAuthHeaders } = await tsdav();
     return getBasicAuthHeaders({
       username: settings.username,
       password: ctx.secret.password ?? '',

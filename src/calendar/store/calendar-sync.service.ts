@@ -5,7 +5,7 @@ import type { ClinicEntity } from '../../clinics/clinic.entity';
 import { ClinicsRepository } from '../../clinics/clinics.repository';
 import { Clock } from '../../common/clock/clock';
 import { CredentialsVault } from '../../common/crypto/credentials-vault';
-import { DueWork } from '../../common/due-work/due-work';
+import { DueWork, SAFETY_POLL_MS } from '../../common/due-work/due-work';
 import { newInstanceId } from '../../common/instance/instance-id';
 import type { StoreLink, StoreRead, UnmappedEvent, UploadItem } from './calendar-store.port';
 import { CalendarStoreRepository, ClaimedSync } from './calendar-store.repository';
@@ -54,7 +54,16 @@ export class CalendarSync {
     private readonly clock: Clock,
   ) {}
 
-  @DueWork({ name: 'calendar-sync', kinds: [CALENDAR_SYNC_WORK], poll: 'dispatchIntervalMs' })
+  /**
+   * The due-work pass: the clinics due now, then the next clinic's `next_sync_at` (each read
+   * sets it `syncSeconds` on); a store set or changed is signalled (CALENDAR_SYNC_WORK).
+   */
+  @DueWork({
+    name: 'calendar-sync',
+    kinds: [CALENDAR_SYNC_WORK],
+    poll: 'dispatchIntervalMs',
+    safetyPollMs: SAFETY_POLL_MS,
+  })
   async pass(): Promise<Date | null> {
     while ((await this.runOnce()).length === CLINICS_PER_CLAIM);
     return this.syncs.nextDue();

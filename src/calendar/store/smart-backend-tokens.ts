@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { importJWK, SignJWT, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import type { CalendarStoreSecret, FhirAuthSettings } from '../../clinics/calendar-store-settings';
 import { Clock } from '../../common/clock/clock';
 import { StoreError } from './calendar-store.port';
@@ -9,6 +9,8 @@ import { outcomeText } from './fhir-mapping';
 /** A token is renewed this long before it expires, so no call goes out with a dying one. */
 const RENEW_BEFORE_MS = 60_000;
 const ASSERTION_LIFETIME_S = 300;
+/** jose, loaded at the first token a FHIR store asks for, not at every start. */
+const jose = () => import('jose');
 
 /**
  * SMART Backend Services (client_credentials with a private_key_jwt assertion): a JWT signed
@@ -37,6 +39,7 @@ export class SmartBackendTokens {
     if (kept && kept.key === cacheKey && kept.until > now) return kept.token;
     const jwk = (secret.privateKeyJwk ?? {}) as unknown as JWK;
     const alg = jwk.kty === 'EC' ? 'ES384' : 'RS384';
+    const { importJWK, SignJWT } = await jose();
     const key = await importJWK(jwk, alg);
     const seconds = Math.floor(now / 1000);
     const assertion = await new SignJWT({})

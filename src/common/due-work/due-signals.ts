@@ -18,15 +18,18 @@ export interface DueWake {
  * Wakes due-work loops across instances. A producer calls `notify` inside the transaction that
  * writes the work: PostgreSQL delivers the notification only when that transaction commits, so
  * no loop is woken before the row is visible, and not at all if it rolls back. Each instance
- * listens on one connection of its own and wakes its loop of that kind. A notification lost
- * (listener reconnecting) costs at most one poll period: the poll is the safety net.
+ * listens on one connection of its own and wakes its loops of that kind (several loops may hear
+ * one kind). Notifications sent while the listener was reconnecting are lost: once it listens
+ * again it wakes every loop, so none waits for its safety-net poll.
  */
 @Injectable()
 export class DueSignals implements OnModuleDestroy {
   private readonly logger = new Logger('DueSignals');
-  private readonly loops = new Map<string, { loop: DueWorkLoop; heard?: (at?: Date) => void }>();
+  private readonly loops = new Map<string, { loop: DueWorkLoop; heard?: (at?: Date) => void }[]>();
   private client: Client | null = null;
   private closed = false;
+  /** the listener was lost: what was sent meanwhile is unknown */
+  private missed = false;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -50,7 +53,7 @@ export class DueSignals implements OnModuleDestroy {
    */
   async register(kind: string, loop: DueWorkLoop, heard?: (at?: Date) => void): Promise<void> {
     if (!loop.enabled) return;
-    this.loops.set(kind, { loop, heard });
+    this.loops.set(kind, [...(this.loops.get(kind) ?? []), { loop, heard }]);
     if (!this.client) await this.listen().catch((error: Error) => this.lost(error));
   }
 
@@ -68,12 +71,17 @@ export class DueSignals implements OnModuleDestroy {
     client.on('error', (error) => this.lost(error));
     await client.connect();
     await client.query(`LISTEN ${DUE_CHANNEL}`);
+    if (this.missed) {
+      this.missed = false;
+      for (const kind of this.loops.keys()) this.wakeAll(kind);
+    }
   }
 
   private lost(error: Error): void {
     this.logger.warn(`listener lost: ${error.message}; polling until it is back`);
     const client = this.client;
     this.client = null;
+    this.missed = true;
     void client?.end().catch(() => undefined);
     if (this.closed) return;
     setTimeout(() => {
@@ -83,10 +91,13 @@ export class DueSignals implements OnModuleDestroy {
 
   private deliver(payload: string): void {
     const [kind, at] = payload.split(':');
-    const entry = this.loops.get(kind);
-    if (!entry) return;
-    const due = at ? new Date(Number(at)) : undefined;
-    entry.heard?.(due);
-    entry.loop.wake(due);
+    this.wakeAll(kind, at ? new Date(Number(at)) : undefined);
+  }
+
+  private wakeAll(kind: string, due?: Date): void {
+    for (const { loop, heard } of this.loops.get(kind) ?? []) {
+      heard?.(due);
+      loop.wake(due);
+    }
   }
 }

@@ -9,8 +9,7 @@ import type { Clock } from '../clock/clock';
  * woken early when a producer commits something due sooner (`DueSignals`, LISTEN/NOTIFY, so
  * across instances). The poll period is only a safety net.
  *
- * Users today: the outbound pipeline, the webhook inbox, calendar write-back, slot-hold expiry,
- * no-show marking and the no-show rollup.
+ * Its users are the `@DueWork` registrations (grep for it); the DueWorkRunner makes their loops.
  *
  * Adding a new kind of due work:
  * 1. its table gets `run_at`, `lease_until`, `leased_by` (and `attempts` if it retries), with a
@@ -22,6 +21,8 @@ import type { Clock } from '../clock/clock';
  *    and returns that next due time;
  * 4. that `pass()` is registered with `@DueWork({ name, kinds, poll })` (the DueWorkRunner makes
  *    and runs its loop); producers call `DueSignals.notify(m, kind, dueAt)` in their transaction.
+ *    When every producer signals and the pass returns every time it can know of, add
+ *    `safetyPollMs: SAFETY_POLL_MS`: the loop then looks unprompted once a minute, not every poll.
  */
 export interface DueWorkLoopOptions {
   /** the longest the loop sleeps without looking; 0 turns the loop off (tests drive passes) */

@@ -74,8 +74,10 @@ export class DueWorkRunner implements OnApplicationBootstrap, OnModuleDestroy {
 
   private create(registration: DueWorkRegistration, worker: object, pass: DuePass): Registered {
     const nudge = registration.nudge;
+    const setting = this.config[registration.poll];
     const loop = new DueWorkLoop(registration.name, this.clock, pass, {
-      pollMs: this.config[registration.poll],
+      // 0 still turns the loop off; a pass that knows its next due time polls only as a net.
+      pollMs: setting > 0 ? Math.max(setting, registration.safetyPollMs ?? 0) : 0,
       minGapMs: registration.minGapMs,
       leadMs: registration.leadMs,
       nudge: nudge && ((at) => nudge(worker, at)),

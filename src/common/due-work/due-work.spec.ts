@@ -54,6 +54,19 @@ class Sweeper {
   }
 }
 
+/** A pass that knows its next due time: it sleeps until then, or a signal, or the long poll. */
+@Injectable()
+class Planner {
+  passes = 0;
+  nextDue: Date | null = null;
+
+  @DueWork({ name: 'planner', kinds: ['plans'], poll: 'dispatchIntervalMs', safetyPollMs: 60_000 })
+  pass(): Promise<Date | null> {
+    this.passes += 1;
+    return Promise.resolve(this.nextDue);
+  }
+}
+
 async function setup(pollMs: number) {
   const clock = new ManualClock('2026-12-01T12:00:00Z');
   const signals = new FakeSignals();
@@ -62,6 +75,7 @@ async function setup(pollMs: number) {
     providers: [
       DueWorkRunner,
       Sweeper,
+      Planner,
       { provide: APP_CONFIG, useValue: { dispatchIntervalMs: pollMs } },
       { provide: Clock, useValue: clock },
       { provide: DueSignals, useValue: signals },
@@ -71,7 +85,7 @@ async function setup(pollMs: number) {
     clock.advance(ms);
     await jest.advanceTimersByTimeAsync(ms);
   };
-  return { app, signals, sweeper: app.get(Sweeper), advance };
+  return { app, signals, sweeper: app.get(Sweeper), planner: app.get(Planner), clock, advance };
 }
 
 describe('@DueWork', () => {
@@ -136,6 +150,34 @@ describe('@DueWork', () => {
     sweeper.hold.open();
     await closing;
     expect(closed).toBe(true);
+  });
+
+  it('with safetyPollMs, sleeps until its pass’s next due time or a signal, polling only that often', async () => {
+    const { app, signals, planner, clock, advance } = await setup(2_000);
+    await app.init();
+    await advance(0);
+    expect(planner.passes).toBe(1);
+    // Nothing known: not at the 2 s poll, only at the 60 s safety net.
+    await advance(59_999);
+    expect(planner.passes).toBe(1);
+    await advance(1);
+    expect(planner.passes).toBe(2);
+    // A due time it read from its data: then, and not before.
+    planner.nextDue = new Date(clock.now().getTime() + 10_000);
+    signals.deliver('plans');
+    await advance(0);
+    expect(planner.passes).toBe(3);
+    planner.nextDue = new Date(clock.now().getTime() + 3_600_000);
+    await advance(9_999);
+    expect(planner.passes).toBe(3);
+    await advance(1);
+    expect(planner.passes).toBe(4);
+    // An hour away, further than the safety net: the net still looks.
+    await advance(59_999);
+    expect(planner.passes).toBe(4);
+    await advance(1);
+    expect(planner.passes).toBe(5);
+    await app.close();
   });
 
   it('does nothing when its poll setting is 0 (tests drive the passes)', async () => {

@@ -1,6 +1,13 @@
 import type { AppConfig } from '../../config/app-config';
 import type { DuePass } from './due-work-loop';
 
+/**
+ * The safety-net poll of a loop whose pass knows its next due time (`safetyPollMs`): a lost
+ * signal (the listener reconnecting wakes every loop anyway) or work no one signals and no
+ * pass foresaw waits at most this long.
+ */
+export const SAFETY_POLL_MS = 60_000;
+
 /** Metadata key of a method registered as the pass of a kind of due work. */
 export const DUE_WORK = Symbol('DUE_WORK');
 
@@ -22,6 +29,14 @@ export interface DueWorkRegistration<T = unknown> {
   kinds?: readonly string[];
   /** the setting whose milliseconds are the safety-net poll; 0 turns the loop off (tests) */
   poll: IntervalSetting;
+  /**
+   * For a pass that knows when it is next due: every producer of its work signals one of its
+   * `kinds`, and what no one signals is due at a time the pass reads from its data and returns.
+   * The loop then sleeps until that time or a signal, and looks unprompted only this often (the
+   * `poll` setting when that is longer): a long safety net (SAFETY_POLL_MS) instead of a short
+   * one. Without it the loop looks every `poll` whatever its pass returns.
+   */
+  safetyPollMs?: number;
   /** at least this long between two passes started by due times, so a trickle is batched */
   minGapMs?: number;
   /** how far ahead of a due time the pass runs (work taken ahead and held to its time) */
