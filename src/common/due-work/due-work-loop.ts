@@ -37,6 +37,8 @@ export interface DueWorkLoopOptions {
    * made before the work is due instead of after. 0 (default): a pass runs at the due time.
    */
   leadMs?: number;
+  /** told of every timer the loop arms or drops (null), so the app's SchedulerRegistry holds it */
+  timer?: (timer: NodeJS.Timeout | null) => void;
 }
 
 /** A pass does the work due now and returns when more is due next (null: nothing known). */
@@ -129,10 +131,14 @@ export class DueWorkLoop {
     const delay = Math.max(0, atMs - this.clock.now().getTime());
     // Never longer than the poll: a clock a test holds still must not hang the loop.
     this.timer = setTimeout(() => void this.run(), Math.min(delay, this.options.pollMs));
+    this.options.timer?.(this.timer);
   }
 
   private disarm(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.options.timer?.(null);
+    }
     this.timer = null;
     this.armedFor = Number.POSITIVE_INFINITY;
   }

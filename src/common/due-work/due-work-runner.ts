@@ -6,6 +6,7 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { Clock } from '../clock/clock';
 import { DueSignals } from './due-signals';
@@ -21,7 +22,10 @@ interface Registered {
 /**
  * Runs every `@DueWork` pass of the application on its own DueWorkLoop: registers it with
  * DueSignals under its kinds, starts it at bootstrap, and on shutdown stops it and waits for
- * its running pass before the pool closes.
+ * its running pass before the pool closes. Each loop's armed timer is held in @nestjs/schedule's
+ * SchedulerRegistry as the timeout `due-work:<name>` (listed by `getTimeouts()`, cleared by the
+ * schedule module at shutdown); the due times themselves live in the database, never in a
+ * process's cron or interval, so a restart loses nothing.
  */
 @Injectable()
 export class DueWorkRunner implements OnApplicationBootstrap, OnModuleDestroy {
@@ -33,6 +37,7 @@ export class DueWorkRunner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly signals: DueSignals,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
+    private readonly schedule: SchedulerRegistry,
   ) {}
 
   /** The loop of the pass registered under `name` (tests). */
@@ -81,8 +86,14 @@ export class DueWorkRunner implements OnApplicationBootstrap, OnModuleDestroy {
       minGapMs: registration.minGapMs,
       leadMs: registration.leadMs,
       nudge: nudge && ((at) => nudge(worker, at)),
+      timer: (timer) => this.hold(`due-work:${registration.name}`, timer),
     });
     return { loop, registration, worker };
+  }
+
+  private hold(name: string, timer: NodeJS.Timeout | null): void {
+    if (this.schedule.doesExist('timeout', name)) this.schedule.deleteTimeout(name);
+    if (timer) this.schedule.addTimeout(name, timer);
   }
 }
 
@@ -91,7 +102,7 @@ export class DueWorkRunner implements OnApplicationBootstrap, OnModuleDestroy {
  * sender's start-up warm-up comes before the first pass), as the per-feature schedulers did.
  */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, ScheduleModule.forRoot()],
   providers: [DueWorkRunner],
   exports: [DueWorkRunner],
 })

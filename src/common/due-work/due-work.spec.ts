@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { APP_CONFIG } from '../../config/app-config';
 import { Clock, ManualClock } from '../clock/clock';
@@ -71,7 +72,7 @@ async function setup(pollMs: number) {
   const clock = new ManualClock('2026-12-01T12:00:00Z');
   const signals = new FakeSignals();
   const app = await Test.createTestingModule({
-    imports: [DiscoveryModule],
+    imports: [DiscoveryModule, ScheduleModule.forRoot()],
     providers: [
       DueWorkRunner,
       Sweeper,
@@ -178,6 +179,25 @@ describe('@DueWork', () => {
     await advance(1);
     expect(planner.passes).toBe(5);
     await app.close();
+  });
+
+  it('holds each armed loop timer in the SchedulerRegistry, and none after shutdown', async () => {
+    const { app, sweeper, advance } = await setup(5_000);
+    await app.init();
+    await advance(0);
+    const registry = app.get(SchedulerRegistry);
+    expect(registry.getTimeouts().sort()).toEqual(['due-work:planner', 'due-work:sweeper']);
+    // While a pass runs its loop has no timer armed; after it, the next one is held again.
+    sweeper.hold = gate();
+    await advance(5_000);
+    expect(registry.getTimeouts()).toEqual(['due-work:planner']);
+    const held = sweeper.hold;
+    sweeper.hold = null;
+    held.open();
+    await advance(0);
+    expect(registry.getTimeouts().sort()).toEqual(['due-work:planner', 'due-work:sweeper']);
+    await app.close();
+    expect(registry.getTimeouts()).toEqual([]);
   });
 
   it('does nothing when its poll setting is 0 (tests drive the passes)', async () => {
