@@ -4,6 +4,7 @@ import { INSTANCE_ID, newInstanceId } from '../common/instance/instance-id';
 import { DispatchMetrics } from './record/dispatch.metrics';
 import { MessageClaimsRepository } from './claim/message-claims.repository';
 import { DailyCapsRepository } from './claim/daily-caps.repository';
+import { DailyCapRetention } from './claim/daily-cap-retention.service';
 import { OutboundDispatcher } from './outbound-dispatcher.service';
 import { OutboundMessages } from './outbound-messages';
 import { OutboundSender } from './send/outbound-sender';
@@ -28,6 +29,7 @@ import { SlotReserver } from './send/slot-reserver';
     ReminderClaimsRepository,
     MessageClaimsRepository,
     DailyCapsRepository,
+    DailyCapRetention,
     OutcomesRepository,
     SenderBudgetRepository,
     SenderHealth,

@@ -1,5 +1,6 @@
 import { BroadcastSender } from '../../src/broadcasts/broadcast-sender.service';
 import { SurveySender } from '../../src/surveys/survey-sender.service';
+import { DailyCapRetention } from '../../src/outbound/claim/daily-cap-retention.service';
 import { dispatcherOf, remindersOf } from '../support/dispatch-helpers';
 import { appointmentInput, createClinic, TestClinic, uniquePhone } from '../support/factories';
 import { reply } from '../support/replies';
@@ -236,5 +237,29 @@ describe('the per-patient daily cap of routine texts', () => {
     expect((await reminderOf(ids[2])).status).toBe('sent');
     expect((await reminderOf(ids[3])).status).toBe('sent');
     expect(await textsTo(c, phone)).toHaveLength(4);
+  });
+
+  it('forgets a day’s counts once that day is over in every zone', async () => {
+    const c = await createClinic(t, { quietHours: null, reminderOffsets: ['PT1H'] });
+    const phone = uniquePhone();
+    await book(c, phone, '2026-11-10T15:00:00Z');
+    await book(c, phone, '2026-11-11T15:00:00Z');
+    await dispatchAt('2026-11-10T14:00:00Z', '2026-11-11T14:00:00Z');
+    const days = async () =>
+      (
+        (await t.ds.query(
+          `SELECT d.day::text AS day FROM patient_daily_texts d
+           JOIN patients p ON p.id = d.patient_id WHERE p.clinic_id = $1 ORDER BY d.day`,
+          [c.id],
+        )) as { day: string }[]
+      ).map((r) => r.day);
+    expect(await days()).toEqual(['2026-11-10', '2026-11-11']);
+    // Nov 12 at 10:00 UTC it is still Nov 11 at UTC-12: that day is kept, Nov 10 goes.
+    t.clock.set('2026-11-12T10:00:00Z');
+    await t.app.get(DailyCapRetention).pass();
+    expect(await days()).toEqual(['2026-11-11']);
+    t.clock.set('2026-11-13T00:30:00Z');
+    await t.app.get(DailyCapRetention).pass();
+    expect(await days()).toEqual([]);
   });
 });

@@ -71,4 +71,18 @@ export class DailyCapsRepository {
     ])) as { key: string }[];
     return new Set(rows.map((r) => r.key));
   }
+
+  /** Deletes up to `limit` counter rows of days before `day`; how many went. */
+  async purgeBefore(day: string, limit: number): Promise<number> {
+    const rows = (await this.ds.query(
+      `WITH old AS (
+         SELECT patient_id, day FROM patient_daily_texts WHERE day < $1::date LIMIT $2
+       )
+       DELETE FROM patient_daily_texts d USING old
+       WHERE d.patient_id = old.patient_id AND d.day = old.day
+       RETURNING 1`,
+      [day, limit],
+    )) as unknown[];
+    return rows.length;
+  }
 }
