@@ -17,11 +17,14 @@ import { StorableInputPipe } from './common/validation/storable-input.pipe';
 import { AppConfig } from './config/app-config';
 import { httpMetrics } from './metrics/http-metrics.middleware';
 import { OperatorMetrics } from './metrics/operator.metrics';
+import { webhookRoutes } from './webhooks/webhook-routes';
 
 /** The routes taking thousands of items in one body (API.md: up to 5000). */
 const BULK_JSON_ROUTES = ['/v1/appointments/batch', '/v1/slots/batch'];
 /** Far above any single appointment, clinic or reply, far below a batch. */
 const JSON_LIMIT = '64kb';
+/** Form bodies: provider webhooks (Twilio). */
+const FORM_LIMIT = '1mb';
 
 export type ResolvedConfig = AppConfig & { databaseUrl: string; adminToken: string };
 
@@ -62,12 +65,14 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
     );
   }
   securityHeaders(express, config);
+  // The Twilio and Telnyx webhooks, before Nest's pipeline: see webhook-routes.ts.
+  express.use(webhookRoutes(app, config, { json: JSON_LIMIT, urlencoded: FORM_LIMIT }));
   // Registered by hand rather than with useBodyParser, whose rawBody option would replace verify.
   // Only batch uploads may be large; every other body is small, so no route does per-element
   // work over megabytes (the first parser to read a body is the only one).
   express.use(BULK_JSON_ROUTES, json({ limit: config.bodyLimit, verify: keepRawJson }));
   express.use(json({ limit: JSON_LIMIT, verify: keepRawJson }));
-  express.useBodyParser('urlencoded', { limit: '1mb', extended: false });
+  express.useBodyParser('urlencoded', { limit: FORM_LIMIT, extended: false });
   express.use(auditScopeMiddleware);
   express.disable('x-powered-by');
   express.use(httpMetrics(app.get(OperatorMetrics)));

@@ -5,6 +5,7 @@ import { IncomingWebhook, RawWebhook } from './raw-webhook.decorator';
 import { TelnyxWebhookDocs } from './webhook-docs';
 import { WebhookIntakeService } from './webhook-intake.service';
 
+/** See TwilioWebhooksController: answered by webhook-routes.ts in the app. */
 @ApiTags('webhooks')
 @Controller('webhooks/telnyx')
 export class TelnyxWebhooksController {

@@ -4,11 +4,13 @@ import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagg
 import type { Response } from 'express';
 import { IncomingWebhook, RawWebhook } from './raw-webhook.decorator';
 import { TwilioWebhookDocs } from './webhook-docs';
+import { EMPTY_TWIML } from './webhook-routes';
 import { WebhookIntakeService } from './webhook-intake.service';
 
-/** Replies go out through the API, never as TwiML, so the answer is always empty TwiML. */
-const EMPTY_TWIML = '<Response/>';
-
+/**
+ * The routes' OpenAPI description; the app answers them with the lean handlers of
+ * webhook-routes.ts, mounted before Nest's pipeline (these answer where those are not mounted).
+ */
 @ApiTags('webhooks')
 @Controller('webhooks/twilio')
 export class TwilioWebhooksController {

@@ -2,7 +2,8 @@ import { FakeProvider } from '../../src/messaging/providers/fake.provider';
 import { ProviderError, type SmsProvider } from '../../src/messaging/providers/sms-provider.port';
 import { ProviderRegistry } from '../../src/messaging/provider-registry';
 import { dispatcherOf, upload } from '../support/dispatch-helpers';
-import { createClinic } from '../support/factories';
+import { createClinic, uniquePhone } from '../support/factories';
+import { twilioInbound } from '../support/provider-webhooks';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /** The sample value of one series in a Prometheus text scrape, or undefined. */
@@ -95,6 +96,33 @@ describe('/metrics, as dashboards expect it', () => {
     expect(count('method="GET",route="/v1/clinic",status="401"')).toBeGreaterThanOrEqual(1);
     expect(count('method="GET",route="unmatched",status="404"')).toBeGreaterThanOrEqual(1);
     expect(text).not.toContain(a.id);
+  });
+
+  it('times provider webhooks too, by their route and status (they bypass Nest’s pipeline)', async () => {
+    const token = 'metrics-twilio-token';
+    const c = await createClinic(t, {
+      provider: { type: 'twilio', accountSid: `AC${'3'.repeat(32)}`, authToken: token },
+    });
+    const route = 'method="POST",route="/webhooks/twilio/inbound"';
+    const series = (status: number) =>
+      `turnout_http_request_duration_seconds_count{${route},status="${status}"}`;
+    const before = (await t.http.get('/metrics').expect(200)).text;
+    for (const [key, status] of [
+      [token, 200],
+      ['not-the-token', 403],
+    ] as const) {
+      const call = twilioInbound(key, c.body.senderNumber as string, uniquePhone(), 'C');
+      await t.http
+        .post(call.path)
+        .set('Content-Type', call.contentType)
+        .set(call.headers)
+        .send(call.body)
+        .expect(status);
+    }
+    const after = (await t.http.get('/metrics').expect(200)).text;
+    for (const status of [200, 403]) {
+      expect((sample(after, series(status)) ?? 0) - (sample(before, series(status)) ?? 0)).toBe(1);
+    }
   });
 });
 

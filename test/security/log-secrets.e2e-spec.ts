@@ -401,6 +401,12 @@ describe('logs of a full run', () => {
     const lines = text.split('\n').filter((l) => l.trim() !== '');
     // the run was logged (requests at debug, warnings for refused ones), by ids and lengths
     expect(lines.length).toBeGreaterThan(40);
+    // each provider webhook has its request line like every route (they bypass Nest's pipeline)
+    const completed = (url: string) =>
+      lines.some((l) => l.includes('request completed') && l.includes(`"url":"${url}"`));
+    for (const url of ['/webhooks/twilio/inbound', '/webhooks/twilio/status', '/webhooks/telnyx']) {
+      expect({ url, logged: completed(url) }).toEqual({ url, logged: true });
+    }
     const found = [
       ...secrets.filter((s) => text.includes(s)).map((s) => `secret ${s.slice(0, 6)}...`),
       ...phones

@@ -1,6 +1,9 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerException, ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Response } from 'express';
+import { throttlerKey } from './rate-limits';
+
+export const TOO_MANY_REQUESTS = 'too many requests: slow down and retry after Retry-After seconds';
 
 /**
  * Nest's throttler with one bucket per client across all routes of a kind (not one per
@@ -13,7 +16,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     tracker: string,
     name: string,
   ): string {
-    return `${name}:${tracker}`;
+    return throttlerKey(name, tracker);
   }
 
   protected override throwThrottlingException(
@@ -22,8 +25,6 @@ export class RateLimitGuard extends ThrottlerGuard {
   ): Promise<void> {
     const res = context.switchToHttp().getResponse<Response>();
     res.setHeader('Retry-After', String(Math.max(1, Math.ceil(detail.timeToBlockExpire))));
-    throw new ThrottlerException(
-      'too many requests: slow down and retry after Retry-After seconds',
-    );
+    throw new ThrottlerException(TOO_MANY_REQUESTS);
   }
 }

@@ -23,7 +23,15 @@ function route(context: ExecutionContext): { req: Request; name: string; path: s
   return { req, name: `${req.method} ${path}`, path };
 }
 
-function clientIp(req: Request): string {
+/** The provider webhooks' window: `webhookRateLimitPerSecond` requests per sender address. */
+export const WEBHOOK_WINDOW_MS = 1_000;
+
+/** A throttler's bucket for a client (RateLimitGuard's key, and the webhook routes'). */
+export function throttlerKey(name: string, tracker: string): string {
+  return `${name}:${tracker}`;
+}
+
+export function clientIp(req: Request): string {
   return `ip:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
 }
 
@@ -69,7 +77,7 @@ export function rateLimits(config: AppConfig): ThrottlerModuleOptions {
       },
       {
         name: 'webhooks',
-        ttl: 1_000,
+        ttl: WEBHOOK_WINDOW_MS,
         limit: config.webhookRateLimitPerSecond,
         getTracker: (req) => clientIp(req as Request),
         skipIf: (context) =>

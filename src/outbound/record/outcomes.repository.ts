@@ -22,58 +22,71 @@ interface OutcomeRow {
   detail: string | null;
 }
 
+/**
+ * The row of one outcome. Every row is built by `row` with all its fields in one order: objects
+ * of one shape, which JSON.stringify writes several times faster than the spread copies each
+ * case used to make (a few microseconds per text on the dispatch path, bench:dispatch).
+ */
 function rowOf(o: SendOutcome): OutcomeRow {
-  const base = {
+  switch (o.kind) {
+    case 'sent':
+      return row(o, 'sent', null, 1, o.at, null, o.providerMessageId, o.segments, null, null);
+    case 'retried':
+      return row(o, 'pending', o.runAt, 1, null, o.reason, null, null, o.code, cut(o.detail));
+    case 'failed':
+      return row(
+        o,
+        'failed',
+        null,
+        o.attempted ? 1 : 0,
+        null,
+        o.reason,
+        null,
+        null,
+        o.code,
+        cut(o.detail),
+      );
+    case 'expired':
+      return row(o, null, null, o.attempted ? 1 : 0, null, null, null, null, null, o.reason);
+    case 'skipped':
+      return row(o, 'skipped', null, 0, null, o.reason, null, null, null, null);
+    case 'rescheduled':
+      return row(o, 'pending', o.runAt, 0, null, o.reason, null, null, null, null);
+    case 'deferred':
+      return row(o, 'pending', o.runAt, 0, null, null, null, null, null, null);
+  }
+}
+
+function cut(detail: string): string {
+  return detail.slice(0, 500);
+}
+
+function row(
+  o: SendOutcome,
+  status: OutcomeRow['status'],
+  runAt: Date | null,
+  attempted: number,
+  sentAt: Date | null,
+  reason: string | null,
+  providerMessageId: string | null,
+  segments: number | null,
+  code: string | null,
+  detail: string | null,
+): OutcomeRow {
+  return {
     reminder_id: o.reminderId,
     message_id: o.messageId,
     kind: o.kind,
-    run_at: null,
-    attempted: 0,
-    sent_at: null,
-    reason: null,
-    provider_message_id: null,
-    segments: null,
-    code: null,
-    detail: null,
+    status,
+    run_at: runAt,
+    attempted,
+    sent_at: sentAt,
+    reason,
+    provider_message_id: providerMessageId,
+    segments,
+    code,
+    detail,
   };
-  switch (o.kind) {
-    case 'sent':
-      return {
-        ...base,
-        status: 'sent',
-        attempted: 1,
-        sent_at: o.at,
-        provider_message_id: o.providerMessageId,
-        segments: o.segments,
-      };
-    case 'retried':
-      return {
-        ...base,
-        status: 'pending',
-        run_at: o.runAt,
-        attempted: 1,
-        reason: o.reason,
-        code: o.code,
-        detail: o.detail.slice(0, 500),
-      };
-    case 'failed':
-      return {
-        ...base,
-        status: 'failed',
-        attempted: o.attempted ? 1 : 0,
-        reason: o.reason,
-        code: o.code,
-        detail: o.detail.slice(0, 500),
-      };
-    case 'expired':
-      return { ...base, status: null, attempted: o.attempted ? 1 : 0, detail: o.reason };
-    case 'skipped':
-      return { ...base, status: 'skipped', reason: o.reason };
-    case 'rescheduled':
-      return { ...base, status: 'pending', run_at: o.runAt, reason: o.reason };
-    case 'deferred':
-      return { ...base, status: 'pending', run_at: o.runAt };
-  }
 }
 
 /**
