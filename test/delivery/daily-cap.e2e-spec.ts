@@ -247,11 +247,11 @@ describe('the per-patient daily cap of routine texts', () => {
     await dispatchAt('2026-11-10T14:00:00Z', '2026-11-11T14:00:00Z');
     const days = async () =>
       (
-        (await t.ds.query(
+        await t.ds.query<{ day: string }[]>(
           `SELECT d.day::text AS day FROM patient_daily_texts d
            JOIN patients p ON p.id = d.patient_id WHERE p.clinic_id = $1 ORDER BY d.day`,
           [c.id],
-        )) as { day: string }[]
+        )
       ).map((r) => r.day);
     expect(await days()).toEqual(['2026-11-10', '2026-11-11']);
     // Nov 12 at 10:00 UTC it is still Nov 11 at UTC-12: that day is kept, Nov 10 goes.

@@ -74,7 +74,7 @@ export class DailyCapsRepository {
 
   /** Deletes up to `limit` counter rows of days before `day`; how many went. */
   async purgeBefore(day: string, limit: number): Promise<number> {
-    const rows = (await this.ds.query(
+    const rows = await this.ds.query<unknown[]>(
       `WITH old AS (
          SELECT patient_id, day FROM patient_daily_texts WHERE day < $1::date LIMIT $2
        )
@@ -82,7 +82,7 @@ export class DailyCapsRepository {
        WHERE d.patient_id = old.patient_id AND d.day = old.day
        RETURNING 1`,
       [day, limit],
-    )) as unknown[];
+    );
     return rows.length;
   }
 }
