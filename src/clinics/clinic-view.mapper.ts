@@ -128,6 +128,10 @@ export function toClinicView(
     calendarStore: calendarStoreView(clinic),
     requireConsentEvidence: clinic.requireConsentEvidence,
     survey: { enabled: clinic.surveyEnabled, afterMinutes: clinic.surveyAfterMinutes },
+    missedVisitFollowUp: {
+      enabled: clinic.missedVisitFollowUpEnabled,
+      afterMinutes: clinic.missedVisitFollowUpAfterMinutes,
+    },
     extraReminder: clinic.extraReminder,
     webhooks: webhookUrls(clinic, publicBaseUrl, flowroutePathSecret),
     warnings: warningsFor(clinic),

@@ -86,6 +86,8 @@ export class ClinicsService {
           requireConsentEvidence: dto.requireConsentEvidence ?? false,
           surveyEnabled: dto.survey?.enabled ?? false,
           surveyAfterMinutes: dto.survey?.afterMinutes ?? 60,
+          missedVisitFollowUpEnabled: dto.missedVisitFollowUp?.enabled ?? false,
+          missedVisitFollowUpAfterMinutes: dto.missedVisitFollowUp?.afterMinutes ?? 60,
           extraReminder: extraReminderOf(dto.extraReminder),
           webhookSecret: this.vault.seal({ webhookSecret }),
           flowroutePathSecret: flowrouteSecret
@@ -185,6 +187,10 @@ export class ClinicsService {
       if (dto.survey !== undefined) {
         changes.surveyEnabled = dto.survey.enabled;
         changes.surveyAfterMinutes = dto.survey.afterMinutes;
+      }
+      if (dto.missedVisitFollowUp !== undefined) {
+        changes.missedVisitFollowUpEnabled = dto.missedVisitFollowUp.enabled;
+        changes.missedVisitFollowUpAfterMinutes = dto.missedVisitFollowUp.afterMinutes;
       }
       if (dto.extraReminder !== undefined) {
         changes.extraReminder = extraReminderOf(dto.extraReminder);

@@ -133,7 +133,7 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('finds the migrations it is meant to test', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
-    expect(last).toBe('CalendarStores1795950000000');
+    expect(last).toBe('MissedVisitFollowUp1795961000000');
   });
 
   it('show, on a fresh database: every migration in migrations/ pending, in order', async () => {
@@ -171,9 +171,10 @@ describe('npm run migration:* from the compiled dist/', () => {
 
   it('revert undoes exactly the last one; show lists it pending', async () => {
     expect(await ok('migration:revert')).toBe(`reverted ${last}`);
-    expect(await tableExists('calendar_store_syncs')).toBe(false);
-    expect(await tableExists('calendar_store_links')).toBe(false);
-    expect(await columnExists('clinics', 'calendar_store')).toBe(false);
+    expect(await tableExists('missed_visits')).toBe(false);
+    expect(await columnExists('clinics', 'missed_visit_follow_up_enabled')).toBe(false);
+    expect(await tableExists('calendar_store_syncs')).toBe(true);
+    expect(await columnExists('clinics', 'calendar_store')).toBe(true);
     expect(await columnExists('messages', 'media')).toBe(true);
     expect(await columnExists('clinics', 'require_consent_evidence')).toBe(true);
     expect(await columnExists('clinics', 'office_hours')).toBe(true);
