@@ -67,6 +67,11 @@ export interface DueSlot {
   ends_at: Date;
   duration_minutes: number;
   booked: boolean;
+  /**
+   * a live appointment of its practitioner holds the time (staff moved one onto it, or the
+   * calendar uploaded one): nothing left to offer
+   */
+  occupied: boolean;
   held_until: Date | null;
   waves: number;
   cascade_depth: number;
@@ -227,8 +232,14 @@ export class WaitlistRepository {
   async lockDueSlots(m: EntityManager, now: Date, limit: number): Promise<DueSlot[]> {
     return m.query(
       `SELECT s.id, s.clinic_id, s.practitioner, s.location, s.type, s.starts_at, s.ends_at,
-              s.duration_minutes, s.booked_appointment_id IS NOT NULL AS booked, s.held_until,
-              s.waves, s.cascade_depth
+              s.duration_minutes, s.booked_appointment_id IS NOT NULL AS booked,
+              EXISTS (
+                SELECT 1 FROM appointments a
+                WHERE a.clinic_id = s.clinic_id AND a.practitioner = s.practitioner
+                  AND a.occupies_time
+                  AND tstzrange(a.starts_at, a.ends_at, '[)')
+                      && tstzrange(s.starts_at, s.ends_at, '[)')) AS occupied,
+              s.held_until, s.waves, s.cascade_depth
        FROM slots s WHERE s.next_wave_at <= $1
        ORDER BY s.next_wave_at LIMIT $2
        FOR UPDATE OF s SKIP LOCKED`,
