@@ -27,7 +27,15 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { Client } from 'pg';
-import { api, benchPhone, cpuMs, machineLine, postForm } from './support/harness';
+import {
+  api,
+  benchPhone,
+  cpuMs,
+  machineLine,
+  postForm,
+  postgresCpuMs,
+  postmasterPid,
+} from './support/harness';
 import { twilioSignature } from './support/twilio';
 import { FakeTwilioServer } from '../test/support/fake-twilio.server';
 import { freshDatabase } from './support/database';
@@ -136,6 +144,7 @@ async function main(): Promise<void> {
     execFileSync('npx', ['nest', 'build'], { cwd: serviceRoot(), stdio: 'inherit' });
   }
   const database = await freshDatabase('turnout_backfill_bench');
+  console.log(`database: ${database.description}`);
   const agent = new Agent({ keepAlive: true });
   const clinicOf = new Map<string, BenchClinic>();
   const inFlight = new Set<Promise<unknown>>();
@@ -206,7 +215,9 @@ async function main(): Promise<void> {
     // Slots two days ahead, half-hour steps per practitioner, round-robin over the clinics.
     const day = 86_400_000;
     const start = Math.ceil(Date.now() / day) * day + 2 * day;
+    const postmaster = await postmasterPid(db);
     const cpuBefore = cpuMs(service.pid);
+    const pgCpuBefore = postgresCpuMs(postmaster);
     const began = performance.now();
     for (let k = 0; k < SLOTS; k += 1) {
       const at = began + (k * SPREAD_MS) / SLOTS;
@@ -241,6 +252,8 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 250));
     }
     const serviceCpu = cpuMs(service.pid) - cpuBefore;
+    const pgCpuAfter = postgresCpuMs(postmaster);
+    const pgCpu = pgCpuBefore === null || pgCpuAfter === null ? null : pgCpuAfter - pgCpuBefore;
 
     const { rows: wave } = await db.query(
       `WITH first AS (
@@ -328,8 +341,13 @@ async function main(): Promise<void> {
         `of each other`,
     );
     console.log(`transactions: ${tx[0].rollbacks} rolled back, ${tx[0].deadlocks} deadlocks`);
+    const perSlot = (cpu: number) =>
+      `${(cpu / 1000).toFixed(1)} s, ${(cpu / Math.max(1, o.freed)).toFixed(1)} ms per freed slot`;
+    console.log(`service CPU: ${perSlot(serviceCpu)}`);
     console.log(
-      `service CPU: ${(serviceCpu / 1000).toFixed(1)} s, ${(serviceCpu / Math.max(1, o.freed)).toFixed(1)} ms per freed slot`,
+      pgCpu === null
+        ? 'PostgreSQL CPU: not measured (not a local server)'
+        : `PostgreSQL CPU: ${perSlot(pgCpu)}`,
     );
     ok =
       o.freed === SLOTS &&

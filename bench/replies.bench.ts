@@ -25,10 +25,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { Client } from 'pg';
-import { api, benchPhone, cpuMs, machineLine, postForm } from './support/harness';
+import {
+  api,
+  benchPhone,
+  cpuMs,
+  machineLine,
+  postForm,
+  postgresCpuMs,
+  postmasterPid,
+} from './support/harness';
 import { twilioSignature } from './support/twilio';
 import { FakeTwilioServer } from '../test/support/fake-twilio.server';
 import { freshDatabase } from './support/database';
@@ -264,44 +271,6 @@ async function replyAtRate(
     seconds: (performance.now() - began) / 1000,
     digitsUnsent: offers.pending,
   };
-}
-
-/**
- * CPU time the whole PostgreSQL server has used so far (Linux, same machine), in ms: the
- * postmaster, its live children (backends, walwriter, checkpointer...) and the children that
- * exited (cutime/cstime). Null when the server is not a local process we can read.
- */
-function postgresCpuMs(postmaster: number | null): number | null {
-  if (postmaster === null) return null;
-  try {
-    const stat = (pid: number) =>
-      readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    const own = stat(postmaster);
-    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const f = stat(Number(entry));
-        if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
-      } catch {
-        // exited meanwhile
-      }
-    }
-    return ticks * 10;
-  } catch {
-    return null;
-  }
-}
-
-/** The postmaster's pid: the parent of this connection's backend (null if not local). */
-async function postmasterPid(db: Client): Promise<number | null> {
-  const { rows } = await db.query('SELECT pg_backend_pid() AS pid');
-  try {
-    const f = readFileSync(`/proc/${rows[0].pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(f[1]);
-  } catch {
-    return null;
-  }
 }
 
 /** Waits until `sql` counts nothing open, or the deadline; returns how many are still open. */

@@ -3,9 +3,10 @@
  * bench:backfill): JSON calls with a key, stable valid phone numbers, a lean signed-form POST,
  * a process's CPU time, and the machine line every bench prints.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, totalmem } from 'node:os';
+import type { Client } from 'pg';
 import { normalizePhone } from '../../src/bench-seam';
 
 /** POSTs `body` as JSON with a bearer key; the answer, or an error naming path and status. */
@@ -69,6 +70,44 @@ export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second).
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * CPU time the whole PostgreSQL server has used so far (Linux, same machine), in ms: the
+ * postmaster, its live children (backends, walwriter, checkpointer...) and the children that
+ * exited (cutime/cstime). Null when the server is not a local process we can read.
+ */
+export function postgresCpuMs(postmaster: number | null): number | null {
+  if (postmaster === null) return null;
+  try {
+    const stat = (pid: number) =>
+      readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const own = stat(postmaster);
+    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const f = stat(Number(entry));
+        if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return ticks * 10;
+  } catch {
+    return null;
+  }
+}
+
+/** The postmaster's pid: the parent of this connection's backend (null if not local). */
+export async function postmasterPid(db: Client): Promise<number | null> {
+  const { rows } = await db.query('SELECT pg_backend_pid() AS pid');
+  try {
+    const f = readFileSync(`/proc/${rows[0].pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(f[1]);
+  } catch {
+    return null;
+  }
 }
 
 /** "machine: 2 x <CPU model>, 7.8 GiB, Node v20...": what every bench's figures ran on. */
