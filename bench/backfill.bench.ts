@@ -268,13 +268,19 @@ async function main(): Promise<void> {
     );
     const { rows: answer } = await db.query(
       `WITH won AS (
-         SELECT o.patient_id, o.closed_at FROM waitlist_offers o WHERE o.closed_reason = 'booked'),
+         SELECT o.patient_id, o.closed_at, s.booked_appointment_id
+         FROM waitlist_offers o JOIN slots s ON s.id = o.slot_id
+         WHERE o.closed_reason = 'booked'),
+       -- A patient may text several times (an offer for each of several slots): the winning
+       -- reply is their last text received before the booking, its answer the one about the
+       -- appointment the booking made.
        pair AS (
          SELECT (SELECT max(i.created_at) FROM messages i
-                 WHERE i.patient_id = won.patient_id AND i.direction = 'inbound') AS received,
+                 WHERE i.patient_id = won.patient_id AND i.direction = 'inbound'
+                   AND i.created_at <= won.closed_at) AS received,
                 (SELECT min(a.sent_at) FROM messages a
-                 WHERE a.patient_id = won.patient_id AND a.kind = 'workflow_reply'
-                   AND a.body LIKE '%you are booked%') AS answered
+                 WHERE a.appointment_id = won.booked_appointment_id
+                   AND a.kind = 'workflow_reply' AND a.body LIKE '%you are booked%') AS answered
          FROM won)
        SELECT ${quantiles('answered - received')} FROM pair WHERE answered IS NOT NULL`,
     );

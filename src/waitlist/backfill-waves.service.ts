@@ -93,6 +93,8 @@ export class BackfillWaves {
       slot,
       localDate(slot.starts_at, clinic.timezone),
       settings.waveSize + 10,
+      // An offer of another time is live for its wave's waveMinutes.
+      { since: new Date(now.getTime() - settings.waveMinutes * MINUTE_MS), now },
     );
     if (found.length === 0) return null;
     const wave = found
