@@ -34,6 +34,7 @@ import {
   machineLine,
   postForm,
   postgresCpuMs,
+  patientPhones,
   postmasterPid,
 } from './support/harness';
 import { twilioSignature } from './support/twilio';
@@ -83,10 +84,8 @@ async function setUpClinic(base: string, n: number, patients: number): Promise<B
     quietHours: null,
     backfill: { enabled: true, waveSize: WAVE_SIZE, waveMinutes: 10, minNoticeMinutes: 60 },
   })) as { id: string; apiKey: string };
-  const phones = new Set<string>();
-  while (phones.size < patients) phones.add(benchPhone('+1312', n * 100_000 + phones.size * 13));
   await inParallel(
-    [...phones].map((p, i) => ({ p, i })),
+    patientPhones(n, patients).map((p, i) => ({ p, i })),
     4,
     async ({ p, i }) => {
       await api(base, '/v1/waitlist', created.apiKey, {

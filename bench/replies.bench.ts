@@ -34,6 +34,7 @@ import {
   machineLine,
   postForm,
   postgresCpuMs,
+  patientPhones,
   postmasterPid,
 } from './support/harness';
 import { twilioSignature } from './support/twilio';
@@ -112,10 +113,7 @@ async function setUpClinic(
   const clinic = { id: created.id, sender, authToken };
   const day = 86_400_000;
   const start = Math.ceil(Date.now() / day) * day + 3 * day;
-  const phones = new Set<string>();
-  while (phones.size < patientCount)
-    phones.add(benchPhone('+1312', n * 100_000 + phones.size * 13));
-  const list = [...phones];
+  const list = patientPhones(n, patientCount);
   // One practitioner never holds two overlapping appointments: half-hour steps per practitioner.
   const at = (i: number, offset: number) =>
     new Date(start + offset + Math.floor(i / PRACTITIONERS) * 1_800_000).toISOString();

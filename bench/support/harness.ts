@@ -34,6 +34,26 @@ export function benchPhone(prefix: string, n: number): string {
   }
 }
 
+const givenOut = new Set<string>();
+
+/**
+ * `count` patient numbers for the n-th clinic (from 1) of this run, none shared with another of
+ * its clinics: the fake provider knows a patient by number alone, and a number in two clinics
+ * would send its replies to the wrong one. (Numbering each clinic from `n * 100_000`, as the
+ * benches did, gave clinic n and clinic n + 18 the same numbers: benchPhone repeats every
+ * 900,000 and its first digit every 8.)
+ */
+export function patientPhones(n: number, count: number): string[] {
+  const out: string[] = [];
+  for (let k = (n - 1) * count * 2; out.length < count; k += 1) {
+    const phone = benchPhone('+1312', k);
+    if (givenOut.has(phone)) continue;
+    givenOut.add(phone);
+    out.push(phone);
+  }
+  return out;
+}
+
 /**
  * POSTs a form over kept-alive connections and reads the status, the answer discarded: the load
  * generator shares the service's cores, so it does no more than a webhook sender must (fetch
