@@ -7,12 +7,17 @@
  * evenly within BENCH_SPREAD_SECONDS, across the clinics. Every patient who is offered a slot
  * (the offer reaching the local Twilio wire server) answers `1` as a validly signed inbound
  * webhook BENCH_REPLY_DELAY_MS later: a wave offers a slot to several patients at once, so
- * several replies race for each slot. Reports
+ * several replies come for each slot; for one slot in BENCH_RACING_EVERY (default 2) all of
+ * them are sent at the same instant, racing. Reports
  *  - freeing -> the first wave's offer handed to the provider, per slot (p50/p99/max),
  *  - the winning reply (webhook received) -> its answer handed to the provider (p50/p99/max),
  *  - service CPU per freed slot,
- * and asserts that every slot was booked at most once, with exactly one "booked" answer per
- * booking. Goals: both p99 under 1 s.
+ *  - how many replies reached each booked slot, and how many of them raced (settled within
+ *    100 ms of each other),
+ * and asserts from the database that every slot was booked at most once (no two appointments
+ * from the waitlist at one time, no freed slot's time held by two live appointments, each
+ * slot's booking at its time, no patient offered one slot twice), with exactly one "booked"
+ * answer per booking and every webhook accepted. Goals: both p99 under 1 s.
  *
  * Defaults are the issue's full size (50 clinics, 20,000 patients, 1,000 slots in 60 s); on a
  * shared machine use e.g. BENCH_CLINICS=5 BENCH_PATIENTS=1000 BENCH_SLOTS=60
@@ -20,11 +25,18 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { cpus, totalmem } from 'node:os';
+import { Agent } from 'node:http';
 import { Client } from 'pg';
-import { normalizePhone } from '../src/bench-seam';
+import {
+  api,
+  benchPhone,
+  cpuMs,
+  machineLine,
+  postForm,
+  postgresCpuMs,
+  patientPhones,
+  postmasterPid,
+} from './support/harness';
 import { twilioSignature } from './support/twilio';
 import { FakeTwilioServer } from '../test/support/fake-twilio.server';
 import { freshDatabase } from './support/database';
@@ -37,6 +49,8 @@ const SPREAD_MS = Number(process.env.BENCH_SPREAD_SECONDS ?? 60) * 1000;
 const REPLY_DELAY_MS = Number(process.env.BENCH_REPLY_DELAY_MS ?? 2_000);
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_SECONDS ?? 120) * 1000;
 const WAVE_SIZE = Number(process.env.BENCH_WAVE_SIZE ?? 5);
+/** Of every RACING_EVERY slots, one gets its replies in a burst (all at once); 0: none. */
+const RACING_EVERY = Number(process.env.BENCH_RACING_EVERY ?? 2);
 const PRACTITIONERS = 10;
 const ADMIN = 'bench-admin-token-0123456789';
 const CREDENTIALS = { accountSid: 'ACbench0000000000000000000000000', authToken: 'bench-token' };
@@ -47,24 +61,6 @@ interface BenchClinic {
   id: string;
   apiKey: string;
   sender: string;
-}
-
-async function api(base: string, path: string, token: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json: unknown = await res.json();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-function phone(prefix: string, n: number): string {
-  for (let i = 0; ; i++) {
-    const candidate = `${prefix}${2 + ((n + i) % 8)}${String(100_000 + ((n * 7919 + i) % 900_000))}`;
-    if (normalizePhone(candidate, 'US') === candidate) return candidate;
-  }
 }
 
 /** Runs `work` over `items`, `width` at a time. */
@@ -78,7 +74,7 @@ async function inParallel<T>(items: T[], width: number, work: (t: T) => Promise<
 }
 
 async function setUpClinic(base: string, n: number, patients: number): Promise<BenchClinic> {
-  const sender = phone('+1773', n);
+  const sender = benchPhone('+1773', n);
   const created = (await api(base, '/v1/clinics', ADMIN, {
     name: `Bench ${n}`,
     timezone: 'America/Chicago',
@@ -88,10 +84,8 @@ async function setUpClinic(base: string, n: number, patients: number): Promise<B
     quietHours: null,
     backfill: { enabled: true, waveSize: WAVE_SIZE, waveMinutes: 10, minNoticeMinutes: 60 },
   })) as { id: string; apiKey: string };
-  const phones = new Set<string>();
-  while (phones.size < patients) phones.add(phone('+1312', n * 100_000 + phones.size * 13));
   await inParallel(
-    [...phones].map((p, i) => ({ p, i })),
+    patientPhones(n, patients).map((p, i) => ({ p, i })),
     4,
     async ({ p, i }) => {
       await api(base, '/v1/waitlist', created.apiKey, {
@@ -102,6 +96,14 @@ async function setUpClinic(base: string, n: number, patients: number): Promise<B
     },
   );
   return { id: created.id, apiKey: created.apiKey, sender };
+}
+
+/** Whether the replies to this slot's offers are sent together (stable per slot). */
+function racing(key: string): boolean {
+  if (RACING_EVERY <= 0) return false;
+  let h = 0;
+  for (let i = 0; i < key.length; i += 1) h = (h * 31 + key.charCodeAt(i)) >>> 0;
+  return h % RACING_EVERY === 0;
 }
 
 function signedReply(clinic: BenchClinic, from: string): { form: string; signature: string } {
@@ -119,38 +121,6 @@ function signedReply(clinic: BenchClinic, from: string): { form: string; signatu
   };
 }
 
-function postForm(agent: Agent, url: URL, form: string, signature: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/x-www-form-urlencoded',
-          'Content-Length': Buffer.byteLength(form),
-          'X-Twilio-Signature': signature,
-        },
-      },
-      (res) => {
-        res.on('error', reject);
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.resume();
-      },
-    );
-    req.on('error', reject);
-    req.end(form);
-  });
-}
-
-/** CPU time a process has used so far (Linux), in ms. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 const quantiles = (col: string) =>
   `count(*)::int AS n,
    1000 * extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY ${col})) AS p50,
@@ -160,20 +130,24 @@ const quantiles = (col: string) =>
 const ms = (v: unknown) => (v === null ? '-' : `${Number(v).toFixed(0)} ms`);
 
 async function main(): Promise<void> {
-  console.log(
-    `machine: ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
-  );
+  console.log(machineLine());
   console.log(
     `${CLINICS} clinics, ${PATIENTS} waitlisted patients, ${SLOTS} slots freed in ` +
-      `${SPREAD_MS / 1000} s, waves of ${WAVE_SIZE}, replies ${REPLY_DELAY_MS} ms after the offer`,
+      `${SPREAD_MS / 1000} s, waves of ${WAVE_SIZE}, every offered patient replies 1 ` +
+      `${REPLY_DELAY_MS} ms after the offer` +
+      (RACING_EVERY > 0
+        ? ` (for 1 slot in ${RACING_EVERY}, all of its patients at the same instant)`
+        : ''),
   );
   if (process.env.BENCH_SKIP_BUILD !== '1') {
     execFileSync('npx', ['nest', 'build'], { cwd: serviceRoot(), stdio: 'inherit' });
   }
   const database = await freshDatabase('turnout_backfill_bench');
+  console.log(`database: ${database.description}`);
   const agent = new Agent({ keepAlive: true });
   const clinicOf = new Map<string, BenchClinic>();
   const inFlight = new Set<Promise<unknown>>();
+  const bursts = new Map<string, { from: string[]; fired: boolean }>();
   let replies = 0;
   let refused = 0;
   let service: Awaited<ReturnType<typeof startService>> | null = null;
@@ -184,12 +158,32 @@ async function main(): Promise<void> {
       const clinic = clinicOf.get(to);
       if (!clinic || !service || !body.includes('Reply 1 to book')) return;
       const url = new URL(`${service.baseUrl}${INBOUND}`);
-      const timer = new Promise<void>((r) => setTimeout(r, REPLY_DELAY_MS)).then(async () => {
-        const { form, signature } = signedReply(clinic, to);
+      const answer = async (from: string) => {
+        const { form, signature } = signedReply(clinic, from);
         const status = await postForm(agent, url, form, signature).catch(() => 0);
         if (status === 200) replies += 1;
         else refused += 1;
-      });
+      };
+      // The offer's text names its slot: one wave of one slot is one key.
+      const key = `${clinic.id} ${body}`;
+      let timer: Promise<void>;
+      if (racing(key)) {
+        // Every patient offered this slot answers at the same instant, REPLY_DELAY_MS after
+        // the first of them was offered: their webhooks race.
+        const burst = bursts.get(key);
+        if (burst && !burst.fired) {
+          burst.from.push(to);
+          return;
+        }
+        const next = { from: [to], fired: false };
+        bursts.set(key, next);
+        timer = new Promise<void>((r) => setTimeout(r, REPLY_DELAY_MS)).then(async () => {
+          next.fired = true;
+          await Promise.all(next.from.map(answer));
+        });
+      } else {
+        timer = new Promise<void>((r) => setTimeout(r, REPLY_DELAY_MS)).then(() => answer(to));
+      }
       inFlight.add(timer);
       void timer.finally(() => inFlight.delete(timer));
     },
@@ -220,7 +214,9 @@ async function main(): Promise<void> {
     // Slots two days ahead, half-hour steps per practitioner, round-robin over the clinics.
     const day = 86_400_000;
     const start = Math.ceil(Date.now() / day) * day + 2 * day;
+    const postmaster = await postmasterPid(db);
     const cpuBefore = cpuMs(service.pid);
+    const pgCpuBefore = postgresCpuMs(postmaster);
     const began = performance.now();
     for (let k = 0; k < SLOTS; k += 1) {
       const at = began + (k * SPREAD_MS) / SLOTS;
@@ -255,6 +251,8 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 250));
     }
     const serviceCpu = cpuMs(service.pid) - cpuBefore;
+    const pgCpuAfter = postgresCpuMs(postmaster);
+    const pgCpu = pgCpuBefore === null || pgCpuAfter === null ? null : pgCpuAfter - pgCpuBefore;
 
     const { rows: wave } = await db.query(
       `WITH first AS (
@@ -269,13 +267,19 @@ async function main(): Promise<void> {
     );
     const { rows: answer } = await db.query(
       `WITH won AS (
-         SELECT o.patient_id, o.closed_at FROM waitlist_offers o WHERE o.closed_reason = 'booked'),
+         SELECT o.patient_id, o.closed_at, s.booked_appointment_id
+         FROM waitlist_offers o JOIN slots s ON s.id = o.slot_id
+         WHERE o.closed_reason = 'booked'),
+       -- A patient may text several times (an offer for each of several slots): the winning
+       -- reply is their last text received before the booking, its answer the one about the
+       -- appointment the booking made.
        pair AS (
          SELECT (SELECT max(i.created_at) FROM messages i
-                 WHERE i.patient_id = won.patient_id AND i.direction = 'inbound') AS received,
+                 WHERE i.patient_id = won.patient_id AND i.direction = 'inbound'
+                   AND i.created_at <= won.closed_at) AS received,
                 (SELECT min(a.sent_at) FROM messages a
-                 WHERE a.patient_id = won.patient_id AND a.kind = 'workflow_reply'
-                   AND a.body LIKE '%you are booked%') AS answered
+                 WHERE a.appointment_id = won.booked_appointment_id
+                   AND a.kind = 'workflow_reply' AND a.body LIKE '%you are booked%') AS answered
          FROM won)
        SELECT ${quantiles('answered - received')} FROM pair WHERE answered IS NOT NULL`,
     );
@@ -293,9 +297,33 @@ async function main(): Promise<void> {
             AND body LIKE '%just taken%') AS taken_answers,
          (SELECT count(*)::int FROM messages WHERE kind = 'backfill_offer') AS offers,
          (SELECT count(*)::int FROM (SELECT slot_id, entry_id FROM waitlist_offers
-            GROUP BY 1, 2 HAVING count(*) > 1) d) AS offered_twice`,
+            GROUP BY 1, 2 HAVING count(*) > 1) d) AS offered_twice,
+         -- the time itself, whoever booked it: no freed slot with two live appointments
+         (SELECT count(*)::int FROM slots s WHERE s.freed_at IS NOT NULL AND (
+            SELECT count(*) FROM appointments a
+            WHERE a.clinic_id = s.clinic_id AND a.practitioner = s.practitioner
+              AND a.occupies_time
+              AND tstzrange(a.starts_at, a.ends_at, '[)')
+                  && tstzrange(s.starts_at, s.ends_at, '[)')) > 1) AS held_twice,
+         -- bookings whose slot row names another appointment than the one at its time
+         (SELECT count(*)::int FROM slots s JOIN appointments a ON a.id = s.booked_appointment_id
+            WHERE s.freed_at IS NOT NULL AND a.starts_at <> s.starts_at) AS misbooked`,
     );
     const o = once[0];
+    // The replies that reached each booked slot (the winner's and those told it was taken),
+    // and how many of those slots had two or more landing within 100 ms of each other.
+    const { rows: race } = await db.query(
+      `WITH per AS (
+         SELECT o.slot_id, count(*)::int AS replies,
+                max(o.closed_at) - min(o.closed_at) AS spread
+         FROM waitlist_offers o WHERE o.closed_reason IN ('booked', 'taken')
+         GROUP BY o.slot_id
+         HAVING bool_or(o.closed_reason = 'booked'))
+       SELECT count(*)::int AS slots, coalesce(avg(replies), 0)::float AS mean,
+              coalesce(max(replies), 0)::int AS max,
+              count(*) FILTER (WHERE replies > 1 AND spread < interval '100 ms')::int AS racing
+       FROM per`,
+    );
     const { rows: tx } = await db.query(
       `SELECT deadlocks::int, xact_rollback::int AS rollbacks FROM pg_stat_database
        WHERE datname = current_database()`,
@@ -312,13 +340,25 @@ async function main(): Promise<void> {
       `${o.freed} slots freed, ${o.offers} offers texted, ${replies} replies (${refused} refused), ` +
         `${o.booked} booked, ${o.booked_answers} "booked" and ${o.taken_answers} "taken" answers`,
     );
-    console.log(`transactions: ${tx[0].rollbacks} rolled back, ${tx[0].deadlocks} deadlocks`);
     console.log(
-      `service CPU: ${(serviceCpu / 1000).toFixed(1)} s, ${(serviceCpu / Math.max(1, o.freed)).toFixed(1)} ms per freed slot`,
+      `replies per booked slot: mean ${Number(race[0].mean).toFixed(1)}, max ${race[0].max}; ` +
+        `${race[0].racing} of ${race[0].slots} booked slots had replies settled within 100 ms ` +
+        `of each other`,
+    );
+    console.log(`transactions: ${tx[0].rollbacks} rolled back, ${tx[0].deadlocks} deadlocks`);
+    const perSlot = (cpu: number) =>
+      `${(cpu / 1000).toFixed(1)} s, ${(cpu / Math.max(1, o.freed)).toFixed(1)} ms per freed slot`;
+    console.log(`service CPU: ${perSlot(serviceCpu)}`);
+    console.log(
+      pgCpu === null
+        ? 'PostgreSQL CPU: not measured (not a local server)'
+        : `PostgreSQL CPU: ${perSlot(pgCpu)}`,
     );
     ok =
       o.freed === SLOTS &&
       o.twice === 0 &&
+      o.held_twice === 0 &&
+      o.misbooked === 0 &&
       o.offered_twice === 0 &&
       o.made === o.booked &&
       o.booked_answers === o.booked &&

@@ -25,11 +25,18 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { cpus, totalmem } from 'node:os';
+import { Agent } from 'node:http';
 import { Client } from 'pg';
-import { normalizePhone } from '../src/bench-seam';
+import {
+  api,
+  benchPhone,
+  cpuMs,
+  machineLine,
+  postForm,
+  postgresCpuMs,
+  patientPhones,
+  postmasterPid,
+} from './support/harness';
 import { twilioSignature } from './support/twilio';
 import { FakeTwilioServer } from '../test/support/fake-twilio.server';
 import { freshDatabase } from './support/database';
@@ -85,24 +92,6 @@ interface BenchClinic {
   authToken: string;
 }
 
-async function api(base: string, path: string, token: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json: unknown = await res.json();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-function phone(prefix: string, n: number): string {
-  for (let i = 0; ; i++) {
-    const candidate = `${prefix}${2 + ((n + i) % 8)}${String(100_000 + ((n * 7919 + i) % 900_000))}`;
-    if (normalizePhone(candidate, 'US') === candidate) return candidate;
-  }
-}
-
 /** A clinic, its patients' appointments (reminder marked sent) and open slots. */
 async function setUpClinic(
   base: string,
@@ -111,7 +100,7 @@ async function setUpClinic(
   patientCount: number,
   script: (i: number) => Script,
 ): Promise<Patient[]> {
-  const sender = phone('+1773', n);
+  const sender = benchPhone('+1773', n);
   const { authToken } = CREDENTIALS;
   const created = (await api(base, '/v1/clinics', ADMIN, {
     name: `Bench ${n}`,
@@ -124,9 +113,7 @@ async function setUpClinic(
   const clinic = { id: created.id, sender, authToken };
   const day = 86_400_000;
   const start = Math.ceil(Date.now() / day) * day + 3 * day;
-  const phones = new Set<string>();
-  while (phones.size < patientCount) phones.add(phone('+1312', n * 100_000 + phones.size * 13));
-  const list = [...phones];
+  const list = patientPhones(n, patientCount);
   // One practitioner never holds two overlapping appointments: half-hour steps per practitioner.
   const at = (i: number, offset: number) =>
     new Date(start + offset + Math.floor(i / PRACTITIONERS) * 1_800_000).toISOString();
@@ -176,37 +163,6 @@ function signed(p: Patient, body: string): { form: string; signature: string } {
     form: new URLSearchParams(params).toString(),
     signature: twilioSignature(p.clinic.authToken, `${PUBLIC_BASE_URL}${INBOUND}`, params),
   };
-}
-
-/**
- * POSTs a form over kept-alive connections and reads the status, the answer discarded: the load
- * generator shares the service's cores, so it does no more than a webhook sender must (fetch
- * cost several times as much CPU per request).
- */
-function postForm(agent: Agent, url: URL, form: string, signature: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/x-www-form-urlencoded',
-          'Content-Length': Buffer.byteLength(form),
-          'X-Twilio-Signature': signature,
-        },
-      },
-      (res) => {
-        res.on('error', reject);
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.resume();
-      },
-    );
-    req.on('error', reject);
-    req.end(form);
-  });
 }
 
 function overSocket(url: string, dir: string): string {
@@ -313,51 +269,6 @@ async function replyAtRate(
     seconds: (performance.now() - began) / 1000,
     digitsUnsent: offers.pending,
   };
-}
-
-/** CPU time a process has used so far (Linux), in ms. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/**
- * CPU time the whole PostgreSQL server has used so far (Linux, same machine), in ms: the
- * postmaster, its live children (backends, walwriter, checkpointer...) and the children that
- * exited (cutime/cstime). Null when the server is not a local process we can read.
- */
-function postgresCpuMs(postmaster: number | null): number | null {
-  if (postmaster === null) return null;
-  try {
-    const stat = (pid: number) =>
-      readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    const own = stat(postmaster);
-    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const f = stat(Number(entry));
-        if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
-      } catch {
-        // exited meanwhile
-      }
-    }
-    return ticks * 10;
-  } catch {
-    return null;
-  }
-}
-
-/** The postmaster's pid: the parent of this connection's backend (null if not local). */
-async function postmasterPid(db: Client): Promise<number | null> {
-  const { rows } = await db.query('SELECT pg_backend_pid() AS pid');
-  try {
-    const f = readFileSync(`/proc/${rows[0].pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(f[1]);
-  } catch {
-    return null;
-  }
 }
 
 /** Waits until `sql` counts nothing open, or the deadline; returns how many are still open. */
@@ -494,9 +405,7 @@ const quantiles = (col: string) =>
    1000 * extract(epoch FROM max(${col})) AS max`;
 
 async function main(): Promise<void> {
-  console.log(
-    `machine: ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
-  );
+  console.log(machineLine());
   if (RATES.some((r) => !(r > 0))) throw new Error('BENCH_RATE: rates per second, comma-separated');
   if (process.env.BENCH_SKIP_BUILD !== '1') {
     execFileSync('npx', ['nest', 'build'], { cwd: serviceRoot(), stdio: 'inherit' });

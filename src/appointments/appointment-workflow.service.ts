@@ -85,6 +85,16 @@ export class AppointmentWorkflowService {
     if (reason && (event !== 'STAFF_NO_SHOW' || now < row.starts_at)) {
       await this.freed.record(m, freedTimeOf(row), reason, now);
     }
+    // A missed visit the clinic follows up: its one text is due afterMinutes from now.
+    if (result.to === 'no_show' && clinic.missedVisitFollowUpEnabled) {
+      await this.appointments.recordMissed(m, {
+        clinicId: clinic.id,
+        appointmentId: row.id,
+        patientId: row.patient_id,
+        at: now,
+        dueAt: new Date(now.getTime() + clinic.missedVisitFollowUpAfterMinutes * 60_000),
+      });
+    }
     for (const effect of result.effects) {
       if (effect.type === 'cancelPendingReminders') {
         await this.reminders.cancelPending(m, [row.id], now);

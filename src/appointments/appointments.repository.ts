@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { DueSignals } from '../common/due-work/due-signals';
 import { namedQuery } from '../database/named-query';
 import { returningRows } from '../database/returning-rows';
 import type { AppointmentStatus } from './appointment.machine';
@@ -55,6 +56,12 @@ export interface AppointmentRow {
   /** the missed appointment it re-books */
   rebook_of?: string | null;
 }
+
+/**
+ * The due-work kind (and signal) of the missed-visit follow-up: a visit marked no-show while the
+ * clinic follows them up wakes it for the follow-up's due time.
+ */
+export const MISSED_VISIT_WORK = 'missed-visit';
 
 /** An appointment Turnout itself books (from the waitlist, or after a missed visit). */
 export interface BookedWrite {
@@ -363,6 +370,28 @@ export class AppointmentsRepository {
    * row saying so, in one statement (one round trip: every patient's C, X, R and digit comes
    * through here).
    */
+  /**
+   * A visit that has just become `no_show`, followed up at `dueAt` (once per appointment: a
+   * visit marked no-show again keeps its first row). The wake-up rides with the row.
+   */
+  async recordMissed(
+    manager: EntityManager,
+    v: { clinicId: string; appointmentId: string; patientId: string; at: Date; dueAt: Date },
+  ): Promise<void> {
+    const wake = DueSignals.wake(MISSED_VISIT_WORK, v.dueAt);
+    await namedQuery(
+      manager,
+      'missed_visit_record',
+      `WITH made AS (
+         INSERT INTO missed_visits (clinic_id, appointment_id, patient_id, missed_at, due_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (appointment_id) DO NOTHING
+         RETURNING 1)
+       SELECT pg_notify($6, $7) FROM made`,
+      [v.clinicId, v.appointmentId, v.patientId, v.at, v.dueAt, wake.channel, wake.payload],
+    );
+  }
+
   async changeStatus(
     manager: EntityManager,
     clinicId: string,

@@ -129,6 +129,10 @@ export function toClinicView(
     requireConsentEvidence: clinic.requireConsentEvidence,
     maxRoutineTextsPerPatientPerDay: clinic.maxRoutineTextsPerPatientPerDay,
     survey: { enabled: clinic.surveyEnabled, afterMinutes: clinic.surveyAfterMinutes },
+    missedVisitFollowUp: {
+      enabled: clinic.missedVisitFollowUpEnabled,
+      afterMinutes: clinic.missedVisitFollowUpAfterMinutes,
+    },
     extraReminder: clinic.extraReminder,
     webhooks: webhookUrls(clinic, publicBaseUrl, flowroutePathSecret),
     warnings: warningsFor(clinic),

@@ -139,6 +139,13 @@ export class ClinicEntity {
   @Column({ name: 'survey_after_minutes', type: 'integer' })
   surveyAfterMinutes: number;
 
+  /** one text after a no-show, `missedVisitFollowUpAfterMinutes` after it was marked */
+  @Column({ name: 'missed_visit_follow_up_enabled', type: 'boolean' })
+  missedVisitFollowUpEnabled: boolean;
+
+  @Column({ name: 'missed_visit_follow_up_after_minutes', type: 'integer' })
+  missedVisitFollowUpAfterMinutes: number;
+
   @Column({ name: 'extra_reminder', type: 'jsonb', nullable: true })
   extraReminder: ExtraReminder | null;
 

@@ -91,6 +91,8 @@ export class ClinicsService {
               : dto.maxRoutineTextsPerPatientPerDay,
           surveyEnabled: dto.survey?.enabled ?? false,
           surveyAfterMinutes: dto.survey?.afterMinutes ?? 60,
+          missedVisitFollowUpEnabled: dto.missedVisitFollowUp?.enabled ?? false,
+          missedVisitFollowUpAfterMinutes: dto.missedVisitFollowUp?.afterMinutes ?? 60,
           extraReminder: extraReminderOf(dto.extraReminder),
           webhookSecret: this.vault.seal({ webhookSecret }),
           flowroutePathSecret: flowrouteSecret
@@ -193,6 +195,10 @@ export class ClinicsService {
       if (dto.survey !== undefined) {
         changes.surveyEnabled = dto.survey.enabled;
         changes.surveyAfterMinutes = dto.survey.afterMinutes;
+      }
+      if (dto.missedVisitFollowUp !== undefined) {
+        changes.missedVisitFollowUpEnabled = dto.missedVisitFollowUp.enabled;
+        changes.missedVisitFollowUpAfterMinutes = dto.missedVisitFollowUp.afterMinutes;
       }
       if (dto.extraReminder !== undefined) {
         changes.extraReminder = extraReminderOf(dto.extraReminder);

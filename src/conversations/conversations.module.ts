@@ -18,6 +18,7 @@ import { ReplyWorkflowHandler } from './reply-workflow.handler';
 import { RescheduleOffersRepository } from './reschedule-offers.repository';
 import { RescheduleOffers } from './reschedule-offers.service';
 import { HoldExpiry } from './hold-expiry.service';
+import { MissedVisitReplies } from './missed-visit-replies.service';
 
 /** Patients' replies and the staff inbox: the InboundMessageHandler the webhook inbox calls. */
 @Module({
@@ -27,6 +28,7 @@ import { HoldExpiry } from './hold-expiry.service';
     ConsentKeywordHandler,
     ReplyWorkflowHandler,
     AppointmentReplies,
+    MissedVisitReplies,
     ReplyLinksRepository,
     RescheduleOffers,
     RescheduleOffersRepository,

@@ -20,6 +20,7 @@ import { ReplyLinksRepository } from './reply-links.repository';
 import { SurveyReplies } from './survey-replies.port';
 import type { ReplyTurn } from './reply-turn';
 import { WaitlistBookings } from '../waitlist/waitlist-booking.service';
+import { MissedVisitReplies } from './missed-visit-replies.service';
 
 /**
  * The conversation workflow behind the webhook inbox: reads what a patient's text means and
@@ -42,6 +43,7 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
     private readonly clock: Clock,
     private readonly waitlist: WaitlistBookings,
     private readonly surveys: SurveyReplies,
+    private readonly missed: MissedVisitReplies,
   ) {
     super();
   }
@@ -96,6 +98,15 @@ export class ReplyWorkflowHandler extends InboundMessageHandler {
     // A digit goes to the patient's newest open offer, a waitlist one included.
     if (known && (await this.survey(m, turn))) return;
     if (meaning.kind === 'slot' && (await this.takeWaitlistOffer(m, turn, meaning.choice))) return;
+    // The missed-visit follow-up: R offers times for it, a digit books a new appointment.
+    if (meaning.kind === 'slot' && (await this.missed.pick(m, turn, meaning.choice))) return;
+    if (
+      meaning.kind === 'reschedule' &&
+      known &&
+      (await this.missed.reschedule(m, turn, message.appointmentId))
+    ) {
+      return;
+    }
     const handled =
       appointment !== null && (await this.replies.apply(m, turn, appointment, meaning));
     if (handled) return;

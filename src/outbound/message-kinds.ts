@@ -18,6 +18,7 @@ export const MESSAGE_KINDS = [
   'backfill_offer',
   'survey',
   'broadcast',
+  'missed_visit',
 ] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
@@ -48,6 +49,8 @@ const ANSWER_EXPIRY_MS = 10 * 60_000;
 export const OFFER_EXPIRY_MS = 10 * 60_000;
 /** A survey about today's visit is stale by the next day. */
 const SURVEY_EXPIRY_MS = 12 * 3_600_000;
+/** "We missed you today" is stale by the next day, like a survey. */
+const MISSED_VISIT_EXPIRY_MS = 12 * 3_600_000;
 /** A closure notice a day late tells the patient nothing. */
 const BROADCAST_EXPIRY_MS = 24 * 3_600_000;
 
@@ -85,6 +88,13 @@ export const KIND_POLICIES: Readonly<Record<MessageKind, KindPolicy>> = {
   survey: {
     priority: ROUTINE_PRIORITY,
     expiresAfterMs: SURVEY_EXPIRY_MS,
+    quietHours: true,
+    routine: true,
+  },
+  // The one text after a no-show: routine; its producer moves it out of quiet hours.
+  missed_visit: {
+    priority: ROUTINE_PRIORITY,
+    expiresAfterMs: MISSED_VISIT_EXPIRY_MS,
     quietHours: true,
     routine: true,
   },

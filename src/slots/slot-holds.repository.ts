@@ -166,6 +166,51 @@ export class SlotHoldsRepository {
   }
 
   /**
+   * Takes the slot for an appointment about to be made (a re-booked missed visit): let go of
+   * its hold, if it is still to be had on the terms of `book` (not booked, held by `heldFor`,
+   * by no one or lapsed, in the future, free of live appointments for `durationMinutes`). The
+   * row stays locked until the transaction ends, so a second taker re-reads it after this one's
+   * `bookFor` and no longer matches. Null when the race was lost.
+   */
+  async take(
+    m: EntityManager,
+    slotId: string,
+    heldFor: string,
+    durationMinutes: number,
+    now: Date,
+  ): Promise<(HeldSlot & { practitioner: string }) | null> {
+    const result: unknown = await namedQuery(
+      m,
+      'slot_take',
+      `UPDATE slots s SET held_for_appointment_id = NULL, held_until = NULL, updated_at = now()
+       WHERE s.id = $1 AND s.booked_appointment_id IS NULL AND s.starts_at > $3
+         AND (s.held_for_appointment_id IS NULL OR s.held_for_appointment_id = $2
+              OR s.held_until <= $3)
+         AND NOT EXISTS (
+           SELECT 1 FROM appointments a
+           WHERE a.clinic_id = s.clinic_id AND a.practitioner = s.practitioner
+             AND a.occupies_time
+             AND tstzrange(a.starts_at, a.ends_at, '[)')
+                 && tstzrange(s.starts_at, s.starts_at + make_interval(mins => $4), '[)'))
+       RETURNING ${RETURNED}, s.practitioner`,
+      [slotId, heldFor, now, durationMinutes],
+    );
+    return returningRows<HeldSlot & { practitioner: string }>(result)[0] ?? null;
+  }
+
+  /** The slot `take` took is the new appointment's: booked, no more waves. */
+  async bookFor(m: EntityManager, slotId: string, appointmentId: string, now: Date) {
+    await namedQuery(
+      m,
+      'slot_book_for',
+      `UPDATE slots SET booked_appointment_id = $2, booked_at = $3, next_wave_at = NULL,
+              held_for_appointment_id = NULL, held_until = NULL, updated_at = now()
+       WHERE id = $1`,
+      [slotId, appointmentId, now],
+    );
+  }
+
+  /**
    * The time an appointment leaves (cancelled or moved by the patient) becomes an open slot:
    * the slot it had booked is open again, or a new one is made for it. `keep` is the slot it
    * has just booked instead (an appointment holds one booked slot once the transaction ends).

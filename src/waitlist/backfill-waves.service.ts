@@ -26,7 +26,8 @@ const FAR = new Date(8.64e15);
 /**
  * Due work for the due-work engine: freed time is offered to the waitlist in waves. Each wave
  * texts the clinic's `waveSize` best matches, and the next is due `waveMinutes` later, until the
- * slot is booked, starts within `minNoticeMinutes`, or nobody is left. A slot is locked while
+ * slot is booked (or a live appointment holds its time: staff moved one there, the calendar
+ * uploaded one), starts within `minNoticeMinutes`, or nobody is left. A slot is locked while
  * its wave is made (SKIP LOCKED: any number of instances), and an offer is unique per slot and
  * entry, so no patient is texted twice for the same time.
  */
@@ -82,7 +83,9 @@ export class BackfillWaves {
     now: Date,
   ): Promise<{ at: Date; waved: boolean } | null> {
     const settings = backfillOf(clinic);
-    if (!settings.enabled || slot.booked || slot.cascade_depth > MAX_CASCADE) return null;
+    if (!settings.enabled || slot.booked || slot.occupied || slot.cascade_depth > MAX_CASCADE) {
+      return null;
+    }
     const start = slot.starts_at.getTime();
     if (start < now.getTime() + settings.minNoticeMinutes * MINUTE_MS) return null;
     const inHorizon = start - settings.horizonDays * DAY_MS;
@@ -99,6 +102,8 @@ export class BackfillWaves {
       slot,
       localDate(slot.starts_at, clinic.timezone),
       settings.waveSize + 10,
+      // An offer of another time is live for its wave's waveMinutes.
+      { since: new Date(now.getTime() - settings.waveMinutes * MINUTE_MS), now },
     );
     if (found.length === 0) return null;
     const wave = found

@@ -67,6 +67,11 @@ export interface DueSlot {
   ends_at: Date;
   duration_minutes: number;
   booked: boolean;
+  /**
+   * a live appointment of its practitioner holds the time (staff moved one onto it, or the
+   * calendar uploaded one): nothing left to offer
+   */
+  occupied: boolean;
   held_until: Date | null;
   waves: number;
   cascade_depth: number;
@@ -227,8 +232,14 @@ export class WaitlistRepository {
   async lockDueSlots(m: EntityManager, now: Date, limit: number): Promise<DueSlot[]> {
     return m.query(
       `SELECT s.id, s.clinic_id, s.practitioner, s.location, s.type, s.starts_at, s.ends_at,
-              s.duration_minutes, s.booked_appointment_id IS NOT NULL AS booked, s.held_until,
-              s.waves, s.cascade_depth
+              s.duration_minutes, s.booked_appointment_id IS NOT NULL AS booked,
+              EXISTS (
+                SELECT 1 FROM appointments a
+                WHERE a.clinic_id = s.clinic_id AND a.practitioner = s.practitioner
+                  AND a.occupies_time
+                  AND tstzrange(a.starts_at, a.ends_at, '[)')
+                      && tstzrange(s.starts_at, s.ends_at, '[)')) AS occupied,
+              s.held_until, s.waves, s.cascade_depth
        FROM slots s WHERE s.next_wave_at <= $1
        ORDER BY s.next_wave_at LIMIT $2
        FOR UPDATE OF s SKIP LOCKED`,
@@ -255,14 +266,17 @@ export class WaitlistRepository {
   /**
    * The best matches for a slot: live entries of the clinic matching its practitioner, location,
    * type, length and local date, higher priority first, then longest waiting; never an
-   * opted-out patient, one already offered this slot, or one who holds a visit at that time;
-   * an entry tied to an appointment only for a time before it.
+   * opted-out patient, one already offered this slot, one with another offer still live (made
+   * after `live.since`, its slot still open: one time at a time, so the digit they answer means
+   * it), or one who holds a visit at that time; an entry tied to an appointment only for a time
+   * before it.
    */
   async candidates(
     m: EntityManager,
     slot: DueSlot,
     localDate: string,
     limit: number,
+    live: { since: Date; now: Date },
   ): Promise<Candidate[]> {
     return m.query(
       `SELECT e.id AS entry_id, e.patient_id, p.phone, p.language, p.timezone
@@ -279,6 +293,10 @@ export class WaitlistRepository {
          AND p.opted_out_at IS NULL
          AND NOT EXISTS (
            SELECT 1 FROM waitlist_offers o WHERE o.slot_id = $7 AND o.entry_id = e.id)
+         AND NOT EXISTS (
+           SELECT 1 FROM waitlist_offers lo JOIN slots ls ON ls.id = lo.slot_id
+           WHERE lo.patient_id = e.patient_id AND lo.closed_at IS NULL AND lo.created_at > $12
+             AND ls.booked_appointment_id IS NULL AND ls.starts_at > $13)
          AND (e.appointment_id IS NULL
               OR (ea.status = ANY($11::text[]) AND ea.starts_at > $8
                   AND ea.duration_minutes <= $5))
@@ -302,6 +320,8 @@ export class WaitlistRepository {
         slot.ends_at,
         limit,
         LIVE_STATUSES,
+        live.since,
+        live.now,
       ],
     );
   }

@@ -169,6 +169,7 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await columnType('clinics', 'max_routine_texts_per_patient_per_day')).toBe('integer');
     expect(await tableExists('patient_daily_texts')).toBe(true);
     expect(await columnExists('calendar_store_syncs', 'calendar_kept')).toBe(true);
+    expect(await tableExists('missed_visits')).toBe(true);
     expect(await ok('migration:show')).toBe(names.map((n) => `[X] ${n}`).join('\n'));
   });
 
@@ -178,6 +179,7 @@ describe('npm run migration:* from the compiled dist/', () => {
     expect(await columnExists('calendar_store_syncs', 'reconciled_at')).toBe(false);
     expect(await tableExists('calendar_store_links')).toBe(true);
     expect(await tableExists('patient_daily_texts')).toBe(true);
+    expect(await tableExists('missed_visits')).toBe(true);
     expect(await columnExists('clinics', 'calendar_store')).toBe(true);
     expect(await columnExists('messages', 'media')).toBe(true);
     expect(await columnExists('clinics', 'require_consent_evidence')).toBe(true);

@@ -356,6 +356,31 @@ describe('waitlist and freed time', () => {
     expect(freed).toEqual([{ freed_reason: 'moved', cascade_depth: 1 }]);
   });
 
+  it('one live offer per patient: two times freed at once go to different patients, the other time after the first wave', async () => {
+    const c = await backfillClinic();
+    const dr = `Dr. ${uniqueId('T')}`;
+    const phones = Array.from({ length: 4 }, () => uniquePhone());
+    for (const phone of phones) {
+      await join(c, { patient: { phone }, practitioner: dr }).expect(201);
+      minutes(1); // the first joined is the first offered
+    }
+    await uploadSlots(t, c, dr, [TOMORROW_9, '2026-11-27T10:00:00-06:00']);
+    await waves();
+    const offers = await offersTo(c.id);
+    expect(offers.map((o) => o.to_number).sort()).toEqual([...phones].sort());
+    // Each time to two patients (the first slot waved gets the two who waited longest).
+    expect(offers.filter((o) => o.body.includes('9:00 AM'))).toHaveLength(2);
+    expect(offers.filter((o) => o.body.includes('10:00 AM'))).toHaveLength(2);
+    // Nobody answered: a wave later, each is offered the other time (once).
+    minutes(10);
+    await waves();
+    const later = (await offersTo(c.id)).slice(4);
+    expect(later).toHaveLength(4);
+    const byPhone = new Map(phones.map((p) => [p, 0]));
+    for (const o of await offersTo(c.id)) byPhone.set(o.to_number, byPhone.get(o.to_number)! + 1);
+    expect([...byPhone.values()]).toEqual([2, 2, 2, 2]);
+  });
+
   it('R with no open slot offers the waitlist', async () => {
     const c = await backfillClinic();
     const appt = await remindedAppointment(t, c, c.body.senderNumber as string);

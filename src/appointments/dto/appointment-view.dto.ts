@@ -39,7 +39,19 @@ export class HistoryView {
 
 export class MessageView {
   @ApiProperty({ enum: ['outbound', 'inbound'] }) direction: string;
-  @ApiProperty({ enum: ['reminder', 'keyword_reply', 'workflow_reply', 'staff', 'inbound'] })
+  @ApiProperty({
+    enum: [
+      'reminder',
+      'keyword_reply',
+      'workflow_reply',
+      'staff',
+      'inbound',
+      'backfill_offer',
+      'survey',
+      'broadcast',
+      'missed_visit',
+    ],
+  })
   kind: string;
   @ApiProperty() body: string;
   @ApiProperty() at: string;

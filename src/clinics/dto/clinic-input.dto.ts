@@ -236,6 +236,21 @@ export class SurveySettingDto {
   afterMinutes: number;
 }
 
+export class MissedVisitFollowUpDto {
+  @ApiProperty({ example: true })
+  @IsBoolean()
+  enabled: boolean;
+
+  @ApiProperty({
+    example: 60,
+    description: 'minutes after the visit is marked a no-show, at most a day',
+  })
+  @IsInt()
+  @Min(0)
+  @Max(1440)
+  afterMinutes: number;
+}
+
 export class ExtraReminderDto {
   @ApiProperty({ example: 0.3, description: 'risk score (0-1) at or above which it is added' })
   @IsNumber({ allowNaN: false, allowInfinity: false })
@@ -395,6 +410,18 @@ export class ClinicSettingsDto {
   @ValidateNested()
   @Type(() => SurveySettingDto)
   survey?: SurveySettingDto;
+
+  @ApiPropertyOptional({
+    type: MissedVisitFollowUpDto,
+    description:
+      'one text after a no-show ("Reply R to pick a new time"); the pick books a new ' +
+      'appointment (rebookOf); off by default',
+  })
+  @IsOmittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => MissedVisitFollowUpDto)
+  missedVisitFollowUp?: MissedVisitFollowUpDto;
 
   @ApiPropertyOptional({
     type: ExtraReminderDto,

@@ -35,6 +35,11 @@ export class SurveySettingView {
   @ApiProperty() afterMinutes: number;
 }
 
+export class MissedVisitFollowUpView {
+  @ApiProperty() enabled: boolean;
+  @ApiProperty({ description: 'minutes after the visit is marked a no-show' }) afterMinutes: number;
+}
+
 export class TemplateWarningView {
   @ApiProperty() template: string;
   @ApiProperty() language: string;
@@ -106,6 +111,8 @@ export class ClinicView {
   })
   maxRoutineTextsPerPatientPerDay: number | null;
   @ApiProperty({ type: SurveySettingView }) survey: SurveySettingView;
+  @ApiProperty({ type: MissedVisitFollowUpView })
+  missedVisitFollowUp: MissedVisitFollowUpView;
   @ApiProperty({ type: ExtraReminderView, nullable: true }) extraReminder: ExtraReminderView | null;
   @ApiProperty({
     description: 'URLs to configure at the provider',

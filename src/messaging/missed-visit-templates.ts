@@ -1,0 +1,23 @@
+/**
+ * The missed-visit follow-up (`missed_visit.follow_up` in `config/templates.json`), checked once
+ * at load like the other texts: the clinic, and how to pick a new time.
+ */
+import raw from '../../config/templates.json';
+import { fill, pattern, record, TEMPLATE_LANGUAGES, type TemplateLanguage } from './templates';
+
+export function loadMissedVisitTemplates(input: unknown): Record<TemplateLanguage, string> {
+  const root = record(input, 'templates');
+  const out = {} as Record<TemplateLanguage, string>;
+  for (const language of TEMPLATE_LANGUAGES) {
+    const where = `${language}.missed_visit`;
+    const pack = record(record(root[language], language).missed_visit, where);
+    out[language] = pattern(pack.follow_up, `${where}.follow_up`, ['clinic']);
+  }
+  return out;
+}
+
+const FOLLOW_UPS = loadMissedVisitTemplates(raw);
+
+export function renderMissedVisitFollowUp(language: TemplateLanguage, clinicName: string): string {
+  return fill(FOLLOW_UPS[language], { clinic: clinicName });
+}
