@@ -1,9 +1,19 @@
 /**
  * The missed-visit follow-up (`missed_visit.follow_up` in `config/templates.json`), checked once
- * at load like the other texts: the clinic, and how to pick a new time.
+ * at load like the other texts: the clinic, the missed visit's date (the text may wait out
+ * quiet hours until the next morning, so it never says "today"), and how to pick a new time.
  */
 import raw from '../../config/templates.json';
-import { fill, pattern, record, TEMPLATE_LANGUAGES, type TemplateLanguage } from './templates';
+import { wallTimeOf } from '../common/time/starts-at';
+import {
+  fill,
+  formatDay,
+  pattern,
+  record,
+  TEMPLATE_LANGUAGES,
+  TEMPLATES,
+  type TemplateLanguage,
+} from './templates';
 
 export function loadMissedVisitTemplates(input: unknown): Record<TemplateLanguage, string> {
   const root = record(input, 'templates');
@@ -11,13 +21,18 @@ export function loadMissedVisitTemplates(input: unknown): Record<TemplateLanguag
   for (const language of TEMPLATE_LANGUAGES) {
     const where = `${language}.missed_visit`;
     const pack = record(record(root[language], language).missed_visit, where);
-    out[language] = pattern(pack.follow_up, `${where}.follow_up`, ['clinic']);
+    out[language] = pattern(pack.follow_up, `${where}.follow_up`, ['clinic', 'day']);
   }
   return out;
 }
 
 const FOLLOW_UPS = loadMissedVisitTemplates(raw);
 
-export function renderMissedVisitFollowUp(language: TemplateLanguage, clinicName: string): string {
-  return fill(FOLLOW_UPS[language], { clinic: clinicName });
+export function renderMissedVisitFollowUp(
+  language: TemplateLanguage,
+  clinicName: string,
+  visit: { startsAt: Date; zone: string },
+): string {
+  const day = formatDay(wallTimeOf(visit.startsAt, visit.zone), TEMPLATES[language]);
+  return fill(FOLLOW_UPS[language], { clinic: clinicName, day });
 }

@@ -49,7 +49,7 @@ const ANSWER_EXPIRY_MS = 10 * 60_000;
 export const OFFER_EXPIRY_MS = 10 * 60_000;
 /** A survey about today's visit is stale by the next day. */
 const SURVEY_EXPIRY_MS = 12 * 3_600_000;
-/** "We missed you today" is stale by the next day, like a survey. */
+/** A follow-up about a missed visit is stale by the next day, like a survey. */
 const MISSED_VISIT_EXPIRY_MS = 12 * 3_600_000;
 /** A closure notice a day late tells the patient nothing. */
 const BROADCAST_EXPIRY_MS = 24 * 3_600_000;

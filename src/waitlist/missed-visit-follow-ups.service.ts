@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { MISSED_VISIT_WORK } from '../appointments/appointments.repository';
 import { Clock } from '../common/clock/clock';
-import { DueWork } from '../common/due-work/due-work';
+import { DueWork, SAFETY_POLL_MS } from '../common/due-work/due-work';
 import { applyQuietHours } from '../common/time/quiet-hours';
 import { renderMissedVisitFollowUp } from '../messaging/missed-visit-templates';
 import { languageOf } from '../messaging/templates';
@@ -15,14 +15,14 @@ import {
 } from './missed-visits.repository';
 
 const BATCH_SIZE = 200;
-/** A follow-up this late (the service was down) says "today" of another day: not sent. */
+/** A follow-up this late (the service was down) comes too long after the visit: not sent. */
 export const FOLLOW_UP_LATEST_MS = 12 * 3_600_000;
 /** No appointment bounds it: a quiet window always moves it to the window's end. */
 const NO_APPOINTMENT = new Date(8.64e15);
 
 /**
  * Due work for the due-work engine: `afterMinutes` after a visit was marked no-show, its one
- * follow-up text ("We missed you today. Reply R to pick a new time."), written through the
+ * follow-up text ("...we missed you at your visit on Thu Nov 26. Reply R to pick a new time."), written through the
  * outbound pipeline as kind `missed_visit`, moved out of quiet hours here. A missed visit has
  * one row (written when it was marked), locked SKIP LOCKED and marked when its text is
  * written: one text, by any number of instances and passes. Not sent when the visit is no
@@ -41,6 +41,7 @@ export class MissedVisitFollowUps {
     name: 'missed-visit-follow-up',
     kinds: [MISSED_VISIT_WORK],
     poll: 'dispatchIntervalMs',
+    safetyPollMs: SAFETY_POLL_MS,
     minGapMs: 1_000,
   })
   async pass(): Promise<Date | null> {
@@ -66,7 +67,10 @@ export class MissedVisitFollowUps {
           kind: 'missed_visit' as const,
           clinicId: visit.clinic_id,
           to: visit.phone,
-          body: renderMissedVisitFollowUp(languageOf(visit.language), visit.clinic_name),
+          body: renderMissedVisitFollowUp(languageOf(visit.language), visit.clinic_name, {
+            startsAt: visit.starts_at,
+            zone: visit.zone,
+          }),
           patientId: visit.patient_id,
           appointmentId: visit.appointment_id,
           dueAt: at,

@@ -15,6 +15,8 @@ export interface DueMissedVisit {
   clinic_id: string;
   patient_id: string;
   due_at: Date;
+  /** the missed visit's start (the text names its date) */
+  starts_at: Date;
   /** the appointment is still `no_show` (staff may have corrected it to arrived) */
   still_missed: boolean;
   opted_out: boolean;
@@ -45,7 +47,7 @@ export class MissedVisitsRepository {
   /** Follow-ups due now, locked (SKIP LOCKED: another instance has them). */
   async lockDue(m: EntityManager, now: Date, limit: number): Promise<DueMissedVisit[]> {
     return m.query(
-      `SELECT mv.appointment_id, mv.clinic_id, mv.patient_id, mv.due_at,
+      `SELECT mv.appointment_id, mv.clinic_id, mv.patient_id, mv.due_at, a.starts_at,
               a.status = 'no_show' AS still_missed, p.opted_out_at IS NOT NULL AS opted_out,
               c.missed_visit_follow_up_enabled AS enabled, p.phone, p.language,
               coalesce(p.timezone, c.timezone) AS zone, c.name AS clinic_name,

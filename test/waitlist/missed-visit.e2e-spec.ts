@@ -99,7 +99,7 @@ describe('missed-visit follow-up', () => {
     expect(texts[0]).toMatchObject({
       to_number: missed.phone,
       appointment_id: missed.id,
-      body: 'Lakeside Dental: we missed you today. Reply R to pick a new time.',
+      body: 'Lakeside Dental: we missed you at your visit on Thu Nov 26. Reply R to pick a new time.',
     });
     expect(texts[0].run_at.toISOString()).toBe('2026-11-26T17:05:00.000Z');
 
@@ -210,7 +210,8 @@ describe('missed-visit follow-up', () => {
     await followUps();
     const [text] = await followUpsTo(c.id);
     expect(text.body).toBe(
-      'Lakeside Dental: lo extrañamos hoy en su cita. Responda R para elegir otro horario.',
+      // Sent the next morning: the visit's date, never "today" ("hoy").
+      'Lakeside Dental: lo extrañamos en su cita del jue 26 nov. Responda R para elegir otro horario.',
     );
     // Not before 08:00 the next morning.
     expect(text.run_at.toISOString()).toBe('2026-11-27T14:00:00.000Z');
