@@ -113,6 +113,7 @@ function toClaimed(r: Record<string, never>): ClaimedReminder {
     runAt: r.due_at,
     plannedFor: r.planned_for,
     attempts: r.attempts,
+    capAdmitted: false,
     appointmentId: r.appointment_id,
     appointmentStatus: r.appointment_status,
     startsAt: r.starts_at,

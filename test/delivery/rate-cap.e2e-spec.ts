@@ -34,12 +34,19 @@ describe('per-sender rate cap across instances', () => {
    * `count` reminders of a new clinic capped at `rate`, all due now, dispatched by both
    * instances until the provider has them all (or `withinMs`): the clinic and its texts.
    */
-  async function sendThroughBoth(rate: number, count: number, withinMs: number, pauseMs: number) {
+  async function sendThroughBoth(
+    rate: number,
+    count: number,
+    withinMs: number,
+    pauseMs: number,
+    settings: Record<string, unknown> = {},
+  ) {
     const clinic = await createClinic(a, {
       provider: { type: 'twilio', ...CREDENTIALS },
       sendRatePerSecond: rate,
       quietHours: null,
       reminderOffsets: ['P1D'],
+      ...settings,
     });
     const sender = clinic.body.senderNumber as string;
     // Booked three hours ahead: too late for P1D, so each gets one catch-up, due now.
@@ -78,6 +85,21 @@ describe('per-sender rate cap across instances', () => {
       [clinic.id],
     );
     expect(rows.map((r) => r.status)).toEqual(Array(8).fill('sent'));
+  });
+
+  it('counts a reminder the cap held back once under the patient’s daily cap, however often it is claimed again', async () => {
+    // One text a second, ten patients: most reminders are claimed, held back by the rate cap and
+    // sent back unsent several times. Each patient's one reminder is still their first text of
+    // the day, whatever the number of claims: with a daily cap of 1, every one goes today.
+    const { clinic, texts } = await sendThroughBoth(1, 10, 30_000, 20, {
+      maxRoutineTextsPerPatientPerDay: 1,
+    });
+    expect(texts).toHaveLength(10);
+    const rows: { status: string; reason: string | null }[] = await a.ds.query(
+      `SELECT status, reason FROM reminders WHERE clinic_id = $1 AND "offset" = 'catch_up'`,
+      [clinic.id],
+    );
+    expect(rows).toEqual(Array(10).fill({ status: 'sent', reason: null }));
   });
 
   it('serialises reservations of one sender made by two instances at the same moment', async () => {

@@ -45,6 +45,8 @@ export interface ClaimedReminder {
   plannedFor: Date;
   /** provider calls already made for it */
   attempts: number;
+  /** admitted under the daily cap before and sent back unsent (the sender held back) */
+  capAdmitted: boolean;
   appointmentId: string;
   appointmentStatus: AppointmentStatus;
   startsAt: Date;

@@ -99,12 +99,14 @@ describe('the per-patient daily cap', () => {
     });
   });
 
-  it('counts routine texts on their first attempt only, and only under a cap', () => {
-    const text = { routine: true, attempts: 0, patientId: 'p' };
+  it('counts routine texts never admitted before, and only under a cap', () => {
+    const text = { routine: true, attempts: 0, capAdmitted: false, patientId: 'p' };
     expect(isCounted(text, 3)).toBe(true);
     expect(isCounted(text, null)).toBe(false);
     expect(isCounted({ ...text, routine: false }, 3)).toBe(false);
     expect(isCounted({ ...text, attempts: 1 }, 3)).toBe(false);
     expect(isCounted({ ...text, patientId: null }, 3)).toBe(false);
+    // held back by the sender after it was admitted, and claimed again: the same text
+    expect(isCounted({ ...text, capAdmitted: true }, 3)).toBe(false);
   });
 });

@@ -27,14 +27,21 @@ export function capDay(at: Date, clinicZone: string): string {
 }
 
 /**
- * Whether a text is counted: a routine text of a clinic with a cap, on its first attempt (a
- * retry of a text already admitted was counted when it was; it is the same text).
+ * Whether a text is counted: a routine text of a clinic with a cap, never admitted before. A
+ * retry (an attempt made) or a text the sender held back and sent back unsent (`capAdmitted`)
+ * was counted when it was first admitted; it is the same text.
  */
 export function isCounted(
-  text: { routine: boolean; attempts: number; patientId: string | null },
+  text: { routine: boolean; attempts: number; capAdmitted: boolean; patientId: string | null },
   cap: number | null,
 ): cap is number {
-  return text.routine && cap !== null && text.attempts === 0 && text.patientId !== null;
+  return (
+    text.routine &&
+    cap !== null &&
+    text.attempts === 0 &&
+    !text.capAdmitted &&
+    text.patientId !== null
+  );
 }
 
 /**

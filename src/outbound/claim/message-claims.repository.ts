@@ -28,6 +28,8 @@ export interface ClaimedMessage {
   dueAt: Date;
   expiresAt: Date | null;
   attempts: number;
+  /** admitted under the daily cap before and sent back unsent (the sender held back) */
+  capAdmitted: boolean;
   /** the recipient has opted out of this clinic's texts */
   optedOut: boolean;
   /** a routine text, and the clinic requires an opt-in on record this recipient lacks */
@@ -53,6 +55,7 @@ interface ClaimRow {
   run_at: Date;
   expires_at: Date | null;
   attempts: number;
+  cap_admitted: boolean;
   opted_out: boolean | null;
   lacks_consent_evidence: boolean;
   confirms_consent_event: string | null;
@@ -84,7 +87,7 @@ const CLAIM_SQL = dueClaimSql({
   order: 't.priority, t.run_at',
   join: { from: 'clinics cl', on: 'cl.id = w.clinic_id' },
   returning: `w.id, w.kind, w.priority, w.body, w.segments, w.encoding, w.to_number,
-    w.from_number, w.patient_id, w.appointment_id, w.run_at, w.expires_at, w.attempts,
+    w.from_number, w.patient_id, w.appointment_id, w.run_at, w.expires_at, w.attempts, w.cap_admitted,
     w.confirms_consent_event, (SELECT p.opted_out_at IS NOT NULL FROM patients p
      WHERE p.clinic_id = w.clinic_id AND p.phone = w.to_number) AS opted_out,
     (w.kind IN (${ROUTINE_KIND_LIST}) AND cl.require_consent_evidence AND NOT EXISTS (
@@ -182,6 +185,7 @@ function toClaimed(r: ClaimRow, vault: CredentialsVault): ClaimedMessage {
     dueAt: r.run_at,
     expiresAt: r.expires_at,
     attempts: r.attempts,
+    capAdmitted: r.cap_admitted,
     optedOut: r.opted_out === true,
     lacksConsentEvidence: r.lacks_consent_evidence,
     confirmsConsent: r.confirms_consent_event !== null,

@@ -10,6 +10,7 @@ function reminder(overrides: Partial<ClaimedReminder> = {}): ClaimedReminder {
     runAt: new Date('2026-11-29T15:30:00Z'),
     plannedFor: new Date('2026-12-01T15:30:00Z'),
     attempts: 0,
+    capAdmitted: false,
     appointmentId: 'a-1',
     appointmentStatus: 'scheduled',
     startsAt: new Date('2026-12-01T15:30:00Z'),

@@ -22,6 +22,7 @@ interface ClaimRow {
   run_at: Date;
   planned_for: Date;
   attempts: number;
+  cap_admitted: boolean;
   appointment_id: string;
   appointment_status: AppointmentStatus;
   starts_at: Date;
@@ -64,7 +65,7 @@ const CLAIM_SQL = dueClaimSql({
     from: 'appointments a, patients p, clinics cl',
     on: 'a.id = w.appointment_id AND p.id = a.patient_id AND cl.id = w.clinic_id',
   },
-  returning: `w.id, w.due_at, w.run_at, w.planned_for, w.attempts, w.appointment_id,
+  returning: `w.id, w.due_at, w.run_at, w.planned_for, w.attempts, w.cap_admitted, w.appointment_id,
     a.status AS appointment_status, a.starts_at,
     p.id AS patient_id, p.phone AS patient_phone, p.language AS patient_language,
     p.timezone AS patient_timezone, p.opted_out_at IS NOT NULL AS patient_opted_out,
@@ -239,6 +240,7 @@ function toClaimed(r: ClaimRow, vault: CredentialsVault): ClaimedReminder {
     runAt: r.run_at,
     plannedFor: r.planned_for,
     attempts: r.attempts,
+    capAdmitted: r.cap_admitted,
     appointmentId: r.appointment_id,
     appointmentStatus: r.appointment_status,
     startsAt: r.starts_at,

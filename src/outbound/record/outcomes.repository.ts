@@ -121,6 +121,8 @@ const REMINDER = `
     SET status = v.status,
         run_at = coalesce(v.run_at, r.run_at),
         attempts = r.attempts + v.attempted,
+        -- held back and sent back unsent: it was admitted under the daily cap, not again
+        cap_admitted = r.cap_admitted OR v.kind = 'deferred',
         lease_until = NULL,
         -- kept on a final row: which instance sent it
         leased_by = CASE WHEN v.status = 'pending' THEN NULL ELSE r.leased_by END,
@@ -147,6 +149,7 @@ const MESSAGE = `
         run_at = coalesce(v.run_at, msg.run_at),
         -- an unknown row already counted the attempt its dead owner may have made
         attempts = msg.attempts + CASE WHEN msg.status = 'unknown' THEN 0 ELSE v.attempted END,
+        cap_admitted = msg.cap_admitted OR v.kind = 'deferred',
         lease_until = NULL,
         leased_by = CASE WHEN v.kind IN ('retried', 'deferred') THEN NULL ELSE msg.leased_by END,
         provider_message_id = coalesce(v.provider_message_id, msg.provider_message_id),
