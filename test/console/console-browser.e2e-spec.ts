@@ -524,7 +524,9 @@ describe('staff console in Chromium', () => {
       ),
     );
     expect(await page.locator('#experiment-summary').innerText()).toBe(expected.summary);
-    expect(expected.summary).toMatch(/^Not enough visits yet to tell/);
+    // Which sentence depends on how the visits were assigned (at random): either is drawn as
+    // the API says (the statistics themselves are src/experiments' specs').
+    expect(expected.summary).toMatch(/^(Not enough visits yet to tell|Variant cost had )/);
     await page.screenshot({ path: join(ARTIFACTS, 'experiments-desktop.png'), fullPage: true });
     await expectAccessible('experiments, desktop');
     await page.setViewportSize(PHONE);
