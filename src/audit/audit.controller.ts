@@ -13,6 +13,7 @@ import { CurrentClinic } from '../auth/current-clinic.decorator';
 import { LeastRole } from '../auth/roles';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
+import { csvDownload } from '../common/text/csv';
 import { ApiClinicKeyAuth } from '../common/openapi/auth';
 import { AuditRead } from '../auth/audit-read.decorator';
 import { AuditService } from './audit.service';
@@ -56,8 +57,6 @@ export class AuditController {
   ): Promise<AuditPage | string> {
     res.setHeader('Cache-Control', 'no-store');
     if (query.format !== 'csv') return this.audit.list(clinic, query);
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', 'attachment; filename="audit.csv"');
-    return this.audit.csv(clinic, query);
+    return csvDownload(res, 'audit.csv', await this.audit.csv(clinic, query));
   }
 }

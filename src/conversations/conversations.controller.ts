@@ -23,6 +23,7 @@ import { ClinicKeyGuard } from '../auth/clinic-key.guard';
 import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
+import { csvDownload } from '../common/text/csv';
 import { ApiClinicKeyAuth } from '../common/openapi/auth';
 import { exportCsv } from './conversation-export';
 import { ConversationsService } from './conversations.service';
@@ -121,12 +122,7 @@ export class ConversationsController {
   ): Promise<ConversationExportView | string> {
     const view = await this.conversations.export(clinic, phone);
     if (q.format !== 'csv') return view;
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader(
-      'Content-Disposition',
-      `attachment; filename="conversation-${phone.replace('+', '')}.csv"`,
-    );
-    return exportCsv(view.items);
+    return csvDownload(res, `conversation-${phone.replace('+', '')}.csv`, exportCsv(view.items));
   }
 
   @LeastRole('staff')

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
+import { csvDownload } from '../common/text/csv';
 import { ApiClinicKeyAuth } from '../common/openapi/auth';
 import { ClinicKeyGuard } from '../auth/clinic-key.guard';
 import { CurrentClinic } from '../auth/current-clinic.decorator';
@@ -80,9 +81,7 @@ export class ReportsController {
   ): Promise<BackfillReportView | string> {
     if (query.format !== 'csv') return this.backfill.report(clinic, query);
     const csv = await this.backfill.csv(clinic, query);
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="${csv.fileName}"`);
-    return csv.body;
+    return csvDownload(res, csv.fileName, csv.body);
   }
 
   @LeastRole('staff')
@@ -118,8 +117,6 @@ export class ReportsController {
   ): Promise<NoShowReportView | string> {
     if (query.format !== 'csv') return this.reports.report(clinic, query);
     const csv = await this.reports.csv(clinic, query);
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="${csv.fileName}"`);
-    return csv.body;
+    return csvDownload(res, csv.fileName, csv.body);
   }
 }

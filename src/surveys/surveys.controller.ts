@@ -15,6 +15,7 @@ import { LeastRole } from '../auth/roles';
 import { CurrentClinic } from '../auth/current-clinic.decorator';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
+import { csvDownload } from '../common/text/csv';
 import { ApiClinicKeyAuth } from '../common/openapi/auth';
 import {
   SurveyAnswersView,
@@ -69,9 +70,7 @@ export class SurveysController {
   ): Promise<SurveyReportView | string> {
     if (query.format !== 'csv') return this.reports.report(clinic, query);
     const csv = await this.reports.csv(clinic, query);
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="${csv.fileName}"`);
-    return csv.body;
+    return csvDownload(res, csv.fileName, csv.body);
   }
 
   @LeastRole('staff')

@@ -18,3 +18,17 @@ export function csvCell(value: CsvCell): string {
 export function toCsv(header: string[], rows: CsvCell[][]): string {
   return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
+
+/**
+ * A CSV body as a download: sets the content type and the attachment's file name on the
+ * response and returns the body for Nest to send (controllers use `@Res({ passthrough: true })`).
+ */
+export function csvDownload(
+  res: { setHeader(name: string, value: string): unknown },
+  fileName: string,
+  body: string,
+): string {
+  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="${fileName}"`);
+  return body;
+}
