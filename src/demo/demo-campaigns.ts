@@ -5,7 +5,11 @@ import type { Progress } from './progress';
 interface Message {
   direction: string;
   kind: string;
+  status: string;
 }
+
+/** A text the fake provider has taken: only then can the patient have read it and answered. */
+const HANDED = ['queued', 'sent', 'delivered'];
 
 const COMMENT = 'The hygienist was lovely; parking was hard to find.';
 
@@ -86,7 +90,7 @@ async function thread(c: DemoClient, patient: LivePatient): Promise<Message[]> {
 }
 
 async function surveyAsked(c: DemoClient, patient: LivePatient): Promise<boolean> {
-  return (await thread(c, patient)).some((m) => m.kind === 'survey');
+  return (await thread(c, patient)).some((m) => m.kind === 'survey' && HANDED.includes(m.status));
 }
 
 async function answered(c: DemoClient, patient: LivePatient): Promise<boolean> {
