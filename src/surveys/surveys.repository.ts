@@ -134,15 +134,21 @@ export class SurveysRepository {
     );
   }
 
-  /** When the next survey falls due (after now), if any is known. */
+  /**
+   * When the next survey falls due, if any is known: the earliest one not yet asked that
+   * `lockDue` could still take, already due ones included. One due now is one the pass's claim
+   * skipped (another transaction held its visit) or that fell due after the claim's instant (a
+   * timer fires a little before the wall clock's time): the loop looks again a second later
+   * instead of at its safety poll, a minute on.
+   */
   async nextDue(now: Date): Promise<Date | null> {
     const [row] = await this.ds.query<{ at: Date | null }[]>(
       `SELECT min(${DUE_AT}) AS at ${DUE_FROM}
        WHERE a.occupies_time AND NOT a.no_show_candidate AND a.status = ANY($2::text[])
          AND a.ends_at > $1::timestamptz - ${SCAN_BACK}
          AND NOT EXISTS (SELECT 1 FROM surveys s WHERE s.appointment_id = a.id)
-         AND ${DUE_AT} > $1`,
-      [now, SURVEYED_STATUSES],
+         AND ${DUE_AT} > $1::timestamptz - make_interval(secs => $3)`,
+      [now, SURVEYED_STATUSES, SURVEY_LATEST_MS / 1000],
     );
     return row?.at ?? null;
   }

@@ -73,13 +73,16 @@ export class InboxProcessor {
    */
   @DueWork({ name: 'webhook-inbox', kinds: [INBOX_WORK], poll: 'inboxIntervalMs' })
   async work(): Promise<Date | null> {
+    // The next due time is read as of the pass's start: an event falling due while the drain
+    // ran (or a little after a timer fired early) is then due, not forgotten until the poll.
+    const began = this.clock.now();
     await this.drain();
     const now = this.clock.now().getTime();
     if (now >= this.nextPurgeAt) {
       this.nextPurgeAt = now + PURGE_EVERY_MS;
       await this.inbox.purgeProcessed(new Date(now - KEEP_PROCESSED_MS), PURGE_LIMIT);
     }
-    return this.inbox.nextDue(this.clock.now());
+    return this.inbox.nextDue(began);
   }
 
   /**
