@@ -8,7 +8,12 @@ import type {
   StoredCalendarStoreSecret,
 } from '../clinics/calendar-store-settings';
 import type { StoredWebhookSecret } from '../clinics/clinic.entity';
+import { DueSignals } from '../common/due-work/due-signals';
 import { returningRows } from '../database/returning-rows';
+
+/** The due-work kind (and signal) of calendar delivery: the outbox and a retry notify it. */
+export const CALENDAR_WORK = 'calendar';
+const WAKE = DueSignals.wake(CALENDAR_WORK);
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'conflict';
 
@@ -109,10 +114,19 @@ export class CalendarDeliveriesRepository {
     return returningRows<ClaimedDelivery>(result);
   }
 
-  /** The earliest next attempt of a pending event (some may be waiting for earlier ones). */
+  /**
+   * When the next claim can take something: the earliest next attempt (or lease end) of an event
+   * first in line for its appointment. One waiting behind an earlier event is not due before it:
+   * it gets its turn in the pass that settles the earlier one, which reads this again.
+   */
   async nextDue(): Promise<Date | null> {
     const rows: { at: Date | null }[] = await this.ds.query(
-      `SELECT min(next_attempt_at) AS at FROM calendar_deliveries WHERE status = 'pending'`,
+      `SELECT min(GREATEST(d.next_attempt_at, coalesce(d.lease_until, d.next_attempt_at))) AS at
+       FROM calendar_deliveries d
+       WHERE d.status = 'pending'
+         AND NOT EXISTS (
+           SELECT 1 FROM calendar_deliveries e
+           WHERE e.appointment_id = d.appointment_id AND e.status = 'pending' AND e.seq < d.seq)`,
     );
     return rows[0]?.at ?? null;
   }
@@ -179,13 +193,16 @@ export class CalendarDeliveriesRepository {
     now: Date,
     giveUpAt: Date,
   ): Promise<DeliveryRow | null> {
+    // The write-back loop is woken with it (it looks unprompted only once a minute).
     const result: unknown = await this.ds.query(
-      `UPDATE calendar_deliveries
-       SET status = 'pending', next_attempt_at = $3, give_up_at = $4
-       WHERE clinic_id = $1 AND id = $2 AND status = 'failed'
-       RETURNING ${ROW_COLUMNS}`,
-      [clinicId, id, now, giveUpAt],
+      `WITH retried AS (
+         UPDATE calendar_deliveries
+         SET status = 'pending', next_attempt_at = $3, give_up_at = $4
+         WHERE clinic_id = $1 AND id = $2 AND status = 'failed'
+         RETURNING ${ROW_COLUMNS})
+       SELECT retried.* FROM retried CROSS JOIN LATERAL (SELECT pg_notify($5, $6)) woken`,
+      [clinicId, id, now, giveUpAt, WAKE.channel, WAKE.payload],
     );
-    return returningRows<DeliveryRow>(result)[0] ?? null;
+    return (result as DeliveryRow[])[0] ?? null;
   }
 }

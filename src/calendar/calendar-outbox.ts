@@ -3,11 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { CalendarEvent, CalendarEvents } from '../appointments/calendar-events.port';
 import type { ClinicEntity } from '../clinics/clinic.entity';
 import { DueSignals } from '../common/due-work/due-signals';
-import { CalendarDeliveriesRepository } from './calendar-deliveries.repository';
+import { CALENDAR_WORK, CalendarDeliveriesRepository } from './calendar-deliveries.repository';
 import { GIVE_UP_AFTER_MS } from './delivery-policy';
-
-/** The due-work kind (and signal) of calendar delivery: the outbox notifies it. */
-export const CALENDAR_WORK = 'calendar';
 
 /**
  * Writes each status change into the write-back outbox, in the transaction that made it. A

@@ -1,9 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
-import { DueWork } from '../common/due-work/due-work';
+import { DueWork, SAFETY_POLL_MS } from '../common/due-work/due-work';
 import { wallTimeOf } from '../common/time/starts-at';
-import { ClaimedDelivery, CalendarDeliveriesRepository } from './calendar-deliveries.repository';
-import { CALENDAR_WORK } from './calendar-outbox';
+import {
+  CALENDAR_WORK,
+  ClaimedDelivery,
+  CalendarDeliveriesRepository,
+} from './calendar-deliveries.repository';
 import { CalendarMetrics } from './calendar.metrics';
 import { afterAttempt } from './delivery-policy';
 import { CalendarStoreWriter } from './store/calendar-store-writer';
@@ -30,11 +33,13 @@ export class CalendarWriteBack {
   ) {}
 
   /** The due-work engine's pass: everything due now, then when to look again. */
-  // A pending event may wait for an earlier one of its appointment: look again a second later.
+  // Every producer signals (the outbox with its event, a staff retry) and the pass returns the
+  // next attempt or lease end of each appointment's first event: the loop polls only as a net.
   @DueWork({
     name: 'calendar-write-back',
     kinds: [CALENDAR_WORK],
     poll: 'dispatchIntervalMs',
+    safetyPollMs: SAFETY_POLL_MS,
     minGapMs: 1_000,
   })
   async pass(): Promise<Date | null> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
-import { DueWork } from '../common/due-work/due-work';
+import { DueWork, SAFETY_POLL_MS } from '../common/due-work/due-work';
 import { SlotHoldsRepository } from '../slots/slot-holds.repository';
 
 const BATCH_SIZE = 500;
@@ -21,10 +21,12 @@ export class HoldExpiry {
   ) {}
 
   /** The due-work engine's pass: every lapsed hold, then when the next one lapses. */
+  // The one producer (an offer's hold) signals its hold's end: the loop polls only as a net.
   @DueWork({
     name: 'slot-hold-expiry',
     kinds: [HOLD_WORK],
     poll: 'dispatchIntervalMs',
+    safetyPollMs: SAFETY_POLL_MS,
     minGapMs: 1_000,
   })
   async pass(): Promise<Date | null> {

@@ -1,4 +1,7 @@
+import { Client } from 'pg';
+import { CALENDAR_WORK } from '../../src/calendar/calendar-deliveries.repository';
 import { CalendarWriteBack } from '../../src/calendar/calendar-write-back.service';
+import { DueSignals } from '../../src/common/due-work/due-signals';
 import { CalendarReceiver } from '../support/calendar-receiver';
 import { createClinic, TestClinic } from '../support/factories';
 import { deliveriesOf, reply } from '../support/replies';
@@ -100,6 +103,10 @@ describe('calendar write-back delivery', () => {
     await deliver();
     // The confirmation failed; the cancellation was not even tried.
     expect(receiver.events.map((e) => e.type)).toEqual(['appointment.confirmed']);
+    // The loop's next look is the confirmation's retry: the cancellation behind it is not due
+    // before it (its own time, now, would have the loop look every second for nothing).
+    const retryAt = t.clock.now().getTime() + 10_000;
+    expect(await t.app.get(CalendarWriteBack).pass()).toEqual(new Date(retryAt));
     t.clock.advance(10_000);
     await deliver();
     await deliver();
@@ -143,11 +150,23 @@ describe('calendar write-back delivery', () => {
     expect(failed.body.items.map((d: { id: string }) => d.id)).toEqual([row.id]);
 
     receiver.answers = [];
+    // The retry wakes every instance's write-back loop (which otherwise looks once a minute).
+    const wake = DueSignals.wake(CALENDAR_WORK);
+    const listener = new Client({ connectionString: process.env.DATABASE_URL });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(n.payload ?? ''));
+    await listener.query(`LISTEN ${wake.channel}`);
     const retried = await t.http
       .post(`/v1/calendar-deliveries/${row.id}/retry`)
       .set(c.auth)
       .expect(200);
     expect(retried.body).toMatchObject({ id: row.id, status: 'pending' });
+    for (let i = 0; i < 50 && !heard.includes(wake.payload); i += 1) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await listener.end();
+    expect(heard).toContain(wake.payload);
     await deliver();
     expect((await deliveriesOf(t, appt.id))[0].status).toBe('delivered');
     // Only a failed event can be retried; another clinic's is not found.
