@@ -5,25 +5,10 @@
  */
 import raw from '../../config/templates.json';
 import { wallTimeOf } from '../common/time/starts-at';
-import {
-  fill,
-  formatDay,
-  pattern,
-  record,
-  TEMPLATE_LANGUAGES,
-  TEMPLATES,
-  type TemplateLanguage,
-} from './templates';
+import { fill, formatDay, loadPerLanguage, TEMPLATES, type TemplateLanguage } from './templates';
 
 export function loadMissedVisitTemplates(input: unknown): Record<TemplateLanguage, string> {
-  const root = record(input, 'templates');
-  const out = {} as Record<TemplateLanguage, string>;
-  for (const language of TEMPLATE_LANGUAGES) {
-    const where = `${language}.missed_visit`;
-    const pack = record(record(root[language], language).missed_visit, where);
-    out[language] = pattern(pack.follow_up, `${where}.follow_up`, ['clinic', 'day']);
-  }
-  return out;
+  return loadPerLanguage(input, 'missed_visit', 'follow_up', ['clinic', 'day']);
 }
 
 const FOLLOW_UPS = loadMissedVisitTemplates(raw);

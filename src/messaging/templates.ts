@@ -70,6 +70,26 @@ export function record(value: unknown, where: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/**
+ * One text per language from `<language>.<section>.<key>` of the templates file, checked to use
+ * only `placeholders` (the feature texts loaded beside their feature: waitlist, missed visit).
+ */
+export function loadPerLanguage(
+  input: unknown,
+  section: string,
+  key: string,
+  placeholders: string[],
+): Record<TemplateLanguage, string> {
+  const root = record(input, 'templates');
+  const out = {} as Record<TemplateLanguage, string>;
+  for (const language of TEMPLATE_LANGUAGES) {
+    const where = `${language}.${section}`;
+    const pack = record(record(root[language], language)[section], where);
+    out[language] = pattern(pack[key], `${where}.${key}`, placeholders);
+  }
+  return out;
+}
+
 /** Validates the file's shape; every language has every kind. */
 export function loadTemplates(input: unknown): Templates {
   const root = record(input, 'templates');

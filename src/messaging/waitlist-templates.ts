@@ -8,29 +8,12 @@ import {
   fill,
   formatDay,
   formatTime,
-  pattern,
-  record,
-  TEMPLATE_LANGUAGES,
+  loadPerLanguage,
   TEMPLATES,
   type TemplateLanguage,
 } from './templates';
 
-function load(input: unknown): Record<TemplateLanguage, string> {
-  const root = record(input, 'templates');
-  const out = {} as Record<TemplateLanguage, string>;
-  for (const language of TEMPLATE_LANGUAGES) {
-    const pack = record(record(root[language], language).waitlist, `${language}.waitlist`);
-    out[language] = pattern(pack.offer, `${language}.waitlist.offer`, [
-      'clinic',
-      'day',
-      'time',
-      'practitioner',
-    ]);
-  }
-  return out;
-}
-
-const OFFERS = load(raw);
+const OFFERS = loadPerLanguage(raw, 'waitlist', 'offer', ['clinic', 'day', 'time', 'practitioner']);
 
 export function renderWaitlistOffer(
   language: TemplateLanguage,
