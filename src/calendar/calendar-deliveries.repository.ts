@@ -203,6 +203,6 @@ export class CalendarDeliveriesRepository {
        SELECT retried.* FROM retried CROSS JOIN LATERAL (SELECT pg_notify($5, $6)) woken`,
       [clinicId, id, now, giveUpAt, WAKE.channel, WAKE.payload],
     );
-    return (result as DeliveryRow[])[0] ?? null;
+    return returningRows<DeliveryRow>(result)[0] ?? null;
   }
 }
